@@ -1,0 +1,355 @@
+//! The atoms of the claim language, bound to one compiled scenario and evaluated on its
+//! states. Binding resolves names to indices once, so evaluation is a few array reads.
+//!
+//! Boundaries (SPEC §7): `running` and `running_python` describe a state, not the last
+//! transition; `sleeping` covers only the countdown of `time.sleep`; a task stays its loop's
+//! current task while its thread waits for the GIL; `loop_blocked` holds while a task of the
+//! loop is inside any blocking step, `compute` included.
+
+use crate::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
+use crate::gil;
+use crate::model::GilModel;
+use crate::program::{ThreadKind, NONE};
+use crate::scenario::GilKind;
+use crate::state::{Phase, State, Wait};
+
+/// A thread or a task, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Thread(u8),
+    Task(u8),
+}
+
+/// An atom with its argument resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    RunningPython,
+    RunningTasks,
+    Now,
+    GilHandoffs,
+    ForcedSwitches,
+    TaskSwitches,
+    GilFree,
+    AllDone,
+    HoldsGil(Who),
+    WaitingGil(Who),
+    Blocked(Who),
+    Sleeping(Who),
+    LoopBlocked(u8),
+    Running(Who),
+    Ready(u8),
+    Done(Who),
+    Progress(Who),
+    Var(u8),
+    Lateness(u8),
+    GilWait(u8),
+}
+
+/// A term with bound atoms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BTerm {
+    Int(i64),
+    Atom(Bound),
+    Add(Box<BTerm>, Box<BTerm>),
+    Sub(Box<BTerm>, Box<BTerm>),
+}
+
+/// An expression with bound atoms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BExpr {
+    Implies(Box<BExpr>, Box<BExpr>),
+    Or(Box<BExpr>, Box<BExpr>),
+    And(Box<BExpr>, Box<BExpr>),
+    Not(Box<BExpr>),
+    Cmp(BTerm, CmpOp, BTerm),
+    Atom(Bound),
+}
+
+/// An atom that cannot be bound to this scenario: where (byte offset in the check) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Resolves atom names against one compiled scenario.
+pub struct Binder<'a> {
+    pub model: &'a GilModel,
+}
+
+impl Binder<'_> {
+    pub fn expr(&self, e: &Expr) -> Result<BExpr, BindError> {
+        Ok(match e {
+            Expr::Implies(a, b) => BExpr::Implies(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
+            Expr::Or(a, b) => BExpr::Or(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
+            Expr::And(a, b) => BExpr::And(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
+            Expr::Not(a) => BExpr::Not(Box::new(self.expr(a)?)),
+            Expr::Cmp(a, op, b) => BExpr::Cmp(self.term(a)?, *op, self.term(b)?),
+            Expr::Atom(a) => BExpr::Atom(self.atom(a)?),
+        })
+    }
+
+    pub fn term(&self, t: &Term) -> Result<BTerm, BindError> {
+        Ok(match t {
+            Term::Int(i) => BTerm::Int(*i),
+            Term::Atom(a) => BTerm::Atom(self.atom(a)?),
+            Term::Add(a, b) => BTerm::Add(Box::new(self.term(a)?), Box::new(self.term(b)?)),
+            Term::Sub(a, b) => BTerm::Sub(Box::new(self.term(a)?), Box::new(self.term(b)?)),
+        })
+    }
+
+    fn atom(&self, a: &Atom) -> Result<Bound, BindError> {
+        let sys = &self.model.sys;
+        let err = |message: String| BindError { offset: a.offset, message };
+        let name = a.arg.as_deref().unwrap_or("");
+        let who = || -> Result<Who, BindError> {
+            if let Some(t) = sys.thread_index(name) {
+                Ok(Who::Thread(t))
+            } else if let Some(k) = sys.task_index(name) {
+                Ok(Who::Task(k))
+            } else {
+                Err(err(format!("no thread or task `{name}` in scenario `{}`; it has {}", sys.scenario_name, self.names())))
+            }
+        };
+        let thread = || -> Result<u8, BindError> {
+            sys.thread_index(name).ok_or_else(|| {
+                err(format!("no thread `{name}` in scenario `{}`; it has {}", sys.scenario_name, self.names()))
+            })
+        };
+        let task = || -> Result<u8, BindError> {
+            sys.task_index(name).ok_or_else(|| {
+                err(format!("no task `{name}` in scenario `{}`; it has {}", sys.scenario_name, self.names()))
+            })
+        };
+        let ticks_only = |atom: &str| {
+            if sys.is_ticks() {
+                Ok(())
+            } else {
+                Err(err(format!(
+                    "`{atom}` needs a clock, and scenario `{}` is untimed; set `time = \"ticks\"` in its [runtime]",
+                    sys.scenario_name
+                )))
+            }
+        };
+        Ok(match a.kind {
+            AtomKind::RunningPython => Bound::RunningPython,
+            AtomKind::RunningTasks => Bound::RunningTasks,
+            AtomKind::Now => {
+                ticks_only("now")?;
+                Bound::Now
+            }
+            AtomKind::GilHandoffs => Bound::GilHandoffs,
+            AtomKind::ForcedSwitches => Bound::ForcedSwitches,
+            AtomKind::TaskSwitches => Bound::TaskSwitches,
+            AtomKind::GilFree => Bound::GilFree,
+            AtomKind::AllDone => Bound::AllDone,
+            AtomKind::HoldsGil => Bound::HoldsGil(who()?),
+            AtomKind::WaitingGil => Bound::WaitingGil(who()?),
+            AtomKind::Blocked => Bound::Blocked(who()?),
+            AtomKind::Sleeping => Bound::Sleeping(who()?),
+            AtomKind::LoopBlocked => {
+                let t = thread()?;
+                if sys.loop_of_thread(t as usize).is_none() {
+                    return Err(err(format!("`loop_blocked` takes a thread that runs an event loop; `{name}` does not")));
+                }
+                Bound::LoopBlocked(t)
+            }
+            AtomKind::Running => Bound::Running(who()?),
+            AtomKind::Ready => Bound::Ready(task()?),
+            AtomKind::Done => Bound::Done(who()?),
+            AtomKind::Progress => Bound::Progress(who()?),
+            AtomKind::Var => Bound::Var(sys.var_index(name).ok_or_else(|| {
+                let vars: Vec<&str> = sys.vars.iter().map(|(n, _)| n.as_str()).collect();
+                err(format!("no shared variable `{name}` in scenario `{}`; it has: {}", sys.scenario_name, list(&vars)))
+            })?),
+            AtomKind::Lateness => {
+                ticks_only("lateness")?;
+                Bound::Lateness(task()?)
+            }
+            AtomKind::GilWait => {
+                ticks_only("gil_wait")?;
+                Bound::GilWait(thread()?)
+            }
+        })
+    }
+
+    fn names(&self) -> String {
+        let sys = &self.model.sys;
+        let threads: Vec<&str> = sys.threads.iter().map(|t| t.name.as_str()).collect();
+        let tasks: Vec<&str> = sys.tasks.iter().map(|t| t.name.as_str()).collect();
+        format!("threads: {}; tasks: {}", list(&threads), list(&tasks))
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl GilModel {
+    pub fn eval(&self, s: &State, e: &BExpr) -> bool {
+        match e {
+            BExpr::Implies(a, b) => !self.eval(s, a) || self.eval(s, b),
+            BExpr::Or(a, b) => self.eval(s, a) || self.eval(s, b),
+            BExpr::And(a, b) => self.eval(s, a) && self.eval(s, b),
+            BExpr::Not(a) => !self.eval(s, a),
+            BExpr::Cmp(a, op, b) => compare(*op, self.value(s, a), self.value(s, b)),
+            BExpr::Atom(a) => self.atom(s, *a) != 0,
+        }
+    }
+
+    pub fn value(&self, s: &State, t: &BTerm) -> i64 {
+        match t {
+            BTerm::Int(i) => *i,
+            BTerm::Atom(a) => self.atom(s, *a),
+            BTerm::Add(a, b) => self.value(s, a) + self.value(s, b),
+            BTerm::Sub(a, b) => self.value(s, a) - self.value(s, b),
+        }
+    }
+
+    /// The loop thread currently running task `k`, if `k` is its loop's current task.
+    fn running_task_thread(&self, s: &State, k: u8) -> Option<usize> {
+        let t = self.sys.loops[self.sys.tasks[k as usize].loop_id as usize].thread as usize;
+        (s.threads[t].task == k).then_some(t)
+    }
+
+    /// A task's atom is its loop thread's while it is the current task, false otherwise.
+    fn via_thread(&self, s: &State, who: Who, f: impl Fn(usize) -> bool) -> bool {
+        match who {
+            Who::Thread(t) => f(t as usize),
+            Who::Task(k) => self.running_task_thread(s, k).is_some_and(f),
+        }
+    }
+
+    /// An atom's value (booleans as 0 / 1).
+    pub fn atom(&self, s: &State, a: Bound) -> i64 {
+        let sys = &self.sys;
+        let n = sys.threads.len();
+        let b = |x: bool| x as i64;
+        match a {
+            Bound::RunningPython => (0..n)
+                .filter(|&t| matches!(s.threads[t].phase, Phase::Cpu { python: true, .. }) && self.on_cpu(s, t))
+                .count() as i64,
+            Bound::RunningTasks => sys.loops.iter().filter(|l| s.threads[l.thread as usize].task != NONE).count() as i64,
+            Bound::Now => s.now as i64,
+            Bound::GilHandoffs => s.handoffs as i64,
+            Bound::ForcedSwitches => s.forced_switches as i64,
+            Bound::TaskSwitches => s.task_switches as i64,
+            Bound::GilFree => b(s.gil.holder == NONE),
+            Bound::AllDone => b(self.all_done(s)),
+            Bound::HoldsGil(who) => b(sys.gil() != GilKind::None && self.via_thread(s, who, |t| s.gil.holder as usize == t)),
+            Bound::WaitingGil(who) => b(self.via_thread(s, who, |t| gil::waiting(s, t))),
+            Bound::Blocked(who) => b(self.via_thread(s, who, |t| {
+                matches!(s.threads[t].phase, Phase::Blocked { .. } | Phase::LockWait { .. })
+            })),
+            Bound::Sleeping(who) => {
+                b(self.via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { sleep: true, .. })))
+            }
+            Bound::LoopBlocked(t) => {
+                let th = &s.threads[t as usize];
+                b(th.task != NONE
+                    && matches!(
+                        th.phase,
+                        Phase::Cpu { .. } | Phase::NoGil { .. } | Phase::Blocked { .. } | Phase::LockWait { .. }
+                    ))
+            }
+            Bound::Running(Who::Thread(t)) => b(self.on_cpu(s, t as usize)),
+            Bound::Running(Who::Task(k)) => b(self.running_task_thread(s, k).is_some()),
+            Bound::Ready(k) => b(s.tasks[k as usize].wait == Wait::Scheduled),
+            Bound::Done(Who::Thread(t)) => b(s.threads[t as usize].phase == Phase::Done),
+            Bound::Done(Who::Task(k)) => b(s.tasks[k as usize].done),
+            Bound::Progress(Who::Thread(t)) => match sys.threads[t as usize].kind {
+                ThreadKind::Plain(_) => s.threads[t as usize].pc as i64,
+                _ => 0,
+            },
+            Bound::Progress(Who::Task(k)) => s.tasks[k as usize].pc as i64,
+            Bound::Var(x) => s.vars[x as usize] as i64,
+            Bound::Lateness(k) => s.tasks[k as usize].lateness as i64,
+            Bound::GilWait(t) => s.threads[t as usize].gil_wait as i64,
+        }
+    }
+}
+
+/// The counters and clocks a check reads, with their caps: a counter saturates at one above
+/// the largest constant the check compares with (`quantitative`: at [`COUNTER_CAP`], where
+/// reaching the cap means the value is unbounded).
+pub fn caps_for(check: &Check) -> gil::Caps {
+    let mut kinds = Vec::new();
+    let mut consts = Vec::new();
+    visit_check(check, &mut |a| kinds.push(a.kind), &mut |c| consts.push(c));
+    let quantitative = matches!(check, Check::Max(..) | Check::Min(..));
+    let cap = if quantitative {
+        COUNTER_CAP
+    } else {
+        (consts.iter().copied().max().unwrap_or(0).clamp(0, COUNTER_CAP as i64 - 1) + 1) as u8
+    };
+    let has = |k: AtomKind| kinds.contains(&k);
+    gil::Caps {
+        handoffs: if has(AtomKind::GilHandoffs) { cap } else { 0 },
+        forced_switches: if has(AtomKind::ForcedSwitches) { cap } else { 0 },
+        task_switches: if has(AtomKind::TaskSwitches) { cap } else { 0 },
+        gil_wait: has(AtomKind::GilWait),
+        lateness: has(AtomKind::Lateness),
+    }
+}
+
+/// Where a counter of a `max`/`min` check saturates; reaching it means the counter grows
+/// without bound (around a cycle of the model).
+pub const COUNTER_CAP: u8 = 200;
+
+fn visit_check(check: &Check, atom: &mut dyn FnMut(&Atom), int: &mut dyn FnMut(i64)) {
+    match check {
+        Check::Always(e) | Check::Never(e) | Check::Sometimes(e) | Check::Eventually(e) => visit_expr(e, atom, int),
+        Check::LeadsTo(a, b) => {
+            visit_expr(a, atom, int);
+            visit_expr(b, atom, int);
+        }
+        Check::Max(t, when) | Check::Min(t, when) => {
+            visit_term(t, atom, int);
+            if let Some(e) = when {
+                visit_expr(e, atom, int);
+            }
+        }
+    }
+}
+
+fn visit_expr(e: &Expr, atom: &mut dyn FnMut(&Atom), int: &mut dyn FnMut(i64)) {
+    match e {
+        Expr::Implies(a, b) | Expr::Or(a, b) | Expr::And(a, b) => {
+            visit_expr(a, atom, int);
+            visit_expr(b, atom, int);
+        }
+        Expr::Not(a) => visit_expr(a, atom, int),
+        Expr::Cmp(a, _, b) => {
+            visit_term(a, atom, int);
+            visit_term(b, atom, int);
+        }
+        Expr::Atom(a) => atom(a),
+    }
+}
+
+fn visit_term(t: &Term, atom: &mut dyn FnMut(&Atom), int: &mut dyn FnMut(i64)) {
+    match t {
+        Term::Int(i) => int(*i),
+        Term::Atom(a) => atom(a),
+        Term::Add(a, b) | Term::Sub(a, b) => {
+            visit_term(a, atom, int);
+            visit_term(b, atom, int);
+        }
+    }
+}
+
+/// `a OP b`.
+pub fn compare(op: CmpOp, a: i64, b: i64) -> bool {
+    match op {
+        CmpOp::Eq => a == b,
+        CmpOp::Ne => a != b,
+        CmpOp::Lt => a < b,
+        CmpOp::Le => a <= b,
+        CmpOp::Gt => a > b,
+        CmpOp::Ge => a >= b,
+    }
+}

@@ -1,0 +1,191 @@
+//! The GIL: who may take it, when the holder must let go, and what a drop costs.
+//!
+//! New GIL (CPython 3.2+, `Python/ceval_gil.c`, before 3.12 `Python/ceval_gil.h`):
+//!
+//! ```text
+//! take_gil(t):  while locked: timed wait `switch_interval` on gil->cond;
+//!                   timed out and no switch meanwhile -> set gil_drop_request
+//!               locked = 1; if t != last_holder: last_holder = t, switch_number++
+//!               signal switch_cond (FORCE_SWITCHING); clear gil_drop_request
+//! drop_gil(t):  locked = 0; signal gil->cond
+//!               if gil_drop_request: clear it, wait on switch_cond until last_holder != t
+//! eval breaker: at a switch point, if gil_drop_request: drop_gil, then take_gil
+//! ```
+//!
+//! Old GIL (CPython 2.7, `Python/ceval.c: PyEval_EvalFrameEx`): every `sys.setcheckinterval`
+//! ticks the holder releases the lock and at once asks for it again; whoever the OS wakes wins.
+//!
+//! Free-threaded CPython (PEP 703) has no GIL: none of these rules apply.
+//!
+//! In the model a thread's relation to the GIL is its [`GilRel`]; these functions are the only
+//! places that change it.
+
+use crate::program::{System, NONE};
+use crate::scenario::GilKind;
+use crate::state::{GilRel, Phase, State};
+
+/// Saturating add for a counter with a cap (cap 0: the counter is not tracked).
+pub fn bump(counter: &mut u8, cap: u8) {
+    if *counter < cap {
+        *counter += 1;
+    }
+}
+
+/// Counter caps: a counter is kept only when a claim reads it, and saturates at its cap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    pub handoffs: u8,
+    pub forced_switches: u8,
+    pub task_switches: u8,
+    /// Keep per-thread `gil_wait` clocks.
+    pub gil_wait: bool,
+    /// Keep per-task `lateness` clocks.
+    pub lateness: bool,
+}
+
+/// `take_gil` succeeding for thread `t` (the GIL is free; the OS chose `t` among the waiters).
+///
+/// Counts a hand-off when the GIL passes to another thread than its last holder
+/// (`gil->switch_number` in `take_gil`); clears the drop request (`RESET_GIL_DROP_REQUEST`
+/// at the end of `take_gil`); wakes every thread waiting in `drop_gil` for a switch
+/// (`COND_SIGNAL(gil->switch_cond)`); the waiters that lost the race start a fresh interval.
+pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
+    debug_assert_eq!(s.gil.holder, NONE);
+    let gil = &mut s.gil;
+    if gil.last_holder != NONE && gil.last_holder as usize != t {
+        bump(&mut s.handoffs, caps.handoffs);
+        if gil.forced_release {
+            bump(&mut s.forced_switches, caps.forced_switches);
+        }
+    }
+    gil.holder = t as u8;
+    gil.last_holder = t as u8;
+    gil.forced_release = false;
+    gil.drop_request = false;
+    gil.since_check = 0;
+    for (i, th) in s.threads.iter_mut().enumerate().take(sys.threads.len()) {
+        if i == t {
+            th.gil = GilRel::Has;
+            th.gil_wait = 0;
+            th.window = 0;
+            continue;
+        }
+        match th.gil {
+            // FORCE_SWITCHING: the dropper may go on now that another thread took the GIL.
+            GilRel::Switching => {
+                th.gil = if th.phase.needs_gil() { GilRel::Wants } else { GilRel::No };
+                th.window = 0;
+            }
+            GilRel::Wants => th.window = 0,
+            _ => {}
+        }
+    }
+}
+
+/// `drop_gil` by the holder `t`. `forced`: the holder was made to let go (drop request or
+/// the old GIL's check interval). Returns the thread's new relation.
+///
+/// New GIL: a drop while a drop request is pending waits for another thread to take the GIL
+/// (`FORCE_SWITCHING`), whether the drop was forced or the thread is entering a blocking
+/// call; a thread that exits drops without waiting (`drop_gil` with `tstate == NULL`).
+pub fn release(sys: &System, s: &mut State, t: usize, forced: bool, exiting: bool) {
+    debug_assert_eq!(s.gil.holder as usize, t);
+    s.gil.holder = NONE;
+    s.gil.forced_release = forced;
+    let th = &mut s.threads[t];
+    th.window = 0;
+    if sys.gil() == GilKind::New && s.gil.drop_request && !exiting {
+        s.gil.drop_request = false;
+        th.gil = GilRel::Switching;
+    } else {
+        th.gil = if th.phase.needs_gil() && !exiting { GilRel::Wants } else { GilRel::No };
+    }
+}
+
+/// A thread that needs the GIL again after a blocking call (`Py_END_ALLOW_THREADS`,
+/// `take_gil`). On a free-threaded build nothing is needed.
+pub fn want(sys: &System, s: &mut State, t: usize) {
+    let th = &mut s.threads[t];
+    th.window = 0;
+    th.gil = if sys.gil() == GilKind::None { GilRel::No } else { GilRel::Wants };
+}
+
+/// Whether a thread may execute its current phase: it holds the GIL, or there is none.
+pub fn may_run(sys: &System, s: &State, t: usize) -> bool {
+    let th = &s.threads[t];
+    match sys.gil() {
+        GilKind::None => th.gil == GilRel::No,
+        _ => !th.phase.needs_gil() || th.gil == GilRel::Has,
+    }
+}
+
+/// Whether the holder is at a point where the eval breaker is checked.
+///
+/// Between two ticks of `compute` and at step boundaries on every version; between the load
+/// and store of `x += 1` only where switch points are every bytecode (<= 3.9), while in
+/// `x += f()` the call is one on every version (3.10 gh-18334; 3.11+ `RESUME`, `CALL`,
+/// `JUMP_BACKWARD` check the eval breaker); never inside a C call (`c_call`).
+pub fn at_switch_point(sys: &System, phase: Phase) -> bool {
+    match phase {
+        Phase::Ready | Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun => true,
+        Phase::Cpu { python, .. } => python,
+        Phase::IncrLoaded { call, .. } => call || sys.bytecode_switch_points(),
+        _ => false,
+    }
+}
+
+/// New GIL: the holder `t` sees a pending drop request at a switch point and must drop
+/// (`_Py_HandlePending` / `eval_frame_handle_pending`: `drop_gil` then `take_gil`).
+pub fn must_drop(sys: &System, s: &State, t: usize) -> bool {
+    sys.gil() == GilKind::New
+        && s.gil.drop_request
+        && s.gil.holder as usize == t
+        && at_switch_point(sys, s.threads[t].phase)
+}
+
+/// Old GIL, ticks mode: the holder's check interval has run out at a switch point
+/// (`if (--_Py_Ticker < 0)` in 2.7's `PyEval_EvalFrameEx`), so it must release and re-race.
+pub fn check_due(sys: &System, s: &State, t: usize) -> bool {
+    sys.gil() == GilKind::Old
+        && sys.is_ticks()
+        && s.gil.holder as usize == t
+        && s.gil.since_check as u32 >= sys.runtime.check_interval
+        && at_switch_point(sys, s.threads[t].phase)
+}
+
+/// Whether some thread other than `t` waits for the GIL.
+pub fn others_waiting(s: &State, n: usize, t: usize) -> bool {
+    s.threads[..n].iter().enumerate().any(|(i, th)| i != t && th.gil == GilRel::Wants)
+}
+
+/// The clock's part of the new GIL: each waiter's timed wait (`COND_TIMED_WAIT` in
+/// `take_gil`) runs for `switch_interval`; when it times out with the GIL still held and no
+/// switch during it, the waiter sets the drop request and waits a fresh interval.
+/// (A switch resets every waiter's interval in [`take`], so "no switch during it" holds
+/// whenever an interval runs out.)
+pub fn tick_waiters(sys: &System, s: &mut State) {
+    if sys.gil() != GilKind::New || s.gil.holder == NONE {
+        return;
+    }
+    let interval = sys.runtime.switch_interval as u8;
+    let mut request = false;
+    for th in s.threads[..sys.threads.len()].iter_mut() {
+        if th.gil == GilRel::Wants {
+            th.window += 1;
+            if th.window >= interval {
+                th.window = 0;
+                request = true;
+            }
+        }
+    }
+    if request {
+        s.gil.drop_request = true;
+    }
+}
+
+/// Whether thread `t` wants the GIL and does not hold it: a waiter, or a forced holder
+/// waiting in `drop_gil` for the switch (it wants the GIL straight back).
+pub fn waiting(s: &State, t: usize) -> bool {
+    let th = &s.threads[t];
+    th.gil == GilRel::Wants || (th.gil == GilRel::Switching && th.phase.needs_gil())
+}

@@ -1,0 +1,764 @@
+//! The model: a compiled scenario as a stateright [`Model`]. Its transition relation is the
+//! interleaving of the rules in [`crate::gil`] and [`crate::asyncio`] with the steps of each
+//! program, under the clock of SPEC §7:
+//!
+//! - `ticks`: zero-time actions (GIL hand-offs, `read`/`write`/`incr`, lock operations,
+//!   awaits, the loop's bookkeeping) interleave in every order; only when none is possible
+//!   does [`Action::Tick`] advance the clock, running one tick of every thread that has a CPU
+//!   (and the GIL if its step needs it) and counting down every blocked thread and timer.
+//! - `untimed`: every sub-step is an action of its own, and a blocking call, a timer, an I/O
+//!   or a waiter's switch interval may end at any moment: this covers every real timing.
+
+use std::fmt::Write as _;
+
+use stateright::{Model, Property};
+
+use crate::asyncio;
+use crate::gil::{self, Caps};
+use crate::program::{Op, System, ThreadKind, NONE};
+use crate::scenario::{GilKind, WriteValue};
+use crate::state::{Fault, GilRel, Phase, State, Wait};
+
+/// One transition of the model. Listed in a fixed order by [`GilModel::actions`], so a
+/// counterexample replays identically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Ticks mode: the clock advances one tick; `swap` = the OS first moves a CPU from the
+    /// first thread to the second (only when threads outnumber cores).
+    Tick { swap: Option<(u8, u8)> },
+    /// The thread takes the free GIL (the OS picked it among the waiters).
+    TakeGil(u8),
+    /// Untimed, new GIL: the waiter's `switch_interval` runs out; it sets the drop request.
+    Timeout(u8),
+    /// New GIL: the holder sees the drop request at a switch point and drops the GIL.
+    ForcedDrop(u8),
+    /// Old GIL: the holder's check interval runs out; it releases and re-races for the GIL.
+    CheckInterval(u8),
+    /// The thread does its next step or sub-step; the second field is the chosen duration.
+    Step(u8, u8),
+    /// Untimed: the thread's blocking call (`io`, `time.sleep`) returns.
+    Return(u8),
+    /// Untimed: the task's timer or I/O becomes due.
+    Due(u8),
+    /// A thread waiting for a `threading.Lock` acquires it (no order among waiters).
+    AcquireLock(u8),
+    /// Untimed, threads outnumber cores: the OS moves a CPU from the first thread to the second.
+    Preempt(u8, u8),
+}
+
+/// Property conditions are plain `fn` pointers, so the claim they check is read through the
+/// model: a property of the model is "the bound claim's condition".
+pub type Condition = fn(&GilModel, &State) -> bool;
+
+/// A compiled scenario under one runtime, ready to explore.
+pub struct GilModel {
+    pub sys: System,
+    pub caps: Caps,
+    /// What a claim checks, as stateright properties (name, kind, condition).
+    pub condition: Option<Box<dyn Fn(&System, &State) -> bool + Send + Sync>>,
+    pub property_kind: PropertyKind,
+}
+
+/// The stateright property a claim becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropertyKind {
+    Always,
+    Sometimes,
+}
+
+impl GilModel {
+    pub fn new(sys: System, caps: Caps) -> Self {
+        GilModel { sys, caps, condition: None, property_kind: PropertyKind::Always }
+    }
+
+    fn n(&self) -> usize {
+        self.sys.threads.len()
+    }
+
+    /// The state before the first instruction: every thread wants the GIL (the OS decides
+    /// who runs first), each loop has its tasks' first steps queued, executor workers do not
+    /// exist yet (idle).
+    pub fn initial(&self) -> State {
+        let sys = &self.sys;
+        let mut s = State::default();
+        for (t, info) in sys.threads.iter().enumerate() {
+            let th = &mut s.threads[t];
+            th.task = NONE;
+            th.phase = match info.kind {
+                ThreadKind::Plain(_) => Phase::Ready,
+                ThreadKind::Loop(_) => Phase::LoopTop,
+                ThreadKind::Worker(_) => Phase::Idle,
+            };
+            if th.phase != Phase::Idle {
+                gil::want(sys, &mut s, t);
+            }
+        }
+        for (i, (_, v)) in sys.vars.iter().enumerate() {
+            s.vars[i] = (*v).clamp(0, 255) as u8;
+        }
+        asyncio::create_tasks(sys, &mut s);
+        self.settle(&mut s);
+        s
+    }
+
+    /// Deterministic follow-ups that belong to the action just taken: a loop thread whose
+    /// selector has something to report returns from `select` and wants the GIL back, and
+    /// free CPUs go to threads that can run.
+    fn settle(&self, s: &mut State) {
+        let sys = &self.sys;
+        for (l, info) in sys.loops.iter().enumerate() {
+            let t = info.thread as usize;
+            let th = s.threads[t];
+            if th.phase == Phase::Select && th.gil == GilRel::No && asyncio::select_returns(s, l) {
+                s.threads[t].phase = Phase::LoopProcess;
+                gil::want(sys, s, t);
+            }
+        }
+        if sys.cpu_contention {
+            let n = self.n();
+            for t in 0..n {
+                if s.threads[t].cpu && !self.wants_cpu(s, t) {
+                    s.threads[t].cpu = false;
+                }
+            }
+            let mut free = (sys.runtime.cores as usize).saturating_sub(s.threads[..n].iter().filter(|th| th.cpu).count());
+            for t in 0..n {
+                if free > 0 && !s.threads[t].cpu && self.wants_cpu(s, t) {
+                    s.threads[t].cpu = true;
+                    free -= 1;
+                }
+            }
+        }
+    }
+
+    /// A thread in a step that takes CPU time and may execute it (holds the GIL if needed).
+    pub fn wants_cpu(&self, s: &State, t: usize) -> bool {
+        match s.threads[t].phase {
+            Phase::Cpu { .. } => gil::may_run(&self.sys, s, t),
+            Phase::NoGil { .. } => s.threads[t].gil == GilRel::No,
+            _ => false,
+        }
+    }
+
+    /// A thread executing a step on a CPU now.
+    pub fn on_cpu(&self, s: &State, t: usize) -> bool {
+        self.wants_cpu(s, t) && (!self.sys.cpu_contention || s.threads[t].cpu)
+    }
+
+    /// The op thread `t` is at, with the program context it belongs to.
+    fn current_op(&self, s: &State, t: usize) -> (Option<&Op>, Ctx) {
+        let sys = &self.sys;
+        match &sys.threads[t].kind {
+            ThreadKind::Plain(p) => (p.ops.get(s.threads[t].pc as usize), Ctx::Thread(t)),
+            ThreadKind::Worker(_) => (asyncio::job_op(sys, s, t), Ctx::Thread(t)),
+            ThreadKind::Loop(_) => {
+                let k = s.threads[t].task as usize;
+                (sys.tasks[k].program.ops.get(s.tasks[k].pc as usize), Ctx::Task(k))
+            }
+        }
+    }
+
+    /// The durations an op may take, as the choices of one action each. Untimed, a blocking
+    /// call may end at any moment, so its length does not matter; a CPU step's does (it is
+    /// that many sub-steps), and so does a timer's (timers fire in deadline order).
+    fn durations(&self, op: &Op) -> (u8, u8) {
+        let ticks = self.sys.is_ticks();
+        let range = |d: &crate::scenario::Duration| (d.lo as u8, d.hi as u8);
+        match op {
+            Op::Compute(d) | Op::CCall(d) | Op::CNoGil(d) | Op::AwaitSleep(d) => range(d),
+            Op::Io(d) | Op::Sleep(d) | Op::AwaitIo(d) if ticks => range(d),
+            Op::Io(_) | Op::Sleep(_) | Op::AwaitIo(_) => (1, 1),
+            _ => (0, 0),
+        }
+    }
+
+    /// Every enabled action, in a fixed order.
+    pub fn enabled(&self, s: &State, out: &mut Vec<Action>) {
+        if s.fault.is_some() {
+            return;
+        }
+        let sys = &self.sys;
+        let ticks = sys.is_ticks();
+        let n = self.n();
+        for t in 0..n {
+            let th = &s.threads[t];
+            let tt = t as u8;
+            match th.gil {
+                GilRel::Wants => {
+                    if s.gil.holder == NONE {
+                        out.push(Action::TakeGil(tt));
+                    } else if !ticks && sys.gil() == GilKind::New && !s.gil.drop_request {
+                        out.push(Action::Timeout(tt));
+                    }
+                    continue;
+                }
+                GilRel::Switching => continue,
+                GilRel::Has => {
+                    if gil::must_drop(sys, s, t) {
+                        out.push(Action::ForcedDrop(tt));
+                        continue;
+                    }
+                    if gil::check_due(sys, s, t) {
+                        out.push(Action::CheckInterval(tt));
+                        continue;
+                    }
+                    if sys.gil() == GilKind::Old
+                        && !ticks
+                        && gil::at_switch_point(sys, th.phase)
+                        && gil::others_waiting(s, n, t)
+                    {
+                        out.push(Action::CheckInterval(tt));
+                    }
+                }
+                GilRel::No => {}
+            }
+            match th.phase {
+                Phase::Ready => {
+                    let (op, _) = self.current_op(s, t);
+                    match op {
+                        Some(op) => {
+                            let (lo, hi) = self.durations(op);
+                            for d in lo..=hi {
+                                out.push(Action::Step(tt, d));
+                            }
+                        }
+                        None => out.push(Action::Step(tt, 0)),
+                    }
+                }
+                Phase::Cpu { .. } | Phase::NoGil { .. } if !ticks && self.on_cpu(s, t) => out.push(Action::Step(tt, 0)),
+                Phase::Blocked { .. } if !ticks && th.gil == GilRel::No => out.push(Action::Return(tt)),
+                Phase::LockWait { lock } if th.gil == GilRel::No && !s.locks[lock as usize] => {
+                    out.push(Action::AcquireLock(tt))
+                }
+                Phase::IncrLoaded { .. } | Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun => {
+                    out.push(Action::Step(tt, 0))
+                }
+                _ => {}
+            }
+        }
+        if !ticks {
+            for (l, info) in sys.loops.iter().enumerate() {
+                for &k in &info.tasks {
+                    let k = k as usize;
+                    let due = match s.tasks[k].wait {
+                        Wait::Io { .. } => true,
+                        Wait::Timer { .. } => asyncio::timer_may_fire(s, l, k),
+                        _ => false,
+                    };
+                    if due {
+                        out.push(Action::Due(k as u8));
+                    }
+                }
+            }
+            if sys.cpu_contention {
+                self.cpu_swaps(s, |a, b| out.push(Action::Preempt(a, b)));
+            }
+            return;
+        }
+        // Ticks: the clock moves only when nothing can happen in zero time.
+        if !out.is_empty() || s.now as u32 >= sys.runtime.horizon || !self.time_matters(s) {
+            return;
+        }
+        out.push(Action::Tick { swap: None });
+        if sys.cpu_contention {
+            self.cpu_swaps(s, |a, b| out.push(Action::Tick { swap: Some((a, b)) }));
+        }
+    }
+
+    /// Pairs (a thread on a CPU, a thread that could run but has none).
+    fn cpu_swaps(&self, s: &State, mut f: impl FnMut(u8, u8)) {
+        let n = self.n();
+        for a in 0..n {
+            if !s.threads[a].cpu {
+                continue;
+            }
+            for b in 0..n {
+                if !s.threads[b].cpu && self.wants_cpu(s, b) {
+                    f(a as u8, b as u8);
+                }
+            }
+        }
+    }
+
+    /// Something changes as time passes: a step on a CPU, a blocked thread, a timer, an I/O.
+    fn time_matters(&self, s: &State) -> bool {
+        let n = self.n();
+        (0..n).any(|t| {
+            self.on_cpu(s, t) || matches!(s.threads[t].phase, Phase::Blocked { .. }) && s.threads[t].gil == GilRel::No
+        }) || s.tasks[..self.sys.tasks.len()].iter().any(|k| matches!(k.wait, Wait::Timer { .. } | Wait::Io { .. }))
+    }
+
+    /// The state after `action`.
+    pub fn apply(&self, s: &State, action: Action) -> State {
+        let sys = &self.sys;
+        let mut s = s.clone();
+        match action {
+            Action::Tick { swap } => self.tick(&mut s, swap),
+            Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize),
+            Action::Timeout(_) => s.gil.drop_request = true,
+            Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
+            Action::Step(t, d) => self.step(&mut s, t as usize, d),
+            Action::Return(t) => self.end_blocking(&mut s, t as usize),
+            Action::Due(k) => {
+                let k = k as usize;
+                asyncio::make_due(&mut s, sys.tasks[k].loop_id as usize, k)
+            }
+            Action::AcquireLock(t) => {
+                let t = t as usize;
+                if let Phase::LockWait { lock } = s.threads[t].phase {
+                    s.locks[lock as usize] = true;
+                }
+                self.advance(&mut s, t);
+                gil::want(sys, &mut s, t);
+            }
+            Action::Preempt(a, b) => {
+                s.threads[a as usize].cpu = false;
+                s.threads[b as usize].cpu = true;
+            }
+        }
+        self.settle(&mut s);
+        s
+    }
+
+    /// One tick of the clock: every thread with a CPU runs one tick of its step, blocked
+    /// threads, timers and I/O count down, waiters' intervals and the clocks that claims read
+    /// advance. Waiting is counted for the state the tick starts from.
+    fn tick(&self, s: &mut State, swap: Option<(u8, u8)>) {
+        let sys = &self.sys;
+        let n = self.n();
+        if let Some((a, b)) = swap {
+            s.threads[a as usize].cpu = false;
+            s.threads[b as usize].cpu = true;
+        }
+        if self.caps.gil_wait {
+            for t in 0..n {
+                if gil::waiting(s, t) {
+                    s.threads[t].gil_wait = s.threads[t].gil_wait.saturating_add(1);
+                }
+            }
+        }
+        if self.caps.lateness {
+            for k in s.tasks[..sys.tasks.len()].iter_mut() {
+                if asyncio::is_late(k.wait) {
+                    k.lateness = k.lateness.saturating_add(1);
+                }
+            }
+        }
+        gil::tick_waiters(sys, s);
+        let runners: Vec<usize> = (0..n).filter(|&t| self.on_cpu(s, t)).collect();
+        for t in 0..n {
+            match s.threads[t].phase {
+                Phase::Cpu { .. } | Phase::NoGil { .. } if runners.contains(&t) => self.cpu_tick(s, t),
+                Phase::Blocked { left, sleep } if s.threads[t].gil == GilRel::No => {
+                    if left <= 1 {
+                        self.end_blocking(s, t);
+                    } else {
+                        s.threads[t].phase = Phase::Blocked { left: left - 1, sleep };
+                    }
+                }
+                _ => {}
+            }
+        }
+        for l in 0..sys.loops.len() {
+            asyncio::tick_timers(sys, s, l);
+        }
+        s.now += 1;
+    }
+
+    /// One tick (or untimed sub-step) of a CPU step.
+    fn cpu_tick(&self, s: &mut State, t: usize) {
+        match s.threads[t].phase {
+            Phase::Cpu { left, python } => {
+                if python && s.gil.holder as usize == t {
+                    s.gil.since_check = s.gil.since_check.saturating_add(1);
+                }
+                if left <= 1 {
+                    self.advance(s, t);
+                } else {
+                    s.threads[t].phase = Phase::Cpu { left: left - 1, python };
+                }
+            }
+            Phase::NoGil { left } => {
+                if left <= 1 {
+                    self.end_blocking(s, t);
+                } else {
+                    s.threads[t].phase = Phase::NoGil { left: left - 1 };
+                }
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    /// A call that released the GIL returns (`Py_END_ALLOW_THREADS`): the thread moves past
+    /// the step and waits for the GIL like any other thread (`pysleep` takes it back too).
+    fn end_blocking(&self, s: &mut State, t: usize) {
+        self.advance(s, t);
+        gil::want(&self.sys, s, t);
+    }
+
+    /// Moves thread `t` past its current op, to the next step boundary.
+    fn advance(&self, s: &mut State, t: usize) {
+        match self.sys.threads[t].kind {
+            ThreadKind::Loop(_) => {
+                let k = s.threads[t].task as usize;
+                s.tasks[k].pc += 1;
+            }
+            _ => s.threads[t].pc += 1,
+        }
+        s.threads[t].phase = Phase::Ready;
+    }
+
+    /// Drops the GIL for a blocking call (`Py_BEGIN_ALLOW_THREADS`), if the thread holds it.
+    fn release_for_call(&self, s: &mut State, t: usize) {
+        asyncio::release_if_held(&self.sys, s, t, false);
+    }
+
+    /// [`Action::Step`]: the thread's next step, by phase.
+    fn step(&self, s: &mut State, t: usize, d: u8) {
+        let sys = &self.sys;
+        match s.threads[t].phase {
+            Phase::Ready => {
+                let (op, ctx) = self.current_op(s, t);
+                match op {
+                    Some(op) => self.exec(s, t, ctx, op, d),
+                    None => self.program_end(s, t, ctx),
+                }
+            }
+            Phase::Cpu { .. } | Phase::NoGil { .. } => self.cpu_tick(s, t),
+            Phase::IncrLoaded { value, .. } => {
+                let (op, ctx) = self.current_op(s, t);
+                let (Some(Op::Incr(x)) | Some(Op::IncrCall(x))) = op else { unreachable!() };
+                self.store(s, *x, value as i64 + 1);
+                let _ = ctx;
+                self.advance(s, t);
+            }
+            Phase::LoopTop => asyncio::poll(sys, s, t, self.loop_of(t)),
+            Phase::LoopProcess => {
+                asyncio::collect_due(s, self.loop_of(t));
+                s.threads[t].phase = Phase::LoopRun;
+            }
+            Phase::LoopRun => asyncio::run_next_callback(s, t, self.loop_of(t), &self.caps),
+            other => unreachable!("no step in phase {other:?}"),
+        }
+    }
+
+    fn loop_of(&self, t: usize) -> usize {
+        self.sys.loop_of_thread(t).expect("a loop thread")
+    }
+
+    /// Writes a shared variable, or faults when the value leaves its byte.
+    fn store(&self, s: &mut State, x: u8, value: i64) {
+        if (0..=255).contains(&value) {
+            s.vars[x as usize] = value as u8;
+        } else {
+            s.fault = Some(Fault::VarOverflow { var: x });
+        }
+    }
+
+    /// Executes op `op` of thread `t` (in context `ctx`) with duration `d`.
+    fn exec(&self, s: &mut State, t: usize, ctx: Ctx, op: &Op, d: u8) {
+        match op {
+            Op::Compute(_) => s.threads[t].phase = Phase::Cpu { left: d, python: true },
+            Op::CCall(_) => s.threads[t].phase = Phase::Cpu { left: d, python: false },
+            Op::CNoGil(_) => {
+                s.threads[t].phase = Phase::NoGil { left: d };
+                self.release_for_call(s, t);
+            }
+            Op::Io(_) | Op::Sleep(_) => {
+                s.threads[t].phase = Phase::Blocked { left: d, sleep: matches!(op, Op::Sleep(_)) };
+                self.release_for_call(s, t);
+            }
+            Op::Read(x) => {
+                let v = s.vars[*x as usize];
+                *ctx.reg(s) = v;
+                self.advance(s, t);
+            }
+            Op::Write(x, value) => {
+                let v = match value {
+                    WriteValue::Const(c) => *c,
+                    WriteValue::LocalPlus(c) => *ctx.reg(s) as i64 + c,
+                };
+                self.store(s, *x, v);
+                self.advance(s, t);
+            }
+            Op::Incr(x) | Op::IncrCall(x) => {
+                let value = s.vars[*x as usize];
+                s.threads[t].phase = Phase::IncrLoaded { value, call: matches!(op, Op::IncrCall(_)) };
+            }
+            // `threading.Lock.acquire`: a free lock is taken without releasing the GIL; a held
+            // one is waited for with the GIL released (`Modules/_threadmodule.c: acquire_timed`).
+            Op::Lock(l) => {
+                if s.locks[*l as usize] {
+                    s.threads[t].phase = Phase::LockWait { lock: *l };
+                    self.release_for_call(s, t);
+                } else {
+                    s.locks[*l as usize] = true;
+                    self.advance(s, t);
+                }
+            }
+            Op::Unlock(l) => {
+                s.locks[*l as usize] = false;
+                self.advance(s, t);
+            }
+            _ => {
+                let Ctx::Task(k) = ctx else { unreachable!("an await outside a task") };
+                asyncio::exec_await(&self.sys, s, t, k, op, d);
+            }
+        }
+    }
+
+    /// The end of a program: a `repeat` program starts over; a thread exits (dropping the GIL
+    /// without waiting for a switch); a worker reports its job; a task finishes.
+    fn program_end(&self, s: &mut State, t: usize, ctx: Ctx) {
+        let sys = &self.sys;
+        match (&sys.threads[t].kind, ctx) {
+            (ThreadKind::Plain(p), _) => {
+                if p.repeat && !p.ops.is_empty() {
+                    s.threads[t].pc = 0;
+                } else {
+                    s.threads[t].phase = Phase::Done;
+                    asyncio::release_if_held(sys, s, t, true);
+                }
+            }
+            (ThreadKind::Worker(_), _) => asyncio::finish_job(sys, s, t),
+            (ThreadKind::Loop(_), Ctx::Task(k)) => asyncio::task_end(sys, s, t, k),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Every plain thread and every loop has finished (idle executor workers do not count).
+    pub fn all_done(&self, s: &State) -> bool {
+        self.sys
+            .threads
+            .iter()
+            .enumerate()
+            .all(|(t, info)| matches!(info.kind, ThreadKind::Worker(_)) || s.threads[t].phase == Phase::Done)
+    }
+
+    /// A one-line, human description of an action, in Python's vocabulary.
+    pub fn describe_action(&self, s: &State, action: Action) -> String {
+        let name = |t: u8| self.sys.threads[t as usize].name.as_str();
+        match action {
+            Action::Tick { swap: None } => format!("tick {} -> {}", s.now, s.now + 1),
+            Action::Tick { swap: Some((a, b)) } => {
+                format!("OS gives {}'s CPU to {}; tick {} -> {}", name(a), name(b), s.now, s.now + 1)
+            }
+            Action::TakeGil(t) => format!("{} takes the GIL", name(t)),
+            Action::Timeout(t) => format!("{}'s switch interval runs out: it sets the drop request", name(t)),
+            Action::ForcedDrop(t) => format!("{} drops the GIL on the drop request", name(t)),
+            Action::CheckInterval(t) => format!("{} releases the GIL at its check interval", name(t)),
+            Action::Step(t, d) => self.describe_step(s, t as usize, d),
+            Action::Return(t) => format!("{}'s blocking call returns", name(t)),
+            Action::Due(k) => {
+                let what = if matches!(s.tasks[k as usize].wait, Wait::Timer { .. }) { "timer" } else { "I/O" };
+                format!("{}'s {what} is due", self.sys.tasks[k as usize].name)
+            }
+            Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::Preempt(a, b) => format!("OS gives {}'s CPU to {}", name(a), name(b)),
+        }
+    }
+
+    fn describe_step(&self, s: &State, t: usize, d: u8) -> String {
+        let name = &self.sys.threads[t].name;
+        let mut text = String::new();
+        match s.threads[t].phase {
+            Phase::Ready => {
+                let (op, ctx) = self.current_op(s, t);
+                let who = match ctx {
+                    Ctx::Task(k) => format!("{name} (task {})", self.sys.tasks[k].name),
+                    Ctx::Thread(_) => name.clone(),
+                };
+                match op {
+                    Some(op) => {
+                        let _ = write!(text, "{who}: {}", self.op_text(op, d));
+                    }
+                    None => {
+                        let _ = write!(text, "{who}: end of program");
+                    }
+                }
+            }
+            Phase::Cpu { left, .. } => {
+                let _ = write!(text, "{name} runs one tick ({} left)", left - 1);
+            }
+            Phase::NoGil { left } => {
+                let _ = write!(text, "{name} runs one tick of C code without the GIL ({} left)", left - 1);
+            }
+            Phase::IncrLoaded { value, .. } => {
+                let _ = write!(text, "{name} stores {} (loaded {value})", value as u16 + 1);
+            }
+            Phase::LoopTop => {
+                let _ = write!(text, "{name}: loop polls the selector (releases the GIL)");
+            }
+            Phase::LoopProcess => {
+                let _ = write!(text, "{name}: loop moves due I/O and timers to the ready queue");
+            }
+            Phase::LoopRun => {
+                let l = self.loop_of(t);
+                let cb = s.loops[l].ready.front();
+                let _ = match (s.loops[l].todo, cb) {
+                    (0, _) => write!(text, "{name}: loop round ends"),
+                    (_, Some(crate::state::Callback::Step(k))) => {
+                        write!(text, "{name}: loop resumes task {}", self.sys.tasks[k as usize].name)
+                    }
+                    (_, Some(crate::state::Callback::SetResult(k))) => {
+                        write!(text, "{name}: loop sets the result awaited by {}", self.sys.tasks[k as usize].name)
+                    }
+                    _ => write!(text, "{name}: loop"),
+                };
+            }
+            other => {
+                let _ = write!(text, "{name}: {other:?}");
+            }
+        }
+        text
+    }
+
+    fn op_text(&self, op: &Op, d: u8) -> String {
+        let var = |x: &u8| self.sys.vars[*x as usize].0.clone();
+        match op {
+            Op::Compute(_) => format!("compute {d}"),
+            Op::CCall(_) => format!("c_call {d}"),
+            Op::CNoGil(_) => format!("c_nogil {d} (releases the GIL)"),
+            Op::Io(_) => "io (releases the GIL)".into(),
+            Op::Sleep(_) => "time.sleep (releases the GIL)".into(),
+            Op::Read(x) => format!("read {}", var(x)),
+            Op::Write(x, v) => format!("write {} {}", var(x), match v {
+                WriteValue::Const(c) => c.to_string(),
+                WriteValue::LocalPlus(c) => format!("local{c:+}"),
+            }),
+            Op::Incr(x) => format!("{} += 1: load", var(x)),
+            Op::IncrCall(x) => format!("{} += f(): load", var(x)),
+            Op::Lock(l) => format!("acquire threading.Lock {}", self.sys.locks[*l as usize]),
+            Op::Unlock(l) => format!("release threading.Lock {}", self.sys.locks[*l as usize]),
+            Op::AwaitSleep(_) => format!("await asyncio.sleep({d})"),
+            Op::AwaitIo(_) => "await io".into(),
+            Op::AwaitCoro => "await coro() (does not suspend)".into(),
+            Op::AwaitToThread(inner) => format!("await to_thread({})", self.op_text(inner, 0)),
+            Op::AwaitLock(l) => format!("await asyncio.Lock {}", self.sys.async_locks[*l as usize]),
+            Op::Release(l) => format!("release asyncio.Lock {}", self.sys.async_locks[*l as usize]),
+            Op::AwaitTask(k) => format!("await task {}", self.sys.tasks[*k as usize].name),
+        }
+    }
+
+    /// A short description of a state for people: who holds the GIL, what each thread and
+    /// task is doing, the clock.
+    pub fn describe_state(&self, s: &State) -> String {
+        let sys = &self.sys;
+        let mut parts = Vec::new();
+        if sys.is_ticks() {
+            parts.push(format!("t={}", s.now));
+        }
+        if sys.gil() != GilKind::None {
+            let holder = if s.gil.holder == NONE { "free".to_string() } else { sys.threads[s.gil.holder as usize].name.clone() };
+            parts.push(format!("GIL {holder}{}", if s.gil.drop_request { " (drop requested)" } else { "" }));
+        }
+        for (t, info) in sys.threads.iter().enumerate() {
+            let th = &s.threads[t];
+            if matches!(info.kind, ThreadKind::Worker(_)) && th.phase == Phase::Idle {
+                continue;
+            }
+            let gil = match th.gil {
+                GilRel::Wants => " waits GIL",
+                GilRel::Switching => " waits switch",
+                _ => "",
+            };
+            parts.push(format!("{}: {}{gil}", info.name, phase_text(th.phase)));
+        }
+        for (k, info) in sys.tasks.iter().enumerate() {
+            let task = &s.tasks[k];
+            let what = if task.done { "done".to_string() } else { wait_text(task.wait) };
+            parts.push(format!("{}: {what}", info.name));
+        }
+        if !sys.vars.is_empty() {
+            let vars: Vec<String> = sys.vars.iter().enumerate().map(|(i, (n, _))| format!("{n}={}", s.vars[i])).collect();
+            parts.push(vars.join(" "));
+        }
+        parts.join("; ")
+    }
+}
+
+fn phase_text(p: Phase) -> String {
+    match p {
+        Phase::Ready => "ready".into(),
+        Phase::Cpu { left, python: true } => format!("compute ({left} left)"),
+        Phase::Cpu { left, python: false } => format!("c_call ({left} left)"),
+        Phase::NoGil { left } => format!("c_nogil ({left} left)"),
+        Phase::Blocked { sleep: true, .. } => "time.sleep".into(),
+        Phase::Blocked { .. } => "io".into(),
+        Phase::LockWait { .. } => "waits for lock".into(),
+        Phase::IncrLoaded { value, .. } => format!("loaded {value}"),
+        Phase::Done => "done".into(),
+        Phase::Idle => "idle".into(),
+        Phase::LoopTop => "loop top".into(),
+        Phase::Select => "select".into(),
+        Phase::LoopProcess => "loop back from select".into(),
+        Phase::LoopRun => "loop runs callbacks".into(),
+    }
+}
+
+fn wait_text(w: Wait) -> String {
+    match w {
+        Wait::Nothing => "running".into(),
+        Wait::Timer { .. } => "sleeping (timer)".into(),
+        Wait::Io { .. } => "awaiting I/O".into(),
+        Wait::Due { .. } => "due".into(),
+        Wait::Job => "awaiting executor".into(),
+        Wait::Wakeup => "result being set".into(),
+        Wait::AsyncLock { .. } => "awaiting lock".into(),
+        Wait::Task { .. } => "awaiting task".into(),
+        Wait::Scheduled => "ready".into(),
+    }
+}
+
+/// Whose program an op belongs to: a thread's own, or a task's (run by its loop thread).
+#[derive(Clone, Copy, Debug)]
+pub enum Ctx {
+    Thread(usize),
+    Task(usize),
+}
+
+impl Ctx {
+    fn reg(self, s: &mut State) -> &mut u8 {
+        match self {
+            Ctx::Thread(t) => &mut s.threads[t].reg,
+            Ctx::Task(k) => &mut s.tasks[k].reg,
+        }
+    }
+}
+
+impl Model for GilModel {
+    type State = State;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<State> {
+        vec![self.initial()]
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Action>) {
+        self.enabled(state, actions);
+    }
+
+    fn next_state(&self, state: &State, action: Action) -> Option<State> {
+        Some(self.apply(state, action))
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        format!("{action:?}")
+    }
+
+    fn format_step(&self, last_state: &State, action: Action) -> Option<String> {
+        Some(format!("{}\n=> {}", self.describe_action(last_state, action), self.describe_state(&self.apply(last_state, action))))
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        match (&self.condition, self.property_kind) {
+            (None, _) => vec![],
+            (Some(_), PropertyKind::Always) => vec![Property::always("claim", holds)],
+            (Some(_), PropertyKind::Sometimes) => vec![Property::sometimes("claim", holds)],
+        }
+    }
+}
+
+fn holds(model: &GilModel, state: &State) -> bool {
+    model.condition.as_ref().is_some_and(|c| c(&model.sys, state))
+}

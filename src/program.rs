@@ -1,0 +1,332 @@
+//! A scenario compiled for the model: names resolved to small indices, `count` copies
+//! expanded, executor workers allotted. This is the static half of the model; the dynamic
+//! half is [`crate::state::State`].
+
+use crate::scenario::{Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue};
+
+/// "No thread / no task": the empty value of a `u8` index.
+pub const NONE: u8 = u8::MAX;
+
+/// Fixed capacities of the state arrays (the scenario parser enforces the user-facing ones).
+pub const MAX_THREADS: usize = 16;
+pub const MAX_TASKS: usize = 8;
+pub const MAX_LOOPS: usize = 4;
+pub const MAX_VARS: usize = 8;
+pub const MAX_LOCKS: usize = 4;
+
+/// The default executor's size: `ThreadPoolExecutor(max_workers=None)` picks
+/// `min(32, (os.cpu_count() or 1) + 4)` (`Lib/concurrent/futures/thread.py: ThreadPoolExecutor.__init__`).
+pub fn default_executor_workers(cores: u32) -> u32 {
+    32.min(cores + 4)
+}
+
+/// One operation of a compiled program: a [`Step`] with names resolved to indices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Compute(Duration),
+    CCall(Duration),
+    CNoGil(Duration),
+    Io(Duration),
+    Sleep(Duration),
+    Read(u8),
+    Write(u8, WriteValue),
+    Incr(u8),
+    IncrCall(u8),
+    Lock(u8),
+    Unlock(u8),
+    AwaitSleep(Duration),
+    AwaitIo(Duration),
+    AwaitCoro,
+    /// The job runs this blocking op on an executor worker.
+    AwaitToThread(Box<Op>),
+    AwaitLock(u8),
+    Release(u8),
+    AwaitTask(u8),
+}
+
+impl Op {
+    /// Ticks the op may take (lower bound): what keeps a `repeat` body from spinning in zero time.
+    pub fn is_blocking_call(&self) -> bool {
+        matches!(self, Op::CNoGil(_) | Op::Io(_) | Op::Sleep(_) | Op::Lock(_))
+    }
+}
+
+/// A program and how it loops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Program {
+    pub ops: Vec<Op>,
+    /// `repeat = true`: run the ops forever (`while True:`).
+    pub repeat: bool,
+    /// The source steps, for people.
+    pub steps: Vec<Step>,
+}
+
+/// What an OS thread runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThreadKind {
+    /// A plain `threading.Thread` running its own program.
+    Plain(Program),
+    /// An asyncio event loop (index into [`System::loops`]).
+    Loop(u8),
+    /// A worker of a loop's default executor (`ThreadPoolExecutor`).
+    Worker(u8),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadInfo {
+    pub name: String,
+    pub kind: ThreadKind,
+    /// Copies made from one `count` entry share a group (symmetry); otherwise unique.
+    pub group: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskInfo {
+    pub name: String,
+    pub program: Program,
+    /// The loop this task runs on (index into [`System::loops`]).
+    pub loop_id: u8,
+    pub group: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoopInfo {
+    /// The OS thread that runs this loop.
+    pub thread: u8,
+    /// Its tasks, in creation order.
+    pub tasks: Vec<u8>,
+    /// Its executor workers (thread indices), allotted one per possibly outstanding job.
+    pub workers: Vec<u8>,
+}
+
+/// A scenario compiled for the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct System {
+    pub scenario_name: String,
+    pub runtime: Runtime,
+    pub threads: Vec<ThreadInfo>,
+    pub tasks: Vec<TaskInfo>,
+    pub loops: Vec<LoopInfo>,
+    pub vars: Vec<(String, i64)>,
+    pub locks: Vec<String>,
+    pub async_locks: Vec<String>,
+    /// Some state can have more threads wanting a CPU than there are cores: only then does
+    /// the model track which threads have one.
+    pub cpu_contention: bool,
+}
+
+impl System {
+    /// Compiles a scenario under its runtime (use [`Runtime::with_python`] for a variant first).
+    pub fn compile(scenario: &Scenario, runtime: &Runtime) -> Result<System, String> {
+        let mut sys = System {
+            scenario_name: scenario.name.clone(),
+            runtime: runtime.clone(),
+            threads: Vec::new(),
+            tasks: Vec::new(),
+            loops: Vec::new(),
+            vars: scenario.vars.clone(),
+            locks: Vec::new(),
+            async_locks: Vec::new(),
+            cpu_contention: false,
+        };
+        // Tasks first, so that `await task T` can be resolved in any order.
+        let tasks = expand(scenario.tasks.iter().map(|t| (t.name.as_str(), t.count, t)));
+        let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
+        let mut task_loop = vec![NONE; tasks.len()];
+        let mut group = 0u8;
+        let mut next_group = |spec_ptr: usize, last: &mut usize| {
+            if spec_ptr != *last {
+                *last = spec_ptr;
+                group += 1;
+            }
+            group
+        };
+        let mut last = usize::MAX;
+        for (tname, spec) in expand(scenario.threads.iter().map(|t| (t.name.as_str(), t.count, t))) {
+            let g = next_group(spec as *const _ as usize, &mut last);
+            let index = sys.threads.len() as u8;
+            let kind = match &spec.body {
+                ThreadBody::Steps(steps) => ThreadKind::Plain(sys.compile_program(steps, spec.repeat, &task_index)?),
+                ThreadBody::Loop(names) => {
+                    let loop_id = sys.loops.len() as u8;
+                    let mut members = Vec::new();
+                    for name in names {
+                        // A `count` task listed by its base name brings all its copies.
+                        for (k, (tn, ts)) in tasks.iter().enumerate() {
+                            if ts.name == *name || tn == name {
+                                if !members.contains(&(k as u8)) {
+                                    members.push(k as u8);
+                                    task_loop[k] = loop_id;
+                                }
+                            }
+                        }
+                    }
+                    sys.loops.push(LoopInfo { thread: index, tasks: members, workers: Vec::new() });
+                    ThreadKind::Loop(loop_id)
+                }
+            };
+            sys.threads.push(ThreadInfo { name: tname, kind, group: g });
+        }
+        let mut last = usize::MAX;
+        for (k, (tname, spec)) in tasks.iter().enumerate() {
+            let g = next_group(*spec as *const _ as usize, &mut last);
+            if task_loop[k] == NONE {
+                return Err(format!("task `{tname}` runs on no loop"));
+            }
+            let program = sys.compile_program(&spec.steps, spec.repeat, &task_index)?;
+            sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k], group: g });
+        }
+        // Executor workers: one per task that may have a job outstanding, up to the pool's bound.
+        let bound = default_executor_workers(runtime.cores) as usize;
+        for l in 0..sys.loops.len() {
+            let offloading = sys.loops[l]
+                .tasks
+                .iter()
+                .filter(|&&k| sys.tasks[k as usize].program.ops.iter().any(|op| matches!(op, Op::AwaitToThread(_))))
+                .count();
+            let g = next_group(usize::MAX - l, &mut last);
+            for i in 0..offloading.min(bound) {
+                let name = if sys.loops.len() == 1 {
+                    format!("executor{i}")
+                } else {
+                    format!("{}.executor{i}", sys.threads[sys.loops[l].thread as usize].name)
+                };
+                let index = sys.threads.len() as u8;
+                sys.threads.push(ThreadInfo { name, kind: ThreadKind::Worker(l as u8), group: g });
+                sys.loops[l].workers.push(index);
+            }
+        }
+        if sys.threads.len() > MAX_THREADS {
+            return Err(format!("{} threads with executor workers; at most {MAX_THREADS}", sys.threads.len()));
+        }
+        if sys.tasks.len() > MAX_TASKS || sys.vars.len() > MAX_VARS || sys.locks.len() > MAX_LOCKS || sys.async_locks.len() > MAX_LOCKS {
+            return Err("scenario exceeds the model's capacity (tasks, variables or locks)".into());
+        }
+        sys.cpu_contention = sys.max_cpu_demand() > runtime.cores as usize;
+        Ok(sys)
+    }
+
+    fn compile_program(
+        &mut self,
+        steps: &[Step],
+        repeat: bool,
+        task_index: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<Program, String> {
+        let ops = steps.iter().map(|s| self.compile_step(s, task_index)).collect::<Result<_, _>>()?;
+        Ok(Program { ops, repeat, steps: steps.to_vec() })
+    }
+
+    fn compile_step(&mut self, step: &Step, task_index: &dyn Fn(&str) -> Option<usize>) -> Result<Op, String> {
+        Ok(match step {
+            Step::Compute(d) => Op::Compute(*d),
+            Step::CCall(d) => Op::CCall(*d),
+            Step::CNoGil(d) => Op::CNoGil(*d),
+            Step::Io(d) => Op::Io(*d),
+            Step::Sleep(d) => Op::Sleep(*d),
+            Step::Read(x) => Op::Read(self.var(x)),
+            Step::Write(x, v) => Op::Write(self.var(x), *v),
+            Step::Incr(x) => Op::Incr(self.var(x)),
+            Step::IncrCall(x) => Op::IncrCall(self.var(x)),
+            Step::Lock(l) => Op::Lock(intern(&mut self.locks, l)),
+            Step::Unlock(l) => Op::Unlock(intern(&mut self.locks, l)),
+            Step::AwaitSleep(d) => Op::AwaitSleep(*d),
+            Step::AwaitIo(d) => Op::AwaitIo(*d),
+            Step::AwaitCoro => Op::AwaitCoro,
+            Step::AwaitToThread(inner) => Op::AwaitToThread(Box::new(self.compile_step(inner, task_index)?)),
+            Step::AwaitLock(l) => Op::AwaitLock(intern(&mut self.async_locks, l)),
+            Step::Release(l) => Op::Release(intern(&mut self.async_locks, l)),
+            Step::AwaitTask(t) => Op::AwaitTask(task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8),
+        })
+    }
+
+    fn var(&mut self, name: &str) -> u8 {
+        match self.vars.iter().position(|(n, _)| n == name) {
+            Some(i) => i as u8,
+            None => {
+                self.vars.push((name.to_string(), 0));
+                (self.vars.len() - 1) as u8
+            }
+        }
+    }
+
+    /// How many threads could want a CPU at once: the GIL holder plus every thread that can
+    /// run without the GIL (all of them on a free-threaded build).
+    fn max_cpu_demand(&self) -> usize {
+        let free_threaded = self.runtime.gil == GilKind::None;
+        let gil_free_capable = |ops: &[Op]| {
+            ops.iter().any(|op| matches!(op, Op::CNoGil(_)))
+                || ops.iter().any(|op| matches!(op, Op::AwaitToThread(inner) if matches!(**inner, Op::CNoGil(_))))
+        };
+        let mut demand = 0;
+        let mut gil_users = 0;
+        for (i, t) in self.threads.iter().enumerate() {
+            let nogil = match &t.kind {
+                ThreadKind::Plain(p) => gil_free_capable(&p.ops),
+                ThreadKind::Loop(l) => self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops)),
+                ThreadKind::Worker(l) => self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops)),
+            };
+            let _ = i;
+            if free_threaded || nogil {
+                demand += 1;
+            } else {
+                gil_users = 1;
+            }
+        }
+        demand + gil_users
+    }
+
+    pub fn thread_index(&self, name: &str) -> Option<u8> {
+        self.threads.iter().position(|t| t.name == name).map(|i| i as u8)
+    }
+
+    pub fn task_index(&self, name: &str) -> Option<u8> {
+        self.tasks.iter().position(|t| t.name == name).map(|i| i as u8)
+    }
+
+    pub fn var_index(&self, name: &str) -> Option<u8> {
+        self.vars.iter().position(|(n, _)| n == name).map(|i| i as u8)
+    }
+
+    pub fn is_ticks(&self) -> bool {
+        self.runtime.time == TimeMode::Ticks
+    }
+
+    pub fn gil(&self) -> GilKind {
+        self.runtime.gil
+    }
+
+    pub fn bytecode_switch_points(&self) -> bool {
+        self.runtime.switch_points == SwitchPoints::Bytecode
+    }
+
+    /// The loop a thread runs, if it is a loop thread.
+    pub fn loop_of_thread(&self, t: usize) -> Option<usize> {
+        match self.threads[t].kind {
+            ThreadKind::Loop(l) => Some(l as usize),
+            _ => None,
+        }
+    }
+}
+
+fn intern(names: &mut Vec<String>, name: &str) -> u8 {
+    match names.iter().position(|n| n == name) {
+        Some(i) => i as u8,
+        None => {
+            names.push(name.to_string());
+            (names.len() - 1) as u8
+        }
+    }
+}
+
+/// `count` copies of an entry are named `name0`, `name1`, …; a single one keeps its name.
+fn expand<'a, T>(entries: impl Iterator<Item = (&'a str, u32, &'a T)>) -> Vec<(String, &'a T)> {
+    let mut out = Vec::new();
+    for (name, count, spec) in entries {
+        if count <= 1 {
+            out.push((name.to_string(), spec));
+        } else {
+            out.extend((0..count).map(|i| (format!("{name}{i}"), spec)));
+        }
+    }
+    out
+}

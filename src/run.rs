@@ -1,0 +1,383 @@
+//! Checking claims: each (claim, scenario, CPython variant) is a job; a job compiles the
+//! scenario under the variant, binds the claim's check to it, explores the model and turns
+//! what it found into a verdict. Jobs run in parallel; results come back in a fixed order.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::atoms::{caps_for, BExpr, Binder, COUNTER_CAP};
+use crate::checker::{explore, Budget, Exploration, Goal, Stop};
+use crate::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
+use crate::error::InputError;
+use crate::model::{Action, GilModel};
+use crate::program::System;
+use crate::scenario::Scenario;
+use crate::state::State;
+
+/// One result row: the JSON contract of SPEC §4, plus `notes` for people.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Row {
+    pub claim: String,
+    pub model: String,
+    pub variant: String,
+    pub check: String,
+    /// "holds", "refuted" or "unknown".
+    pub verdict: String,
+    /// The number a `max`/`min` check found, or "unbounded".
+    pub value: Option<serde_json::Value>,
+    pub expected: String,
+    pub as_expected: bool,
+    pub states: u64,
+    pub max_depth: u64,
+    pub elapsed_ms: u64,
+    pub counterexample: Option<Counterexample>,
+    pub horizon_hit: bool,
+    pub vacuous: bool,
+    /// What a reader must know to read the verdict (untimed over-approximation, a 2.7 loop, …).
+    pub notes: Vec<String>,
+}
+
+/// A path to the state that refutes (or witnesses) a claim.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Counterexample {
+    /// "path" (or "lasso" for liveness).
+    pub kind: String,
+    pub loop_start: Option<usize>,
+    pub steps: Vec<TraceStep>,
+    /// The graph file, relative to where `check` ran (null when no report is written).
+    pub graph: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TraceStep {
+    pub action: String,
+    pub state: String,
+}
+
+/// One job of a suite.
+#[derive(Clone, Debug)]
+pub struct Job<'a> {
+    pub claim: &'a Claim,
+    pub scenario: &'a Scenario,
+    pub variant: String,
+    pub expected: Outcome,
+}
+
+/// The jobs of a set of claims over a set of scenarios, in claim order, then each claim's
+/// model patterns in order (a glob's matches by name), then variants.
+pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Job<'a>>, InputError> {
+    let mut jobs = Vec::new();
+    for claim in claims {
+        let mut models: Vec<&Scenario> = Vec::new();
+        for pattern in &claim.models {
+            let mut matched: Vec<&Scenario> = scenarios.iter().filter(|s| glob_matches(pattern, &s.name)).collect();
+            matched.sort_by(|a, b| a.name.cmp(&b.name));
+            if matched.is_empty() {
+                return Err(InputError::new(
+                    &claim.path,
+                    claim.check_line,
+                    1,
+                    format!("claim `{}`: no scenario matches `{pattern}`; expected a scenario name or glob", claim.id),
+                ));
+            }
+            for m in matched {
+                if !models.iter().any(|x| x.name == m.name) {
+                    models.push(m);
+                }
+            }
+        }
+        for scenario in models {
+            let variants =
+                if claim.variants.is_empty() { vec![scenario.runtime.python.clone()] } else { claim.variants.clone() };
+            for variant in variants {
+                let expected = match &claim.expect {
+                    Expect::All(o) => o.clone(),
+                    Expect::PerVariant(map) => match map.get(&variant) {
+                        Some(o) => o.clone(),
+                        None => {
+                            return Err(InputError::new(
+                                &claim.path,
+                                claim.check_line,
+                                1,
+                                format!("claim `{}`: no expectation for variant {variant}", claim.id),
+                            ))
+                        }
+                    },
+                };
+                jobs.push(Job { claim, scenario, variant, expected });
+            }
+        }
+    }
+    Ok(jobs)
+}
+
+/// Builds the model of a job, with the claim's check bound to it.
+pub fn build(job: &Job) -> Result<(GilModel, Option<Goal>), InputError> {
+    let claim = job.claim;
+    let at = |offset: usize, message: String| {
+        InputError::new(&claim.path, claim.check_line, claim.check_col + offset, format!("claim `{}`: {message}", claim.id))
+    };
+    let runtime = job.scenario.runtime.with_python(&job.variant).ok_or_else(|| at(0, format!("unknown CPython {}", job.variant)))?;
+    let sys = System::compile(job.scenario, &runtime).map_err(|m| {
+        InputError::new(&job.scenario.path, 1, 1, format!("scenario `{}`: {m}", job.scenario.name))
+    })?;
+    let model = GilModel::new(sys, caps_for(&claim.check));
+    let binder = Binder { model: &model };
+    let bind = |e| binder.expr(e).map_err(|b| at(b.offset, b.message));
+    let goal = match &claim.check {
+        Check::Always(e) => Some(Goal::Always(bind(e)?)),
+        Check::Never(e) => Some(Goal::Always(BExpr::Not(Box::new(bind(e)?)))),
+        Check::Sometimes(e) => Some(Goal::Sometimes(bind(e)?)),
+        Check::Max(t, w) | Check::Min(t, w) => {
+            let t = binder.term(t).map_err(|b| at(b.offset, b.message))?;
+            let w = w.as_ref().map(bind).transpose()?;
+            Some(if matches!(claim.check, Check::Max(..)) { Goal::Max(t, w) } else { Goal::Min(t, w) })
+        }
+        Check::Eventually(e) => {
+            bind(e)?;
+            None
+        }
+        Check::LeadsTo(a, b) => {
+            bind(a)?;
+            bind(b)?;
+            None
+        }
+    };
+    if goal.is_none() && model.sys.is_ticks() {
+        return Err(at(0, "liveness claims run on untimed models (the clock makes every path acyclic); this scenario has `time = \"ticks\"`".into()));
+    }
+    Ok((model, goal))
+}
+
+/// Runs every job on `threads` worker threads; rows come back in job order. An input error
+/// in any job (a name the scenario lacks) is reported instead, the first in job order.
+pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>, InputError> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Row, InputError>>>> = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= jobs.len() {
+                    break;
+                }
+                let row = run_job(&jobs[i], budget);
+                results.lock().expect("no panics while holding the lock")[i] = Some(row);
+            });
+        }
+    });
+    let results = results.into_inner().expect("no panics while holding the lock");
+    let rows: Result<Vec<Row>, InputError> = results.into_iter().map(|r| r.expect("every job ran")).collect();
+    series(jobs, rows?)
+}
+
+/// Checks one job.
+pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
+    let (model, goal) = build(job)?;
+    let mut row = Row {
+        claim: job.claim.id.clone(),
+        model: job.scenario.name.clone(),
+        variant: job.variant.clone(),
+        check: job.claim.check_text.clone(),
+        verdict: "unknown".into(),
+        value: None,
+        expected: job.expected.to_string(),
+        as_expected: false,
+        states: 0,
+        max_depth: 0,
+        elapsed_ms: 0,
+        counterexample: None,
+        horizon_hit: false,
+        vacuous: false,
+        notes: notes(job, &model),
+    };
+    let Some(goal) = goal else {
+        row.notes.push("liveness (`eventually`, `leads_to`) is not supported yet: no verdict".into());
+        return Ok(row);
+    };
+    let found = explore(&model, &goal, budget);
+    row.states = found.states as u64;
+    row.max_depth = found.max_depth as u64;
+    row.elapsed_ms = found.elapsed.as_millis() as u64;
+    row.horizon_hit = found.horizon_hit;
+    judge(&model, job, &goal, &found, &mut row);
+    Ok(row)
+}
+
+/// Turns an exploration into a verdict (and value, counterexample, vacuity).
+fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mut Row) {
+    let stopped = found.stopped.as_ref().map(|s| match s {
+        Stop::MaxStates(n) => format!("stopped at the state budget ({n} states, --max-states)"),
+        Stop::Timeout(d) => format!("stopped at the time budget ({} s, --timeout)", d.as_secs()),
+    });
+    let fault = found.fault.as_ref().map(|(f, _)| match f {
+        crate::state::Fault::VarOverflow { var } => {
+            format!("shared variable `{}` would leave its byte (0..=255)", model.sys.vars[*var as usize].0)
+        }
+    });
+    let incomplete = stopped.clone().or(fault.clone());
+    let trace = |steps: &Vec<(Option<Action>, State)>| trace(model, steps);
+    match goal {
+        Goal::Always(_) | Goal::Sometimes(_) => {
+            let violated_or_witnessed = found.hit.is_some();
+            let holds = match goal {
+                Goal::Always(_) => !violated_or_witnessed,
+                _ => violated_or_witnessed,
+            };
+            if let Some(steps) = &found.hit {
+                row.counterexample = Some(trace(steps));
+            }
+            // A refutation or a witness is a real path, whatever the search did not reach.
+            row.verdict = match (holds, &incomplete, goal) {
+                (_, None, _) => verdict_text(holds),
+                (false, Some(_), Goal::Always(_)) | (true, Some(_), Goal::Sometimes(_)) => verdict_text(holds),
+                (_, Some(why), _) => {
+                    row.notes.push(why.clone());
+                    "unknown".into()
+                }
+            };
+            if matches!(goal, Goal::Always(BExpr::Implies(..))) && !found.antecedent_seen && row.verdict == "holds" {
+                row.vacuous = true;
+                row.notes.push("vacuous: the left side of `->` holds in no reachable state".into());
+            }
+            row.as_expected = matches!(job.expected, Outcome::Verdict(v) if verdict_text(v == Verdict::Holds) == row.verdict);
+        }
+        Goal::Max(..) | Goal::Min(..) => {
+            if let Some(why) = incomplete {
+                row.notes.push(why);
+                return;
+            }
+            let Some(v) = found.value else {
+                row.vacuous = true;
+                row.notes.push("vacuous: the `when` condition holds in no reachable state".into());
+                return;
+            };
+            let unbounded = v >= COUNTER_CAP as i64 && reads_counter(&job.claim.check);
+            row.value = Some(if unbounded { serde_json::json!("unbounded") } else { serde_json::json!(v) });
+            if let Some(steps) = &found.hit {
+                row.counterexample = Some(trace(steps));
+            }
+            match job.expected {
+                Outcome::Bound(op, k) => {
+                    let ok = if unbounded { matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Ne) } else { op.eval(v, k) };
+                    row.verdict = verdict_text(ok);
+                    row.as_expected = ok;
+                }
+                _ => {
+                    row.verdict = "holds".into();
+                    row.as_expected = true;
+                }
+            }
+        }
+    }
+}
+
+/// Counters saturate at [`COUNTER_CAP`]; a `max` that reaches it grows without bound.
+fn reads_counter(check: &Check) -> bool {
+    check.atoms().iter().any(|a| matches!(a.kind, AtomKind::GilHandoffs | AtomKind::ForcedSwitches | AtomKind::TaskSwitches))
+}
+
+fn verdict_text(holds: bool) -> String {
+    if holds { "holds" } else { "refuted" }.into()
+}
+
+fn trace(model: &GilModel, steps: &[(Option<Action>, State)]) -> Counterexample {
+    let mut out = Vec::new();
+    let mut prev: Option<&State> = None;
+    for (a, s) in steps {
+        let action = match (a, prev) {
+            (Some(a), Some(p)) => model.describe_action(p, *a),
+            _ => "start".into(),
+        };
+        out.push(TraceStep { action, state: model.describe_state(s) });
+        prev = Some(s);
+    }
+    Counterexample { kind: "path".into(), loop_start: None, steps: out, graph: None }
+}
+
+/// What a reader must know about how a job was checked.
+fn notes(job: &Job, model: &GilModel) -> Vec<String> {
+    let mut notes = Vec::new();
+    let rt = &model.sys.runtime;
+    if !model.sys.is_ticks() {
+        notes.push("untimed: covers every timing; a counterexample may need a rare one".into());
+    }
+    if job.variant == "2.7" && !model.sys.loops.is_empty() {
+        notes.push("2.7 had no asyncio: the loop follows 3.x's semantics on the old GIL".into());
+    }
+    if rt.gil_explicit && job.variant != job.scenario.runtime.python {
+        notes.push(format!("the scenario fixes gil = {:?}, kept under {}", rt.gil, job.variant));
+    }
+    if rt.switch_points_explicit && job.variant != job.scenario.runtime.python {
+        notes.push(format!("the scenario fixes switch_points = {:?}, kept under {}", rt.switch_points, job.variant));
+    }
+    notes
+}
+
+/// Adds a `"model": "series"` row after the rows of each series claim, with the trend's verdict.
+fn series(jobs: &[Job], rows: Vec<Row>) -> Result<Vec<Row>, InputError> {
+    let mut out: Vec<Row> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let Outcome::Series(trend) = jobs[i].expected else {
+            out.push(rows[i].clone());
+            i += 1;
+            continue;
+        };
+        // The rows of one claim and variant form one series.
+        let mut j = i;
+        let mut group: Vec<usize> = Vec::new();
+        while j < rows.len() && jobs[j].claim.id == jobs[i].claim.id {
+            group.push(j);
+            j += 1;
+        }
+        let variants: Vec<String> = {
+            let mut v: Vec<String> = group.iter().map(|&g| rows[g].variant.clone()).collect();
+            v.dedup();
+            let mut seen = Vec::new();
+            v.retain(|x| {
+                let new = !seen.contains(x);
+                seen.push(x.clone());
+                new
+            });
+            v
+        };
+        for &g in &group {
+            out.push(rows[g].clone());
+        }
+        for variant in variants {
+            let members: Vec<&Row> = group.iter().map(|&g| &rows[g]).filter(|r| r.variant == variant).collect();
+            let values: Option<Vec<i64>> = members.iter().map(|r| r.value.as_ref().and_then(|v| v.as_i64())).collect();
+            let mut row = members[0].clone();
+            row.model = "series".into();
+            row.counterexample = None;
+            row.states = members.iter().map(|r| r.states).sum();
+            row.max_depth = members.iter().map(|r| r.max_depth).max().unwrap_or(0);
+            row.elapsed_ms = members.iter().map(|r| r.elapsed_ms).sum();
+            row.horizon_hit = members.iter().any(|r| r.horizon_hit);
+            row.vacuous = members.iter().any(|r| r.vacuous);
+            match values {
+                Some(vs) => {
+                    let ok = vs.windows(2).all(|w| match trend {
+                        Trend::Increasing => w[0] < w[1],
+                        Trend::NonDecreasing => w[0] <= w[1],
+                        Trend::Constant => w[0] == w[1],
+                    });
+                    row.value = Some(serde_json::json!(vs));
+                    row.verdict = verdict_text(ok);
+                    row.as_expected = ok;
+                }
+                None => {
+                    row.value = None;
+                    row.verdict = "unknown".into();
+                    row.as_expected = false;
+                }
+            }
+            out.push(row);
+        }
+        i = j;
+    }
+    Ok(out)
+}

@@ -1,0 +1,257 @@
+//! The dynamic half of the model: one global state of the interpreter, compact enough that
+//! millions of them fit in memory (small integers and fixed arrays, no strings).
+
+use crate::program::{MAX_LOCKS, MAX_LOOPS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
+
+/// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
+/// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Phase {
+    /// At a step boundary of its program (or of the loop's current task): a switch point.
+    #[default]
+    Ready,
+    /// In `compute` (`python`) or `c_call`: `left` ticks to go, GIL held throughout.
+    Cpu { left: u8, python: bool },
+    /// In `c_nogil`: `left` ticks of C code that released the GIL.
+    NoGil { left: u8 },
+    /// In `io` or `time.sleep` (`sleep`): a system call with the GIL released.
+    Blocked { left: u8, sleep: bool },
+    /// Waiting to acquire a `threading.Lock` (the GIL released).
+    LockWait { lock: u8 },
+    /// Between the load and the store of `x += …`: the loaded value.
+    IncrLoaded { value: u8, call: bool },
+    /// Finished (a loop thread: its loop has stopped).
+    Done,
+    /// An executor worker with no job: blocked in `work_queue.get()`.
+    Idle,
+    /// A loop thread at the top of `_run_once`, about to poll the selector.
+    LoopTop,
+    /// A loop thread blocked in `selector.select()`.
+    Select,
+    /// A loop thread back from the selector: moving due I/O and timers to the ready queue.
+    LoopProcess,
+    /// A loop thread running the callbacks of this round (`Loop::todo` of them left).
+    LoopRun,
+}
+
+impl Phase {
+    /// Phases that execute Python (or C holding the GIL): they need the GIL to progress.
+    pub fn needs_gil(self) -> bool {
+        matches!(
+            self,
+            Phase::Ready | Phase::Cpu { .. } | Phase::IncrLoaded { .. } | Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun
+        )
+    }
+}
+
+/// A thread's relation to the GIL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum GilRel {
+    /// Neither holds nor wants it (blocked in a system call, idle, done; always on 3.13t).
+    #[default]
+    No,
+    /// Holds it.
+    Has,
+    /// Waits in `take_gil` for it.
+    Wants,
+    /// Dropped it while a drop request was pending and waits until another thread has taken
+    /// it (`FORCE_SWITCHING` in `drop_gil`).
+    Switching,
+}
+
+/// One OS thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Thread {
+    pub phase: Phase,
+    pub gil: GilRel,
+    /// Next op of its own program (plain threads); 0 = job to run, 1 = job done (workers).
+    pub pc: u8,
+    /// The local register `read` sets.
+    pub reg: u8,
+    /// New GIL, ticks mode: ticks spent in the current `switch_interval` wait.
+    pub window: u8,
+    /// Ticks waiting for the GIL in the current wait (only when a claim reads `gil_wait`).
+    pub gil_wait: u16,
+    /// Has a CPU (tracked only when threads can outnumber cores).
+    pub cpu: bool,
+    /// A worker's job: the task whose `to_thread` it runs; a loop thread: its current task.
+    pub task: u8,
+}
+
+/// What a suspended task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Wait {
+    /// Not waiting: running, or its step is scheduled.
+    #[default]
+    Nothing,
+    /// `await asyncio.sleep N`: a timer with `left` ticks to its deadline.
+    Timer { left: u8, delay: u8 },
+    /// `await io N`: the selector reports readiness in `left` ticks.
+    Io { left: u8 },
+    /// The timer (`timer`) or I/O is due; the loop has not collected it yet.
+    Due { timer: bool },
+    /// `await to_thread`: a job queued or running on the executor.
+    Job,
+    /// The future's result is being set by a callback in the ready queue.
+    Wakeup,
+    /// `await lock L`: in the lock's FIFO of waiters.
+    AsyncLock { lock: u8 },
+    /// `await task T`.
+    Task { task: u8 },
+    /// Its `Task.__step` is in the ready queue.
+    Scheduled,
+}
+
+/// One asyncio task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Task {
+    pub pc: u8,
+    pub reg: u8,
+    pub wait: Wait,
+    pub done: bool,
+    /// Ticks since what it awaits happened, while it has not resumed (only when read).
+    pub lateness: u16,
+}
+
+/// A ready-queue entry (`loop._ready` holds callbacks, not tasks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Callback {
+    #[default]
+    Empty,
+    /// `Task.__step` / `Task.__wakeup` of a task: resumes it.
+    Step(u8),
+    /// The callback that sets the awaited future's result (timer handle, reader callback,
+    /// `_call_set_state`); running it schedules the task's step with `call_soon`.
+    SetResult(u8),
+}
+
+/// A small FIFO of task indices or callbacks with a fixed capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fifo<T: Copy + Default, const N: usize> {
+    items: [T; N],
+    len: u8,
+}
+
+impl<T: Copy + Default, const N: usize> Default for Fifo<T, N> {
+    fn default() -> Self {
+        Fifo { items: [T::default(); N], len: 0 }
+    }
+}
+
+impl<T: Copy + Default + PartialEq, const N: usize> Fifo<T, N> {
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn push(&mut self, item: T) {
+        assert!((self.len as usize) < N, "fifo capacity");
+        self.items[self.len as usize] = item;
+        self.len += 1;
+    }
+    pub fn pop_front(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let first = self.items[0];
+        self.remove_at(0);
+        Some(first)
+    }
+    pub fn front(&self) -> Option<T> {
+        self.as_slice().first().copied()
+    }
+    pub fn remove_at(&mut self, i: usize) {
+        let n = self.len as usize;
+        self.items.copy_within(i + 1..n, i);
+        self.items[n - 1] = T::default();
+        self.len -= 1;
+    }
+    pub fn remove(&mut self, item: T) {
+        if let Some(i) = self.as_slice().iter().position(|x| *x == item) {
+            self.remove_at(i);
+        }
+    }
+    pub fn contains(&self, item: T) -> bool {
+        self.as_slice().contains(&item)
+    }
+    pub fn as_slice(&self) -> &[T] {
+        &self.items[..self.len as usize]
+    }
+}
+
+/// One asyncio event loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Loop {
+    /// `loop._ready`.
+    pub ready: Fifo<Callback, MAX_TASKS>,
+    /// Callbacks of the current round still to run (`ntodo` in `_run_once`).
+    pub todo: u8,
+    /// Armed timers not yet due, in the order they were armed (tasks).
+    pub timers: Fifo<u8, MAX_TASKS>,
+    /// Timers and I/O that are due but not collected yet, in the order they became due.
+    pub due: Fifo<u8, MAX_TASKS>,
+    /// Executor jobs waiting for a worker (tasks), FIFO (`work_queue`).
+    pub jobs: Fifo<u8, MAX_TASKS>,
+    /// The task it resumed last (for `task_switches`).
+    pub last_task: u8,
+}
+
+/// An `asyncio.Lock`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct AsyncLock {
+    pub locked: bool,
+    /// `_waiters`: tasks in FIFO order; the first may already have been woken.
+    pub waiters: Fifo<u8, MAX_TASKS>,
+    /// The first waiter's future has been set (`_wake_up_first`), it has not resumed yet.
+    pub woken: bool,
+}
+
+/// The GIL itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Gil {
+    /// The thread holding it, or [`NONE`].
+    pub holder: u8,
+    /// The thread that took it last (`gil->last_holder`), or [`NONE`].
+    pub last_holder: u8,
+    /// `gil_drop_request` (new GIL).
+    pub drop_request: bool,
+    /// The last release was forced (drop request or check interval).
+    pub forced_release: bool,
+    /// Old GIL, ticks mode: ticks of bytecode since the holder last passed the check.
+    pub since_check: u8,
+}
+
+impl Default for Gil {
+    fn default() -> Self {
+        Gil { holder: NONE, last_holder: NONE, drop_request: false, forced_release: false, since_check: 0 }
+    }
+}
+
+/// A whole interpreter state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct State {
+    pub threads: [Thread; MAX_THREADS],
+    pub tasks: [Task; MAX_TASKS],
+    pub loops: [Loop; MAX_LOOPS],
+    pub gil: Gil,
+    pub vars: [u8; MAX_VARS],
+    /// `threading.Lock`s: held or not (a `threading.Lock` has no owner).
+    pub locks: [bool; MAX_LOCKS],
+    pub async_locks: [AsyncLock; MAX_LOCKS],
+    /// The clock (ticks mode).
+    pub now: u16,
+    /// Counters, kept only when a claim reads them (saturating).
+    pub handoffs: u8,
+    pub forced_switches: u8,
+    pub task_switches: u8,
+    /// Set when a step could not be modelled (a shared variable overflowed its byte).
+    pub fault: Option<Fault>,
+}
+
+/// Why a path had to stop: the model cannot represent what comes next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// A shared variable would leave 0..=255.
+    VarOverflow { var: u8 },
+}
