@@ -1470,11 +1470,16 @@ impl ClaimFile<'_> {
     fn claims(&self) -> Result<Vec<(Claim, Range<usize>)>, InputError> {
         let root: Node = toml::from_str(self.source).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            let message = e.message().trim().replace('\n', "; ");
-            let message = if message.contains(TOML_DATETIME_MARKER) {
+            let lines: Vec<&str> = e.message().lines().map(str::trim).collect();
+            let message = if e.message().contains(TOML_DATETIME_MARKER) {
                 "a date or time is not used in claim files; expected a string".to_owned()
+            } else if lines.iter().any(|line| line.starts_with("expected")) {
+                format!("invalid TOML: {}", lines.join("; "))
             } else {
-                format!("invalid TOML: {message}")
+                format!(
+                    "invalid TOML: {}; expected valid TOML syntax",
+                    lines.join("; ")
+                )
             };
             self.error(&span, message)
         })?;

@@ -381,3 +381,29 @@ fn series(jobs: &[Job], rows: Vec<Row>) -> Result<Vec<Row>, InputError> {
     }
     Ok(out)
 }
+
+/// Checks one check text on one scenario under one CPython (the scenario's own when `None`),
+/// expecting nothing in particular: for tests, experiments and the fuzzer.
+pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Result<Row, String> {
+    let parsed = crate::claim::parse_check(check).map_err(|(at, msg)| format!("{check}: at {at}: {msg}"))?;
+    let claim = Claim {
+        id: "adhoc".into(),
+        quote: String::new(),
+        source: String::new(),
+        models: vec![scenario.name.clone()],
+        check: parsed,
+        check_text: check.into(),
+        expect: Expect::All(Outcome::Verdict(Verdict::Holds)),
+        variants: Vec::new(),
+        path: Default::default(),
+        check_line: 1,
+        check_col: 1,
+    };
+    let job = Job {
+        claim: &claim,
+        scenario,
+        variant: variant.unwrap_or(&scenario.runtime.python).to_string(),
+        expected: Outcome::Verdict(Verdict::Holds),
+    };
+    run_job(&job, Budget::default()).map_err(|e| e.to_string())
+}
