@@ -678,6 +678,9 @@ impl fmt::Display for ParseError {
 
 type PResult<T> = Result<T, ParseError>;
 
+/// Builds a binary node, e.g. `Expr::And` or `Term::Sub`.
+type Join<T> = fn(Box<T>, Box<T>) -> T;
+
 fn tokenize(text: &str) -> PResult<Vec<Token>> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();
@@ -913,7 +916,7 @@ impl<'t> Parser<'t> {
             return Ok(());
         }
         Err(ParseError::new(
-            0,
+            self.peek().start,
             format!("unknown word `{word}`"),
             format!("{FORMS_EXPECTED}{form}"),
         ))
@@ -930,7 +933,7 @@ impl<'t> Parser<'t> {
         }
         if self.peek().tok == Tok::End {
             return Err(ParseError::new(
-                0,
+                v.start,
                 "the check does not say when its condition must hold",
                 FORMS_EXPECTED,
             ));
@@ -1098,7 +1101,7 @@ impl<'t> Parser<'t> {
     fn left_chain<T>(
         &mut self,
         operand: fn(&mut Self) -> PResult<Val>,
-        ops: &[(Tok, fn(Box<T>, Box<T>) -> T)],
+        ops: &[(Tok, Join<T>)],
         unwrap: fn(&Self, Val) -> PResult<T>,
         wrap: fn(T) -> Value,
     ) -> PResult<Val> {
@@ -1442,6 +1445,9 @@ pub fn glob_matches(pattern: &str, name: &str) -> bool {
     compile_glob(pattern).map_or(pattern == name, |glob| glob.is_match(name))
 }
 
+/// A value with the byte span it came from in the claim file.
+type Located<T> = (T, Range<usize>);
+
 /// The file being read, to locate errors in it.
 struct ClaimFile<'a> {
     path: &'a Path,
@@ -1467,7 +1473,7 @@ impl ClaimFile<'_> {
     }
 
     /// Every claim of the file, each with the span of its id (for duplicate-id errors).
-    fn claims(&self) -> Result<Vec<(Claim, Range<usize>)>, InputError> {
+    fn claims(&self) -> Result<Vec<Located<Claim>>, InputError> {
         let root: Node = toml::from_str(self.source).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let lines: Vec<&str> = e.message().lines().map(str::trim).collect();
@@ -1513,7 +1519,7 @@ impl ClaimFile<'_> {
         Ok(claims)
     }
 
-    fn claim(&self, table: &Spanned<Node>) -> Result<(Claim, Range<usize>), InputError> {
+    fn claim(&self, table: &Spanned<Node>) -> Result<Located<Claim>, InputError> {
         let Node::Table(entries) = table.get_ref() else {
             return Err(self.error(
                 &table.span(),
@@ -1572,10 +1578,9 @@ impl ClaimFile<'_> {
             // Exact when the check is written without escapes up to the error, as usual.
             let exact = self.source.get(inner..inner + e.offset) == check_text.get(..e.offset);
             let at = if exact { inner + e.offset } else { inner };
-            self.error(
-                &(at..at),
-                format!("{} in check `{check_text}`; {}", e.what, e.expected),
-            )
+            // A triple-quoted check may span lines; the error stays on one.
+            let message = format!("{} in check `{check_text}`; {}", e.what, e.expected);
+            self.error(&(at..at), message.replace(['\r', '\n'], " "))
         })?;
         let (expect, table_variants) =
             self.expect(self.required(&fields, "expect")?, &check, models.len())?;
@@ -1653,7 +1658,7 @@ impl ClaimFile<'_> {
         &self,
         node: &'n Spanned<Node>,
         key: &str,
-    ) -> Result<Vec<(&'n str, Range<usize>)>, InputError> {
+    ) -> Result<Vec<Located<&'n str>>, InputError> {
         let Node::Array(items) = node.get_ref() else {
             return Err(self.error(
                 &node.span(),
@@ -1703,7 +1708,7 @@ impl ClaimFile<'_> {
         node: &Spanned<Node>,
         check: &Check,
         models: usize,
-    ) -> Result<(Expect, Vec<(String, Range<usize>)>), InputError> {
+    ) -> Result<(Expect, Vec<Located<String>>), InputError> {
         match node.get_ref() {
             Node::Str(s) => Ok((
                 Expect::All(self.outcome(s, &node.span(), check, models)?),
@@ -1809,7 +1814,7 @@ impl ClaimFile<'_> {
         &self,
         node: &Spanned<Node>,
         expect: &Expect,
-        table: &[(String, Range<usize>)],
+        table: &[Located<String>],
     ) -> Result<Vec<String>, InputError> {
         let variants = self.strings(node, "variants")?;
         for (i, (name, span)) in variants.iter().enumerate() {

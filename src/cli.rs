@@ -147,12 +147,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, InputError> {
         (None, _, true) => None,
     };
     if let Some(dir) = &out_dir {
-        for row in rows.iter_mut() {
-            let graph = dir.join(report::graph_path(row)).display().to_string();
-            if let Some(cx) = row.counterexample.as_mut() {
-                cx.graph = Some(graph);
-            }
-        }
+        report::link_graphs(&mut rows, dir);
         let files = report::render(&claims, &rows);
         report::write(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e}")))?;
     }

@@ -34,6 +34,16 @@ pub fn graph_path(row: &Row) -> PathBuf {
     PathBuf::from("graphs").join(slug(&row.claim)).join(format!("{}--{}.dot", slug(&row.model), slug(&row.variant)))
 }
 
+/// Points each counterexample at its graph file under the report folder `dir`.
+pub fn link_graphs(rows: &mut [Row], dir: &Path) {
+    for row in rows.iter_mut() {
+        let graph = dir.join(graph_path(row)).display().to_string();
+        if let Some(cx) = row.counterexample.as_mut() {
+            cx.graph = Some(graph);
+        }
+    }
+}
+
 /// Builds every report file from the claims and their result rows.
 pub fn render(claims: &[Claim], rows: &[Row]) -> Files {
     let mut files = Files::new();

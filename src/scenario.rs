@@ -242,6 +242,14 @@ const SWITCH_POINT_NAMES: &[(&str, SwitchPoints)] = &[
 const TIME_NAMES: &[(&str, TimeMode)] =
     &[("untimed", TimeMode::Untimed), ("ticks", TimeMode::Ticks)];
 
+/// `"a", "b", "c"`: the accepted spellings, as an error message lists them.
+fn quoted_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The file spelling of `value` in one of the keyword tables above.
 fn keyword<T: PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
     table
@@ -504,6 +512,10 @@ impl StepText<'_> {
     fn to_thread(&self, words: &[&str]) -> Result<Step, String> {
         match self.blocking(words)? {
             Some(step) => Ok(Step::AwaitToThread(Box::new(step))),
+            None if words.is_empty() => Err(self.error(
+                "missing step after `await to_thread`",
+                format!("a blocking step: {}", BLOCKING_FORMS.join(", ")),
+            )),
             None => Err(self.error(
                 format!("`{}` cannot run in `await to_thread`", words.join(" ")),
                 format!("a blocking step: {}", BLOCKING_FORMS.join(", ")),
@@ -741,7 +753,9 @@ impl Source<'_> {
 
     /// TOML's own error (syntax, unknown key, wrong type) in our `what; expected` form.
     fn toml_error(&self, error: &toml::de::Error) -> InputError {
-        let message = error.message().trim().replace('\n', "; ");
+        let message = (error.message().trim())
+            .replace('\n', "; ")
+            .replace("expected i64", "expected an integer");
         let message = if message.starts_with("missing field") {
             format!("{message}; expected it in this table")
         } else if message.contains("expected") {
@@ -752,7 +766,7 @@ impl Source<'_> {
         self.error(error.span().map_or(0, |s| s.start), message)
     }
 
-    /// An integer field within `range`.
+    /// An integer field from `lo` to `hi`.
     fn int_in(&self, value: &Spanned<i64>, key: &str, lo: u32, hi: u32) -> Result<u32, InputError> {
         let v = *value.get_ref();
         match u32::try_from(v) {
@@ -773,18 +787,12 @@ impl Source<'_> {
     ) -> Result<T, InputError> {
         let found = table.iter().find(|(name, _)| name == value.get_ref());
         found.map(|&(_, v)| v).ok_or_else(|| {
-            let names: Vec<String> = table
-                .iter()
-                .map(|(name, _)| format!("\"{name}\""))
-                .collect();
-            self.at(
-                value.span(),
-                format!(
-                    "unknown {key} `{}`; expected one of {}",
-                    value.get_ref(),
-                    names.join(", ")
-                ),
-            )
+            let names = quoted_names(table.iter().map(|&(name, _)| name));
+            let message = format!(
+                "unknown {key} `{}`; expected one of {names}",
+                value.get_ref()
+            );
+            self.at(value.span(), message)
         })
     }
 
@@ -817,66 +825,77 @@ enum Owner {
 
 impl Source<'_> {
     fn runtime(&self, raw: &RawRuntime) -> Result<Runtime, InputError> {
-        let defaults = Runtime::default();
         let python = match &raw.python {
             Some(p) if python_rules(p.get_ref()).is_some() => p.get_ref().clone(),
             Some(p) => {
-                let names: Vec<String> =
-                    PYTHON_VERSIONS.iter().map(|v| format!("\"{v}\"")).collect();
                 let message = format!(
                     "unknown python version `{}`; expected one of {}",
                     p.get_ref(),
-                    names.join(", ")
+                    quoted_names(PYTHON_VERSIONS.iter().copied())
                 );
                 return Err(self.at(p.span(), message));
             }
-            None => defaults.python.clone(),
+            None => Runtime::default().python,
         };
-        let runtime = defaults.with_python(&python).unwrap_or(defaults);
-        let int = |value: &Option<Spanned<i64>>, key, hi, default| {
-            value
-                .as_ref()
-                .map_or(Ok(default), |v| self.int_in(v, key, 1, hi))
-        };
+        let version = Runtime::default().with_python(&python).unwrap_or_default();
         Ok(Runtime {
-            gil: raw
-                .gil
-                .as_ref()
-                .map_or(Ok(runtime.gil), |g| self.choice(g, "gil", GIL_NAMES))?,
+            gil: self.choice_or(raw.gil.as_ref(), "gil", GIL_NAMES, version.gil)?,
             gil_explicit: raw.gil.is_some(),
-            switch_points: raw
-                .switch_points
-                .as_ref()
-                .map_or(Ok(runtime.switch_points), |s| {
-                    self.choice(s, "switch_points", SWITCH_POINT_NAMES)
-                })?,
+            switch_points: self.choice_or(
+                raw.switch_points.as_ref(),
+                "switch_points",
+                SWITCH_POINT_NAMES,
+                version.switch_points,
+            )?,
             switch_points_explicit: raw.switch_points.is_some(),
-            switch_interval: int(
-                &raw.switch_interval,
+            switch_interval: self.int_or(
+                raw.switch_interval.as_ref(),
                 "switch_interval",
                 MAX_INTERVAL,
-                runtime.switch_interval,
+                version.switch_interval,
             )?,
-            check_interval: int(
-                &raw.check_interval,
+            check_interval: self.int_or(
+                raw.check_interval.as_ref(),
                 "check_interval",
                 MAX_INTERVAL,
-                runtime.check_interval,
+                version.check_interval,
             )?,
-            cores: int(&raw.cores, "cores", MAX_CORES, runtime.cores)?,
-            time: raw
-                .time
-                .as_ref()
-                .map_or(Ok(runtime.time), |t| self.choice(t, "time", TIME_NAMES))?,
-            horizon: int(&raw.horizon, "horizon", MAX_HORIZON, runtime.horizon)?,
+            cores: self.int_or(raw.cores.as_ref(), "cores", MAX_CORES, version.cores)?,
+            time: self.choice_or(raw.time.as_ref(), "time", TIME_NAMES, version.time)?,
+            horizon: self.int_or(
+                raw.horizon.as_ref(),
+                "horizon",
+                MAX_HORIZON,
+                version.horizon,
+            )?,
             python,
         })
     }
 
+    /// An optional keyword field, or its default.
+    fn choice_or<T: Copy>(
+        &self,
+        value: Option<&Spanned<String>>,
+        key: &str,
+        table: &[(&str, T)],
+        default: T,
+    ) -> Result<T, InputError> {
+        value.map_or(Ok(default), |v| self.choice(v, key, table))
+    }
+
+    /// An optional positive integer field up to `hi`, or its default.
+    fn int_or(
+        &self,
+        value: Option<&Spanned<i64>>,
+        key: &str,
+        hi: u32,
+        default: u32,
+    ) -> Result<u32, InputError> {
+        value.map_or(Ok(default), |v| self.int_in(v, key, 1, hi))
+    }
+
     fn count(&self, count: Option<&Spanned<i64>>) -> Result<u32, InputError> {
-        count.map_or(Ok(1), |c| {
-            self.int_in(c, "count", 1, MAX_THREADS.min(MAX_TASKS))
-        })
+        self.int_or(count, "count", MAX_THREADS.min(MAX_TASKS), 1)
     }
 
     fn thread(&self, raw: &RawThread, time: TimeMode) -> Result<ThreadSpec, InputError> {
@@ -1030,6 +1049,15 @@ impl Source<'_> {
 
 fn is_true(flag: Option<&Spanned<bool>>) -> bool {
     flag.is_some_and(|f| *f.get_ref())
+}
+
+/// Every copy of `entries` by name, with the index of its entry, in order.
+fn expand<T>(entries: &[T], name_count: impl Fn(&T) -> (&str, u32)) -> Vec<(String, usize)> {
+    let copies = entries.iter().enumerate().flat_map(|(i, entry)| {
+        let (name, count) = name_count(entry);
+        copy_names(name, count).into_iter().map(move |n| (n, i))
+    });
+    copies.collect()
 }
 
 /// The names of an entry's copies: `worker0`, `worker1`, … or the plain name when count is 1.
@@ -1199,13 +1227,7 @@ impl Entries<'_> {
     /// `await task T` names another task of the same loop (asyncio refuses a task of another
     /// loop, and a task awaiting itself never ends). T is a copy name when T's entry has copies.
     fn awaited_tasks(&self, loop_of: &[usize]) -> Result<(), InputError> {
-        let copies: Vec<(String, usize)> = (self.tasks.iter().enumerate())
-            .flat_map(|(k, t)| {
-                copy_names(&t.name, t.count)
-                    .into_iter()
-                    .map(move |n| (n, k))
-            })
-            .collect();
+        let copies = expand(self.tasks, |t| (&t.name, t.count));
         for (k, (task, raw)) in self.tasks.iter().zip(&self.raw.tasks).enumerate() {
             for (step, raw_step) in task.steps.iter().zip(raw.steps.get_ref()) {
                 let Step::AwaitTask(target) = step else {
@@ -1463,25 +1485,19 @@ fn relative_name(root: &Path, file: &Path) -> String {
 impl Scenario {
     /// The threads one by one, copies expanded and named as claims name them.
     pub fn expanded_threads(&self) -> Vec<(String, &ThreadSpec)> {
-        self.threads
-            .iter()
-            .flat_map(|t| {
-                copy_names(&t.name, t.count)
-                    .into_iter()
-                    .map(move |n| (n, t))
-            })
+        let copies = expand(&self.threads, |t| (&t.name, t.count));
+        copies
+            .into_iter()
+            .map(|(n, i)| (n, &self.threads[i]))
             .collect()
     }
 
     /// The tasks one by one, copies expanded and named as claims name them.
     pub fn expanded_tasks(&self) -> Vec<(String, &TaskSpec)> {
-        self.tasks
-            .iter()
-            .flat_map(|t| {
-                copy_names(&t.name, t.count)
-                    .into_iter()
-                    .map(move |n| (n, t))
-            })
+        let copies = expand(&self.tasks, |t| (&t.name, t.count));
+        copies
+            .into_iter()
+            .map(|(n, i)| (n, &self.tasks[i]))
             .collect()
     }
 

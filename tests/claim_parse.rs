@@ -74,7 +74,7 @@ fn check_errors_point_into_the_check() {
     // Triple-quoted checks: the newline after the quotes is not part of the check.
     assert_eq!(
         error(&with(6, "check = \"\"\"\nalways\n  now\"\"\"")),
-        "p.toml:8:3: `now` is a number in check `always\n  now`; compare it, e.g. `now >= 3`"
+        "p.toml:8:3: `now` is a number in check `always   now`; compare it, e.g. `now >= 3`"
     );
     let claims = parse(&with(6, "check = '''\nalways gil_free'''")).unwrap();
     assert_eq!((claims[0].check_line, claims[0].check_col), (7, 1));

@@ -520,7 +520,7 @@ fn unknown_keys_and_wrong_types_are_refused() {
         "[runtime]\ncores = \"2\"\n",
         2,
         9,
-        "invalid type: string \"2\"; expected i64",
+        "invalid type: string \"2\"; expected an integer",
     );
     refused_at(
         "[[threads]]\nname = 3\nsteps = []\n",
@@ -544,7 +544,7 @@ fn unknown_keys_and_wrong_types_are_refused() {
         "[vars]\nx = 1.5\n",
         2,
         5,
-        "invalid type: floating point `1.5`; expected i64",
+        "invalid type: floating point `1.5`; expected an integer",
     );
     refused_at("vars = 3\n", 1, 8, "expected a table of variable names");
     refused_at("[[tasks]]\nname = \"a\"\n", 1, 1, "missing field `steps`");

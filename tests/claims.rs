@@ -1,0 +1,80 @@
+//! Every claim in `properties/` gets its expected verdict, and the committed `reports/` are
+//! exactly what `gilcheck check` writes now.
+
+use std::path::{Path, PathBuf};
+
+use gilcheck::checker::Budget;
+use gilcheck::claim::load_claims;
+use gilcheck::report;
+use gilcheck::run::{plan, run_all, Row};
+use gilcheck::scenario::load_scenarios;
+
+fn suite() -> (Vec<gilcheck::claim::Claim>, Vec<Row>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = load_scenarios(&[root.join("models")]).unwrap_or_else(|e| panic!("{e}"));
+    let claims = load_claims(&[root.join("properties")]).unwrap_or_else(|e| panic!("{e}"));
+    let jobs = plan(&claims, &scenarios).unwrap_or_else(|e| panic!("{e}"));
+    let mut rows = run_all(&jobs, Budget::default(), 2).unwrap_or_else(|e| panic!("{e}"));
+    report::link_graphs(&mut rows, Path::new("reports"));
+    (claims, rows)
+}
+
+#[test]
+fn every_claim_gets_its_expected_verdict() {
+    let (_, rows) = suite();
+    assert!(!rows.is_empty());
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.as_expected)
+        .map(|r| format!("{} on {} under {}: {} (value {:?}), expected {}", r.claim, r.model, r.variant, r.verdict, r.value, r.expected))
+        .collect();
+    assert!(wrong.is_empty(), "verdicts differ from expectations:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn committed_reports_are_up_to_date() {
+    let (claims, rows) = suite();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let files = report::render(&claims, &rows);
+    let mut stale = Vec::new();
+    for (rel, content) in &files {
+        let on_disk = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
+        if &on_disk != content {
+            stale.push(rel.display().to_string());
+        }
+    }
+    assert!(stale.is_empty(), "reports/ is stale; run `cargo run --release -- check`: {stale:?}");
+    // And nothing in reports/ that a run would not write.
+    let mut extra = Vec::new();
+    collect(&root, &root, &mut extra);
+    extra.retain(|rel| !files.contains_key(rel));
+    assert!(extra.is_empty(), "reports/ has files a run does not write: {extra:?}");
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(root, &path, out);
+        } else {
+            out.push(path.strip_prefix(root).unwrap().to_path_buf());
+        }
+    }
+}
+
+#[test]
+fn reports_do_not_depend_on_parallelism() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
+    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let jobs = plan(&claims, &scenarios).unwrap();
+    let strip = |mut rows: Vec<Row>| {
+        for r in rows.iter_mut() {
+            r.elapsed_ms = 0;
+        }
+        rows
+    };
+    let one = strip(run_all(&jobs, Budget::default(), 1).unwrap());
+    let many = strip(run_all(&jobs, Budget::default(), 4).unwrap());
+    assert_eq!(one, many);
+}
