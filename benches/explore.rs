@@ -22,7 +22,8 @@ fn bench(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/models");
     let scenarios = load_scenarios(&[dir]).expect("bench models parse");
     // A check that holds, so every reachable state is explored.
-    let checks = [("race", "always var(x) <= 255"), ("asyncio", "always running_tasks <= 1"), ("convoy", "always now >= 0")];
+    let checks =
+        [("race", "always var(x) <= 255"), ("asyncio", "always running_tasks <= 1"), ("convoy", "always now >= 0")];
     let mut group = c.benchmark_group("explore");
     group.sample_size(10);
     for (name, check) in checks {

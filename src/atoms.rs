@@ -65,6 +65,19 @@ pub enum BExpr {
     Atom(Bound),
 }
 
+/// What to look for on every reachable state.
+#[derive(Clone, Debug)]
+pub enum Goal {
+    /// Every state satisfies the expression; the first that does not is the counterexample.
+    Always(BExpr),
+    /// Some state satisfies the expression; the first that does is the witness.
+    Sometimes(BExpr),
+    /// The largest value of the term over the states where the condition holds.
+    Max(BTerm, Option<BExpr>),
+    /// The smallest value likewise.
+    Min(BTerm, Option<BExpr>),
+}
+
 /// An atom that cannot be bound to this scenario: where (byte offset in the check) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BindError {
@@ -108,7 +121,11 @@ impl Binder<'_> {
             } else if let Some(k) = sys.task_index(name) {
                 Ok(Who::Task(k))
             } else {
-                Err(err(format!("no thread or task `{name}` in scenario `{}`; it has {}", sys.scenario_name, self.names())))
+                Err(err(format!(
+                    "no thread or task `{name}` in scenario `{}`; it has {}",
+                    sys.scenario_name,
+                    self.names()
+                )))
             }
         };
         let thread = || -> Result<u8, BindError> {
@@ -150,7 +167,9 @@ impl Binder<'_> {
             AtomKind::LoopBlocked => {
                 let t = thread()?;
                 if sys.loop_of_thread(t as usize).is_none() {
-                    return Err(err(format!("`loop_blocked` takes a thread that runs an event loop; `{name}` does not")));
+                    return Err(err(format!(
+                        "`loop_blocked` takes a thread that runs an event loop; `{name}` does not"
+                    )));
                 }
                 Bound::LoopBlocked(t)
             }
@@ -196,7 +215,7 @@ impl GilModel {
             BExpr::Or(a, b) => self.eval(s, a) || self.eval(s, b),
             BExpr::And(a, b) => self.eval(s, a) && self.eval(s, b),
             BExpr::Not(a) => !self.eval(s, a),
-            BExpr::Cmp(a, op, b) => compare(*op, self.value(s, a), self.value(s, b)),
+            BExpr::Cmp(a, op, b) => op.eval(self.value(s, a), self.value(s, b)),
             BExpr::Atom(a) => self.atom(s, *a) != 0,
         }
     }
@@ -233,18 +252,21 @@ impl GilModel {
             Bound::RunningPython => (0..n)
                 .filter(|&t| matches!(s.threads[t].phase, Phase::Cpu { python: true, .. }) && self.on_cpu(s, t))
                 .count() as i64,
-            Bound::RunningTasks => sys.loops.iter().filter(|l| s.threads[l.thread as usize].task != NONE).count() as i64,
+            Bound::RunningTasks => {
+                sys.loops.iter().filter(|l| s.threads[l.thread as usize].task != NONE).count() as i64
+            }
             Bound::Now => s.now as i64,
             Bound::GilHandoffs => s.handoffs as i64,
             Bound::ForcedSwitches => s.forced_switches as i64,
             Bound::TaskSwitches => s.task_switches as i64,
             Bound::GilFree => b(s.gil.holder == NONE),
             Bound::AllDone => b(self.all_done(s)),
-            Bound::HoldsGil(who) => b(sys.gil() != GilKind::None && self.via_thread(s, who, |t| s.gil.holder as usize == t)),
+            Bound::HoldsGil(who) => {
+                b(sys.gil() != GilKind::None && self.via_thread(s, who, |t| s.gil.holder as usize == t))
+            }
             Bound::WaitingGil(who) => b(self.via_thread(s, who, |t| gil::waiting(s, t))),
-            Bound::Blocked(who) => b(self.via_thread(s, who, |t| {
-                matches!(s.threads[t].phase, Phase::Blocked { .. } | Phase::LockWait { .. })
-            })),
+            Bound::Blocked(who) => b(self
+                .via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { .. } | Phase::LockWait { .. }))),
             Bound::Sleeping(who) => {
                 b(self.via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { sleep: true, .. })))
             }
@@ -277,9 +299,8 @@ impl GilModel {
 /// the largest constant the check compares with (`quantitative`: at [`COUNTER_CAP`], where
 /// reaching the cap means the value is unbounded).
 pub fn caps_for(check: &Check) -> gil::Caps {
-    let mut kinds = Vec::new();
-    let mut consts = Vec::new();
-    visit_check(check, &mut |a| kinds.push(a.kind), &mut |c| consts.push(c));
+    let kinds: Vec<AtomKind> = check.atoms().iter().map(|a| a.kind).collect();
+    let consts = check.constants();
     let quantitative = matches!(check, Check::Max(..) | Check::Min(..));
     let cap = if quantitative {
         COUNTER_CAP
@@ -299,57 +320,3 @@ pub fn caps_for(check: &Check) -> gil::Caps {
 /// Where a counter of a `max`/`min` check saturates; reaching it means the counter grows
 /// without bound (around a cycle of the model).
 pub const COUNTER_CAP: u8 = 200;
-
-fn visit_check(check: &Check, atom: &mut dyn FnMut(&Atom), int: &mut dyn FnMut(i64)) {
-    match check {
-        Check::Always(e) | Check::Never(e) | Check::Sometimes(e) | Check::Eventually(e) => visit_expr(e, atom, int),
-        Check::LeadsTo(a, b) => {
-            visit_expr(a, atom, int);
-            visit_expr(b, atom, int);
-        }
-        Check::Max(t, when) | Check::Min(t, when) => {
-            visit_term(t, atom, int);
-            if let Some(e) = when {
-                visit_expr(e, atom, int);
-            }
-        }
-    }
-}
-
-fn visit_expr(e: &Expr, atom: &mut dyn FnMut(&Atom), int: &mut dyn FnMut(i64)) {
-    match e {
-        Expr::Implies(a, b) | Expr::Or(a, b) | Expr::And(a, b) => {
-            visit_expr(a, atom, int);
-            visit_expr(b, atom, int);
-        }
-        Expr::Not(a) => visit_expr(a, atom, int),
-        Expr::Cmp(a, _, b) => {
-            visit_term(a, atom, int);
-            visit_term(b, atom, int);
-        }
-        Expr::Atom(a) => atom(a),
-    }
-}
-
-fn visit_term(t: &Term, atom: &mut dyn FnMut(&Atom), int: &mut dyn FnMut(i64)) {
-    match t {
-        Term::Int(i) => int(*i),
-        Term::Atom(a) => atom(a),
-        Term::Add(a, b) | Term::Sub(a, b) => {
-            visit_term(a, atom, int);
-            visit_term(b, atom, int);
-        }
-    }
-}
-
-/// `a OP b`.
-pub fn compare(op: CmpOp, a: i64, b: i64) -> bool {
-    match op {
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-    }
-}

@@ -1,36 +1,27 @@
 //! Exhaustive breadth-first exploration of a [`GilModel`], observing one goal on every
 //! reachable state.
 //!
-//! The search is stateright's BFS with two changes that reports need: states are kept
-//! whole (no hash compaction, so a verdict never rests on a fingerprint collision), and the
-//! search is single-threaded and visits actions in the model's fixed order, so state counts,
-//! depths and the chosen counterexample (the shortest, first in action order) are the same on
-//! every run and machine. Parallelism comes from checking many (claim, model, variant) jobs
-//! at once. `tests/stateright_agrees.rs` checks that stateright's own checker finds the same
-//! state counts and verdicts.
+//! Like stateright's BFS, visited states are kept as 64-bit fingerprints (hash compaction:
+//! xxh3 of [`State::encode`]) with the action that first reached each, and a path is rebuilt
+//! by replaying those actions from the initial state. Unlike it, the search is
+//! single-threaded and visits actions in the model's fixed order, so state counts, depths and
+//! the chosen counterexample (the shortest, first in action order) are the same on every run
+//! and machine; parallelism comes from checking many (claim, model, variant) jobs at once.
+//! `tests/stateright_agrees.rs` checks that stateright's own checker finds the same state
+//! counts and verdicts.
 
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
-use indexmap::IndexSet;
-use rustc_hash::FxBuildHasher;
 use stateright::Model;
 
-use crate::atoms::{BExpr, BTerm};
+use crate::atoms::{BExpr, Goal};
 use crate::model::{Action, GilModel};
 use crate::state::{Fault, State};
 
-/// What to look for on every reachable state.
-#[derive(Clone, Debug)]
-pub enum Goal {
-    /// Every state satisfies the expression; the first that does not is the counterexample.
-    Always(BExpr),
-    /// Some state satisfies the expression; the first that does is the witness.
-    Sometimes(BExpr),
-    /// The largest value of the term over the states where the condition holds.
-    Max(BTerm, Option<BExpr>),
-    /// The smallest value likewise.
-    Min(BTerm, Option<BExpr>),
-}
+/// A path from the initial state: each state with the action that led to it.
+pub type Trace = Vec<(Option<Action>, State)>;
 
 /// Limits that end a search early (the verdict is then unknown).
 #[derive(Clone, Copy, Debug, Default)]
@@ -55,7 +46,7 @@ pub struct Exploration {
     pub max_depth: usize,
     /// `Always`: the first state violating it; `Sometimes`: the first satisfying it;
     /// `Max`/`Min`: the first state with the extreme value.
-    pub hit: Option<Vec<(Option<Action>, State)>>,
+    pub hit: Option<Trace>,
     /// `Max`/`Min`: the extreme value, if any state qualified.
     pub value: Option<i64>,
     /// The left side of a top-level `->` (or a `when`) held somewhere.
@@ -63,22 +54,79 @@ pub struct Exploration {
     /// Some state reached the horizon (ticks mode).
     pub horizon_hit: bool,
     /// A state where the model could not go on, and the path to it.
-    pub fault: Option<(Fault, Vec<(Option<Action>, State)>)>,
+    pub fault: Option<(Fault, Trace)>,
     pub stopped: Option<Stop>,
     pub elapsed: Duration,
+}
+
+/// Fingerprints are already well-mixed hashes: the table uses them as they are.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Visited states: fingerprint to discovery index.
+type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
+
+/// The first state (by discovery index) that the goal singles out.
+fn observe(model: &GilModel, goal: &Goal, s: &State, i: usize, hit: &mut Option<usize>, value: &mut Option<i64>) {
+    match goal {
+        Goal::Always(e) => {
+            if hit.is_none() && !model.eval(s, e) {
+                *hit = Some(i);
+            }
+        }
+        Goal::Sometimes(e) => {
+            if hit.is_none() && model.eval(s, e) {
+                *hit = Some(i);
+            }
+        }
+        Goal::Max(t, when) | Goal::Min(t, when) => {
+            if when.as_ref().is_none_or(|w| model.eval(s, w)) {
+                let v = model.value(s, t);
+                let better = match (*value, goal) {
+                    (None, _) => true,
+                    (Some(best), Goal::Max(..)) => v > best,
+                    (Some(best), _) => v < best,
+                };
+                if better {
+                    *value = Some(v);
+                    *hit = Some(i);
+                }
+            }
+        }
+    }
 }
 
 /// Explores every state reachable from the model's initial state, breadth first.
 pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let start = Instant::now();
-    let mut seen: IndexSet<State, FxBuildHasher> = IndexSet::default();
-    // For each state (by index): the state it was first reached from, the action, its depth.
+    let dims = model.sys.dims();
+    let mut buf = Vec::with_capacity(256);
+    let mut fingerprint = |s: &State| {
+        s.encode(&dims, &mut buf);
+        xxhash_rust::xxh3::xxh3_64(&buf)
+    };
+    let mut visited = Visited::default();
+    // For each state (by discovery index): the state it was first reached from and how.
     let mut parent: Vec<(u32, Option<Action>)> = Vec::new();
-    let mut depth: Vec<u32> = Vec::new();
+    let mut queue: VecDeque<(State, u32, u32)> = VecDeque::new();
     for s in model.init_states() {
-        if seen.insert(s) {
+        if visited.insert(fingerprint(&s), parent.len() as u32).is_none() {
+            queue.push_back((s, parent.len() as u32, 0));
             parent.push((u32::MAX, None));
-            depth.push(0);
         }
     }
     let antecedent = match goal {
@@ -87,6 +135,7 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
         _ => None,
     };
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
+    let max_states = budget.max_states.unwrap_or(usize::MAX);
     let mut out = Exploration {
         states: 0,
         max_depth: 0,
@@ -101,9 +150,10 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let mut hit_index: Option<usize> = None;
     let mut fault_index: Option<usize> = None;
     let mut actions = Vec::new();
-    let mut i = 0;
-    while i < seen.len() {
-        if i % 4096 == 0 {
+    let mut processed = 0usize;
+    while let Some((s, i, depth)) = queue.pop_front() {
+        let i = i as usize;
+        if processed.is_multiple_of(4096) {
             if let Some(limit) = budget.timeout {
                 if start.elapsed() >= limit {
                     out.stopped = Some(Stop::Timeout(limit));
@@ -111,8 +161,8 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
                 }
             }
         }
-        let s = &seen[i];
-        if antecedent.is_some_and(|a| model.eval(s, a)) {
+        processed += 1;
+        if antecedent.is_some_and(|a| model.eval(&s, a)) {
             out.antecedent_seen = true;
         }
         if horizon.is_some_and(|h| s.now >= h) {
@@ -121,71 +171,50 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
         if s.fault.is_some() && fault_index.is_none() {
             fault_index = Some(i);
         }
-        match goal {
-            Goal::Always(e) => {
-                if hit_index.is_none() && !model.eval(s, e) {
-                    hit_index = Some(i);
-                }
-            }
-            Goal::Sometimes(e) => {
-                if hit_index.is_none() && model.eval(s, e) {
-                    hit_index = Some(i);
-                }
-            }
-            Goal::Max(t, when) | Goal::Min(t, when) => {
-                if when.as_ref().is_none_or(|w| model.eval(s, w)) {
-                    let v = model.value(s, t);
-                    let better = match (out.value, goal) {
-                        (None, _) => true,
-                        (Some(best), Goal::Max(..)) => v > best,
-                        (Some(best), _) => v < best,
-                    };
-                    if better {
-                        out.value = Some(v);
-                        hit_index = Some(i);
-                    }
-                }
-            }
-        }
+        observe(model, goal, &s, i, &mut hit_index, &mut out.value);
         actions.clear();
-        model.actions(s, &mut actions);
-        let d = depth[i];
+        model.actions(&s, &mut actions);
         for &a in &actions {
-            let next = model.apply(&seen[i], a);
-            if seen.len() >= budget.max_states.unwrap_or(usize::MAX) {
-                if !seen.contains(&next) {
-                    out.stopped = Some(Stop::MaxStates(seen.len()));
-                    break;
-                }
+            let next = model.apply(&s, a);
+            let fp = fingerprint(&next);
+            if visited.contains_key(&fp) {
                 continue;
             }
-            if seen.insert(next) {
-                parent.push((i as u32, Some(a)));
-                depth.push(d + 1);
-                out.max_depth = out.max_depth.max(d as usize + 1);
+            if parent.len() >= max_states {
+                out.stopped = Some(Stop::MaxStates(parent.len()));
+                break;
             }
+            visited.insert(fp, parent.len() as u32);
+            queue.push_back((next, parent.len() as u32, depth + 1));
+            parent.push((i as u32, Some(a)));
+            out.max_depth = out.max_depth.max(depth as usize + 1);
         }
         if out.stopped.is_some() {
             break;
         }
-        i += 1;
     }
-    out.states = seen.len();
-    let path = |mut j: usize| {
-        let mut steps = Vec::new();
-        loop {
-            let (p, a) = parent[j];
-            steps.push((a, seen[j].clone()));
-            if p == u32::MAX {
-                break;
-            }
-            j = p as usize;
-        }
-        steps.reverse();
-        steps
-    };
-    out.hit = hit_index.map(path);
-    out.fault = fault_index.map(|j| (seen[j].fault.expect("a fault state"), path(j)));
+    out.states = parent.len();
+    out.hit = hit_index.map(|j| replay(model, &parent, j));
+    out.fault = fault_index.map(|j| {
+        let trace = replay(model, &parent, j);
+        (trace.last().and_then(|(_, s)| s.fault).expect("a fault state"), trace)
+    });
     out.elapsed = start.elapsed();
     out
+}
+
+/// Rebuilds the path to state `j` by replaying the recorded actions from the initial state.
+fn replay(model: &GilModel, parent: &[(u32, Option<Action>)], mut j: usize) -> Trace {
+    let mut actions = Vec::new();
+    while parent[j].0 != u32::MAX {
+        actions.push(parent[j].1.expect("a non-initial state has an action"));
+        j = parent[j].0 as usize;
+    }
+    let mut state = model.init_states().swap_remove(j);
+    let mut trace = vec![(None, state.clone())];
+    for &a in actions.iter().rev() {
+        state = model.apply(&state, a);
+        trace.push((Some(a), state.clone()));
+    }
+    trace
 }

@@ -190,7 +190,13 @@ fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {
     }
     let bad = rows.iter().filter(|r| !r.as_expected).count();
     let states: u64 = rows.iter().map(|r| r.states).sum();
-    out.push_str(&format!("\n{} checks, {} as expected, {} not; {} states explored", rows.len(), rows.len() - bad, bad, states));
+    out.push_str(&format!(
+        "\n{} checks, {} as expected, {} not; {} states explored",
+        rows.len(),
+        rows.len() - bad,
+        bad,
+        states
+    ));
     if let Some(dir) = out_dir {
         out.push_str(&format!("; report in {}", dir.display()));
     }

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use stateright::{Model, Property};
 
 use crate::asyncio;
+use crate::atoms::Goal;
 use crate::gil::{self, Caps};
 use crate::program::{Op, System, ThreadKind, NONE};
 use crate::scenario::{GilKind, WriteValue};
@@ -46,29 +47,18 @@ pub enum Action {
     Preempt(u8, u8),
 }
 
-/// Property conditions are plain `fn` pointers, so the claim they check is read through the
-/// model: a property of the model is "the bound claim's condition".
-pub type Condition = fn(&GilModel, &State) -> bool;
-
 /// A compiled scenario under one runtime, ready to explore.
 pub struct GilModel {
     pub sys: System,
     pub caps: Caps,
-    /// What a claim checks, as stateright properties (name, kind, condition).
-    pub condition: Option<Box<dyn Fn(&System, &State) -> bool + Send + Sync>>,
-    pub property_kind: PropertyKind,
-}
-
-/// The stateright property a claim becomes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PropertyKind {
-    Always,
-    Sometimes,
+    /// The claim's check bound to this scenario, read by [`Model::properties`] (stateright's
+    /// property conditions are plain `fn` pointers, so they read the claim through the model).
+    pub goal: Option<Goal>,
 }
 
 impl GilModel {
     pub fn new(sys: System, caps: Caps) -> Self {
-        GilModel { sys, caps, condition: None, property_kind: PropertyKind::Always }
+        GilModel { sys, caps, goal: None }
     }
 
     fn n(&self) -> usize {
@@ -121,7 +111,8 @@ impl GilModel {
                     s.threads[t].cpu = false;
                 }
             }
-            let mut free = (sys.runtime.cores as usize).saturating_sub(s.threads[..n].iter().filter(|th| th.cpu).count());
+            let mut free =
+                (sys.runtime.cores as usize).saturating_sub(s.threads[..n].iter().filter(|th| th.cpu).count());
             for t in 0..n {
                 if free > 0 && !s.threads[t].cpu && self.wants_cpu(s, t) {
                     s.threads[t].cpu = true;
@@ -622,10 +613,14 @@ impl GilModel {
             Op::Io(_) => "io (releases the GIL)".into(),
             Op::Sleep(_) => "time.sleep (releases the GIL)".into(),
             Op::Read(x) => format!("read {}", var(x)),
-            Op::Write(x, v) => format!("write {} {}", var(x), match v {
-                WriteValue::Const(c) => c.to_string(),
-                WriteValue::LocalPlus(c) => format!("local{c:+}"),
-            }),
+            Op::Write(x, v) => format!(
+                "write {} {}",
+                var(x),
+                match v {
+                    WriteValue::Const(c) => c.to_string(),
+                    WriteValue::LocalPlus(c) => format!("local{c:+}"),
+                }
+            ),
             Op::Incr(x) => format!("{} += 1: load", var(x)),
             Op::IncrCall(x) => format!("{} += f(): load", var(x)),
             Op::Lock(l) => format!("acquire threading.Lock {}", self.sys.locks[*l as usize]),
@@ -649,7 +644,8 @@ impl GilModel {
             parts.push(format!("t={}", s.now));
         }
         if sys.gil() != GilKind::None {
-            let holder = if s.gil.holder == NONE { "free".to_string() } else { sys.threads[s.gil.holder as usize].name.clone() };
+            let holder =
+                if s.gil.holder == NONE { "free".to_string() } else { sys.threads[s.gil.holder as usize].name.clone() };
             parts.push(format!("GIL {holder}{}", if s.gil.drop_request { " (drop requested)" } else { "" }));
         }
         for (t, info) in sys.threads.iter().enumerate() {
@@ -670,7 +666,8 @@ impl GilModel {
             parts.push(format!("{}: {what}", info.name));
         }
         if !sys.vars.is_empty() {
-            let vars: Vec<String> = sys.vars.iter().enumerate().map(|(i, (n, _))| format!("{n}={}", s.vars[i])).collect();
+            let vars: Vec<String> =
+                sys.vars.iter().enumerate().map(|(i, (n, _))| format!("{n}={}", s.vars[i])).collect();
             parts.push(vars.join(" "));
         }
         parts.join("; ")
@@ -747,18 +744,26 @@ impl Model for GilModel {
     }
 
     fn format_step(&self, last_state: &State, action: Action) -> Option<String> {
-        Some(format!("{}\n=> {}", self.describe_action(last_state, action), self.describe_state(&self.apply(last_state, action))))
+        Some(format!(
+            "{}\n=> {}",
+            self.describe_action(last_state, action),
+            self.describe_state(&self.apply(last_state, action))
+        ))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        match (&self.condition, self.property_kind) {
-            (None, _) => vec![],
-            (Some(_), PropertyKind::Always) => vec![Property::always("claim", holds)],
-            (Some(_), PropertyKind::Sometimes) => vec![Property::sometimes("claim", holds)],
+        match &self.goal {
+            Some(Goal::Always(_)) => vec![Property::always("claim", goal_holds)],
+            Some(Goal::Sometimes(_)) => vec![Property::sometimes("claim", goal_holds)],
+            _ => vec![],
         }
     }
 }
 
-fn holds(model: &GilModel, state: &State) -> bool {
-    model.condition.as_ref().is_some_and(|c| c(&model.sys, state))
+/// The bound claim's condition on a state (`Always` and `Sometimes` goals).
+fn goal_holds(model: &GilModel, state: &State) -> bool {
+    match &model.goal {
+        Some(Goal::Always(e) | Goal::Sometimes(e)) => model.eval(state, e),
+        _ => false,
+    }
 }

@@ -3,6 +3,7 @@
 //! half is [`crate::state::State`].
 
 use crate::scenario::{Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue};
+use crate::state::Dims;
 
 /// "No thread / no task": the empty value of a `u8` index.
 pub const NONE: u8 = u8::MAX;
@@ -76,8 +77,6 @@ pub enum ThreadKind {
 pub struct ThreadInfo {
     pub name: String,
     pub kind: ThreadKind,
-    /// Copies made from one `count` entry share a group (symmetry); otherwise unique.
-    pub group: u8,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +85,6 @@ pub struct TaskInfo {
     pub program: Program,
     /// The loop this task runs on (index into [`System::loops`]).
     pub loop_id: u8,
-    pub group: u8,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,20 +128,10 @@ impl System {
             cpu_contention: false,
         };
         // Tasks first, so that `await task T` can be resolved in any order.
-        let tasks = expand(scenario.tasks.iter().map(|t| (t.name.as_str(), t.count, t)));
+        let tasks = scenario.expanded_tasks();
         let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
         let mut task_loop = vec![NONE; tasks.len()];
-        let mut group = 0u8;
-        let mut next_group = |spec_ptr: usize, last: &mut usize| {
-            if spec_ptr != *last {
-                *last = spec_ptr;
-                group += 1;
-            }
-            group
-        };
-        let mut last = usize::MAX;
-        for (tname, spec) in expand(scenario.threads.iter().map(|t| (t.name.as_str(), t.count, t))) {
-            let g = next_group(spec as *const _ as usize, &mut last);
+        for (tname, spec) in scenario.expanded_threads() {
             let index = sys.threads.len() as u8;
             let kind = match &spec.body {
                 ThreadBody::Steps(steps) => ThreadKind::Plain(sys.compile_program(steps, spec.repeat, &task_index)?),
@@ -153,11 +141,9 @@ impl System {
                     for name in names {
                         // A `count` task listed by its base name brings all its copies.
                         for (k, (tn, ts)) in tasks.iter().enumerate() {
-                            if ts.name == *name || tn == name {
-                                if !members.contains(&(k as u8)) {
-                                    members.push(k as u8);
-                                    task_loop[k] = loop_id;
-                                }
+                            if (ts.name == *name || tn == name) && !members.contains(&(k as u8)) {
+                                members.push(k as u8);
+                                task_loop[k] = loop_id;
                             }
                         }
                     }
@@ -165,16 +151,14 @@ impl System {
                     ThreadKind::Loop(loop_id)
                 }
             };
-            sys.threads.push(ThreadInfo { name: tname, kind, group: g });
+            sys.threads.push(ThreadInfo { name: tname, kind });
         }
-        let mut last = usize::MAX;
         for (k, (tname, spec)) in tasks.iter().enumerate() {
-            let g = next_group(*spec as *const _ as usize, &mut last);
             if task_loop[k] == NONE {
                 return Err(format!("task `{tname}` runs on no loop"));
             }
             let program = sys.compile_program(&spec.steps, spec.repeat, &task_index)?;
-            sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k], group: g });
+            sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k] });
         }
         // Executor workers: one per task that may have a job outstanding, up to the pool's bound.
         let bound = default_executor_workers(runtime.cores) as usize;
@@ -184,7 +168,6 @@ impl System {
                 .iter()
                 .filter(|&&k| sys.tasks[k as usize].program.ops.iter().any(|op| matches!(op, Op::AwaitToThread(_))))
                 .count();
-            let g = next_group(usize::MAX - l, &mut last);
             for i in 0..offloading.min(bound) {
                 let name = if sys.loops.len() == 1 {
                     format!("executor{i}")
@@ -192,14 +175,18 @@ impl System {
                     format!("{}.executor{i}", sys.threads[sys.loops[l].thread as usize].name)
                 };
                 let index = sys.threads.len() as u8;
-                sys.threads.push(ThreadInfo { name, kind: ThreadKind::Worker(l as u8), group: g });
+                sys.threads.push(ThreadInfo { name, kind: ThreadKind::Worker(l as u8) });
                 sys.loops[l].workers.push(index);
             }
         }
         if sys.threads.len() > MAX_THREADS {
             return Err(format!("{} threads with executor workers; at most {MAX_THREADS}", sys.threads.len()));
         }
-        if sys.tasks.len() > MAX_TASKS || sys.vars.len() > MAX_VARS || sys.locks.len() > MAX_LOCKS || sys.async_locks.len() > MAX_LOCKS {
+        if sys.tasks.len() > MAX_TASKS
+            || sys.vars.len() > MAX_VARS
+            || sys.locks.len() > MAX_LOCKS
+            || sys.async_locks.len() > MAX_LOCKS
+        {
             return Err("scenario exceeds the model's capacity (tasks, variables or locks)".into());
         }
         sys.cpu_contention = sys.max_cpu_demand() > runtime.cores as usize;
@@ -262,8 +249,12 @@ impl System {
         for (i, t) in self.threads.iter().enumerate() {
             let nogil = match &t.kind {
                 ThreadKind::Plain(p) => gil_free_capable(&p.ops),
-                ThreadKind::Loop(l) => self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops)),
-                ThreadKind::Worker(l) => self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops)),
+                ThreadKind::Loop(l) => {
+                    self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops))
+                }
+                ThreadKind::Worker(l) => {
+                    self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops))
+                }
             };
             let _ = i;
             if free_threaded || nogil {
@@ -273,6 +264,18 @@ impl System {
             }
         }
         demand + gil_users
+    }
+
+    /// How many slots of each state array this system uses.
+    pub fn dims(&self) -> Dims {
+        Dims {
+            threads: self.threads.len(),
+            tasks: self.tasks.len(),
+            loops: self.loops.len(),
+            vars: self.vars.len(),
+            locks: self.locks.len(),
+            async_locks: self.async_locks.len(),
+        }
     }
 
     pub fn thread_index(&self, name: &str) -> Option<u8> {
@@ -316,17 +319,4 @@ fn intern(names: &mut Vec<String>, name: &str) -> u8 {
             (names.len() - 1) as u8
         }
     }
-}
-
-/// `count` copies of an entry are named `name0`, `name1`, …; a single one keeps its name.
-fn expand<'a, T>(entries: impl Iterator<Item = (&'a str, u32, &'a T)>) -> Vec<(String, &'a T)> {
-    let mut out = Vec::new();
-    for (name, count, spec) in entries {
-        if count <= 1 {
-            out.push((name.to_string(), spec));
-        } else {
-            out.extend((0..count).map(|i| (format!("{name}{i}"), spec)));
-        }
-    }
-    out
 }

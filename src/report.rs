@@ -189,7 +189,13 @@ pub fn dot(row: &Row, cx: &Counterexample) -> String {
         prev = Some(node);
     }
     let mut out = String::new();
-    let _ = writeln!(out, "digraph \"{} {} {}\" {{", dot_escape(&row.claim), dot_escape(&row.model), dot_escape(&row.variant));
+    let _ = writeln!(
+        out,
+        "digraph \"{} {} {}\" {{",
+        dot_escape(&row.claim),
+        dot_escape(&row.model),
+        dot_escape(&row.variant)
+    );
     out.push_str("  rankdir=TB;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
     for idx in g.node_indices() {
         let label = dot_escape(&g[idx].replace("; ", "\n"));

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::atoms::{caps_for, BExpr, Binder, COUNTER_CAP};
-use crate::checker::{explore, Budget, Exploration, Goal, Stop};
+use crate::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
+use crate::checker::{explore, Budget, Exploration, Stop, Trace};
 use crate::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
 use crate::error::InputError;
 use crate::model::{Action, GilModel};
@@ -114,16 +114,24 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
 }
 
 /// Builds the model of a job, with the claim's check bound to it.
-pub fn build(job: &Job) -> Result<(GilModel, Option<Goal>), InputError> {
+pub fn build(job: &Job) -> Result<GilModel, InputError> {
     let claim = job.claim;
     let at = |offset: usize, message: String| {
-        InputError::new(&claim.path, claim.check_line, claim.check_col + offset, format!("claim `{}`: {message}", claim.id))
+        InputError::new(
+            &claim.path,
+            claim.check_line,
+            claim.check_col + offset,
+            format!("claim `{}`: {message}", claim.id),
+        )
     };
-    let runtime = job.scenario.runtime.with_python(&job.variant).ok_or_else(|| at(0, format!("unknown CPython {}", job.variant)))?;
-    let sys = System::compile(job.scenario, &runtime).map_err(|m| {
-        InputError::new(&job.scenario.path, 1, 1, format!("scenario `{}`: {m}", job.scenario.name))
-    })?;
-    let model = GilModel::new(sys, caps_for(&claim.check));
+    let runtime = job
+        .scenario
+        .runtime
+        .with_python(&job.variant)
+        .ok_or_else(|| at(0, format!("unknown CPython {}", job.variant)))?;
+    let sys = System::compile(job.scenario, &runtime)
+        .map_err(|m| InputError::new(&job.scenario.path, 1, 1, format!("scenario `{}`: {m}", job.scenario.name)))?;
+    let mut model = GilModel::new(sys, caps_for(&claim.check));
     let binder = Binder { model: &model };
     let bind = |e| binder.expr(e).map_err(|b| at(b.offset, b.message));
     let goal = match &claim.check {
@@ -148,7 +156,8 @@ pub fn build(job: &Job) -> Result<(GilModel, Option<Goal>), InputError> {
     if goal.is_none() && model.sys.is_ticks() {
         return Err(at(0, "liveness claims run on untimed models (the clock makes every path acyclic); this scenario has `time = \"ticks\"`".into()));
     }
-    Ok((model, goal))
+    model.goal = goal;
+    Ok(model)
 }
 
 /// Runs every job on `threads` worker threads; rows come back in job order. An input error
@@ -175,7 +184,7 @@ pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>,
 
 /// Checks one job.
 pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
-    let (model, goal) = build(job)?;
+    let model = build(job)?;
     let mut row = Row {
         claim: job.claim.id.clone(),
         model: job.scenario.name.clone(),
@@ -193,16 +202,16 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         vacuous: false,
         notes: notes(job, &model),
     };
-    let Some(goal) = goal else {
+    let Some(goal) = &model.goal else {
         row.notes.push("liveness (`eventually`, `leads_to`) is not supported yet: no verdict".into());
         return Ok(row);
     };
-    let found = explore(&model, &goal, budget);
+    let found = explore(&model, goal, budget);
     row.states = found.states as u64;
     row.max_depth = found.max_depth as u64;
     row.elapsed_ms = found.elapsed.as_millis() as u64;
     row.horizon_hit = found.horizon_hit;
-    judge(&model, job, &goal, &found, &mut row);
+    judge(&model, job, goal, &found, &mut row);
     Ok(row)
 }
 
@@ -218,7 +227,7 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
         }
     });
     let incomplete = stopped.clone().or(fault.clone());
-    let trace = |steps: &Vec<(Option<Action>, State)>| trace(model, steps);
+    let trace = |steps: &Trace| trace(model, steps);
     match goal {
         Goal::Always(_) | Goal::Sometimes(_) => {
             let violated_or_witnessed = found.hit.is_some();
@@ -242,7 +251,8 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                 row.vacuous = true;
                 row.notes.push("vacuous: the left side of `->` holds in no reachable state".into());
             }
-            row.as_expected = matches!(job.expected, Outcome::Verdict(v) if verdict_text(v == Verdict::Holds) == row.verdict);
+            row.as_expected =
+                matches!(job.expected, Outcome::Verdict(v) if verdict_text(v == Verdict::Holds) == row.verdict);
         }
         Goal::Max(..) | Goal::Min(..) => {
             if let Some(why) = incomplete {
@@ -276,7 +286,10 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
 
 /// Counters saturate at [`COUNTER_CAP`]; a `max` that reaches it grows without bound.
 fn reads_counter(check: &Check) -> bool {
-    check.atoms().iter().any(|a| matches!(a.kind, AtomKind::GilHandoffs | AtomKind::ForcedSwitches | AtomKind::TaskSwitches))
+    check
+        .atoms()
+        .iter()
+        .any(|a| matches!(a.kind, AtomKind::GilHandoffs | AtomKind::ForcedSwitches | AtomKind::TaskSwitches))
 }
 
 fn verdict_text(holds: bool) -> String {

@@ -173,8 +173,8 @@ pub const MAX_INTERVAL: u32 = 255;
 
 /// Every `python` a scenario or a claim's variant may name, oldest first, free-threaded last.
 pub const PYTHON_VERSIONS: [&str; 16] = [
-    "2.7", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13",
-    "3.14", "3.13t", "3.14t",
+    "2.7", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.13t",
+    "3.14t",
 ];
 
 /// The GIL and the switch points of a CPython version (SPEC §7 "Versions"); None if unknown.
@@ -184,9 +184,7 @@ pub const PYTHON_VERSIONS: [&str; 16] = [
 pub fn python_rules(version: &str) -> Option<(GilKind, SwitchPoints)> {
     match version {
         "2.7" => Some((GilKind::Old, SwitchPoints::Bytecode)),
-        "3.2" | "3.3" | "3.4" | "3.5" | "3.6" | "3.7" | "3.8" | "3.9" => {
-            Some((GilKind::New, SwitchPoints::Bytecode))
-        }
+        "3.2" | "3.3" | "3.4" | "3.5" | "3.6" | "3.7" | "3.8" | "3.9" => Some((GilKind::New, SwitchPoints::Bytecode)),
         "3.10" | "3.11" | "3.12" | "3.13" | "3.14" => Some((GilKind::New, SwitchPoints::Calls)),
         "3.13t" | "3.14t" => Some((GilKind::None, SwitchPoints::Calls)),
         _ => None,
@@ -219,43 +217,26 @@ impl Runtime {
         Some(Runtime {
             python: version.to_string(),
             gil: if self.gil_explicit { self.gil } else { gil },
-            switch_points: if self.switch_points_explicit {
-                self.switch_points
-            } else {
-                switch_points
-            },
+            switch_points: if self.switch_points_explicit { self.switch_points } else { switch_points },
             ..self.clone()
         })
     }
 }
 
 /// File spellings of the keyword-valued `[runtime]` fields: one table for parsing and printing.
-const GIL_NAMES: &[(&str, GilKind)] = &[
-    ("new", GilKind::New),
-    ("old", GilKind::Old),
-    ("none", GilKind::None),
-];
-const SWITCH_POINT_NAMES: &[(&str, SwitchPoints)] = &[
-    ("bytecode", SwitchPoints::Bytecode),
-    ("calls", SwitchPoints::Calls),
-];
-const TIME_NAMES: &[(&str, TimeMode)] =
-    &[("untimed", TimeMode::Untimed), ("ticks", TimeMode::Ticks)];
+const GIL_NAMES: &[(&str, GilKind)] = &[("new", GilKind::New), ("old", GilKind::Old), ("none", GilKind::None)];
+const SWITCH_POINT_NAMES: &[(&str, SwitchPoints)] =
+    &[("bytecode", SwitchPoints::Bytecode), ("calls", SwitchPoints::Calls)];
+const TIME_NAMES: &[(&str, TimeMode)] = &[("untimed", TimeMode::Untimed), ("ticks", TimeMode::Ticks)];
 
 /// `"a", "b", "c"`: the accepted spellings, as an error message lists them.
 fn quoted_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
 }
 
 /// The file spelling of `value` in one of the keyword tables above.
 fn keyword<T: PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
-    table
-        .iter()
-        .find(|(_, v)| *v == value)
-        .map_or("?", |(name, _)| name)
+    table.iter().find(|(_, v)| *v == value).map_or("?", |(name, _)| name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,16 +427,8 @@ impl StepText<'_> {
     }
 
     fn unknown(&self) -> String {
-        let forms: Vec<&str> = BLOCKING_FORMS
-            .iter()
-            .chain(AWAITING_FORMS)
-            .copied()
-            .collect();
-        format!(
-            "unknown step `{}`; expected one of: {}",
-            self.text,
-            forms.join(", ")
-        )
+        let forms: Vec<&str> = BLOCKING_FORMS.iter().chain(AWAITING_FORMS).copied().collect();
+        format!("unknown step `{}`; expected one of: {}", self.text, forms.join(", "))
     }
 
     /// Any step of SPEC §2.
@@ -524,15 +497,9 @@ impl StepText<'_> {
     }
 
     /// Exactly the N arguments of `form` (e.g. "write X V").
-    fn args<'w, const N: usize>(
-        &self,
-        form: &str,
-        args: &[&'w str],
-    ) -> Result<[&'w str; N], String> {
+    fn args<'w, const N: usize>(&self, form: &str, args: &[&'w str]) -> Result<[&'w str; N], String> {
         <[&str; N]>::try_from(args).map_err(|_| {
-            let what = args.get(N).map_or("missing argument".to_string(), |w| {
-                format!("unexpected `{w}`")
-            });
+            let what = args.get(N).map_or("missing argument".to_string(), |w| format!("unexpected `{w}`"));
             self.error(what, format_args!("`{form}`"))
         })
     }
@@ -556,19 +523,17 @@ impl StepText<'_> {
         let [word] = self.args(form, args)?;
         let (lo, hi) = word.split_once("..").unwrap_or((word, word));
         let (Some(lo), Some(hi)) = (parse_uint(lo), parse_uint(hi)) else {
-            return Err(self.error(
-                format_args!("bad duration `{word}`"),
-                "whole ticks N, or a range a..b (both included)",
-            ));
+            return Err(
+                self.error(format_args!("bad duration `{word}`"), "whole ticks N, or a range a..b (both included)")
+            );
         };
         if lo > hi {
             return Err(self.error(format_args!("empty range `{word}`"), "a..b with a <= b"));
         }
         if hi > u64::from(MAX_DURATION) {
-            return Err(self.error(
-                format_args!("duration `{word}` is too long"),
-                format_args!("at most {MAX_DURATION} ticks"),
-            ));
+            return Err(
+                self.error(format_args!("duration `{word}` is too long"), format_args!("at most {MAX_DURATION} ticks"))
+            );
         }
         if lo < u64::from(min) {
             return Err(self.error(
@@ -577,10 +542,7 @@ impl StepText<'_> {
             ));
         }
         // Both fit: hi <= MAX_DURATION.
-        Ok(Duration {
-            lo: lo as u32,
-            hi: hi as u32,
-        })
+        Ok(Duration { lo: lo as u32, hi: hi as u32 })
     }
 
     /// `write X V`.
@@ -621,9 +583,7 @@ const IDENTIFIER: &str = "an identifier: a letter or `_`, then letters, digits o
 
 fn is_identifier(word: &str) -> bool {
     let mut chars = word.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -697,10 +657,7 @@ impl<'de> Deserialize<'de> for RawVars {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a table of variable names and integer starting values")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<RawVars, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawVars, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(entry) = map.next_entry()? {
                     entries.push(entry);
@@ -753,9 +710,7 @@ impl Source<'_> {
 
     /// TOML's own error (syntax, unknown key, wrong type) in our `what; expected` form.
     fn toml_error(&self, error: &toml::de::Error) -> InputError {
-        let message = (error.message().trim())
-            .replace('\n', "; ")
-            .replace("expected i64", "expected an integer");
+        let message = (error.message().trim()).replace('\n', "; ").replace("expected i64", "expected an integer");
         let message = if message.starts_with("missing field") {
             format!("{message}; expected it in this table")
         } else if message.contains("expected") {
@@ -771,27 +726,19 @@ impl Source<'_> {
         let v = *value.get_ref();
         match u32::try_from(v) {
             Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-            _ => Err(self.at(
-                value.span(),
-                format!("{key} = {v} is out of range; expected an integer from {lo} to {hi}"),
-            )),
+            _ => {
+                Err(self
+                    .at(value.span(), format!("{key} = {v} is out of range; expected an integer from {lo} to {hi}")))
+            }
         }
     }
 
     /// A keyword-valued field, e.g. `time = "ticks"`.
-    fn choice<T: Copy>(
-        &self,
-        value: &Spanned<String>,
-        key: &str,
-        table: &[(&str, T)],
-    ) -> Result<T, InputError> {
+    fn choice<T: Copy>(&self, value: &Spanned<String>, key: &str, table: &[(&str, T)]) -> Result<T, InputError> {
         let found = table.iter().find(|(name, _)| name == value.get_ref());
         found.map(|&(_, v)| v).ok_or_else(|| {
             let names = quoted_names(table.iter().map(|&(name, _)| name));
-            let message = format!(
-                "unknown {key} `{}`; expected one of {names}",
-                value.get_ref()
-            );
+            let message = format!("unknown {key} `{}`; expected one of {names}", value.get_ref());
             self.at(value.span(), message)
         })
     }
@@ -801,13 +748,7 @@ impl Source<'_> {
         if is_identifier(name.get_ref()) {
             Ok(name.get_ref().clone())
         } else {
-            Err(self.at(
-                name.span(),
-                format!(
-                    "bad {what} name `{}`; expected {IDENTIFIER}",
-                    name.get_ref()
-                ),
-            ))
+            Err(self.at(name.span(), format!("bad {what} name `{}`; expected {IDENTIFIER}", name.get_ref())))
         }
     }
 }
@@ -862,12 +803,7 @@ impl Source<'_> {
             )?,
             cores: self.int_or(raw.cores.as_ref(), "cores", MAX_CORES, version.cores)?,
             time: self.choice_or(raw.time.as_ref(), "time", TIME_NAMES, version.time)?,
-            horizon: self.int_or(
-                raw.horizon.as_ref(),
-                "horizon",
-                MAX_HORIZON,
-                version.horizon,
-            )?,
+            horizon: self.int_or(raw.horizon.as_ref(), "horizon", MAX_HORIZON, version.horizon)?,
             python,
         })
     }
@@ -884,13 +820,7 @@ impl Source<'_> {
     }
 
     /// An optional positive integer field up to `hi`, or its default.
-    fn int_or(
-        &self,
-        value: Option<&Spanned<i64>>,
-        key: &str,
-        hi: u32,
-        default: u32,
-    ) -> Result<u32, InputError> {
+    fn int_or(&self, value: Option<&Spanned<i64>>, key: &str, hi: u32, default: u32) -> Result<u32, InputError> {
         value.map_or(Ok(default), |v| self.int_in(v, key, 1, hi))
     }
 
@@ -902,18 +832,10 @@ impl Source<'_> {
         let name = self.identifier(&raw.name, "thread")?;
         let count = self.count(raw.count.as_ref())?;
         let body = match (&raw.steps, &raw.tasks) {
-            (Some(steps), None) => {
-                ThreadBody::Steps(self.program(steps, Owner::Thread, raw.repeat.as_ref(), time)?)
-            }
+            (Some(steps), None) => ThreadBody::Steps(self.program(steps, Owner::Thread, raw.repeat.as_ref(), time)?),
             (None, Some(tasks)) => {
                 self.loop_thread(raw)?;
-                ThreadBody::Loop(
-                    tasks
-                        .get_ref()
-                        .iter()
-                        .map(|t| t.get_ref().clone())
-                        .collect(),
-                )
+                ThreadBody::Loop(tasks.get_ref().iter().map(|t| t.get_ref().clone()).collect())
             }
             (Some(_), Some(tasks)) => {
                 let message = format!(
@@ -928,23 +850,20 @@ impl Source<'_> {
                 return Err(self.at(raw.name.span(), message));
             }
         };
-        Ok(ThreadSpec {
-            name,
-            count,
-            repeat: is_true(raw.repeat.as_ref()),
-            body,
-        })
+        Ok(ThreadSpec { name, count, repeat: is_true(raw.repeat.as_ref()), body })
     }
 
     /// A loop thread runs its own tasks once: copies would put a task on two loops, and
     /// `repeat` belongs on the tasks.
     fn loop_thread(&self, raw: &RawThread) -> Result<(), InputError> {
         if let Some(count) = raw.count.as_ref().filter(|c| *c.get_ref() != 1) {
-            let message = "count on a loop thread; expected count = 1 (each task runs on one loop: write one thread per loop)";
+            let message =
+                "count on a loop thread; expected count = 1 (each task runs on one loop: write one thread per loop)";
             return Err(self.at(count.span(), message));
         }
         if let Some(repeat) = raw.repeat.as_ref().filter(|r| *r.get_ref()) {
-            let message = "repeat = true on a loop thread; expected it on the tasks (a loop runs until its tasks are done)";
+            let message =
+                "repeat = true on a loop thread; expected it on the tasks (a loop runs until its tasks are done)";
             return Err(self.at(repeat.span(), message));
         }
         Ok(())
@@ -972,10 +891,7 @@ impl Source<'_> {
             let message = format!("too many steps; expected at most {MAX_STEPS} in one program");
             return Err(self.at(extra.span(), message));
         }
-        let steps = raw
-            .iter()
-            .map(|s| self.step(s, owner))
-            .collect::<Result<Vec<_>, _>>()?;
+        let steps = raw.iter().map(|s| self.step(s, owner)).collect::<Result<Vec<_>, _>>()?;
         self.lock_pairs(&steps, raw)?;
         if let Some(repeat) = repeat.filter(|r| *r.get_ref()) {
             self.repeat_body(&steps, repeat, time)?;
@@ -984,10 +900,7 @@ impl Source<'_> {
     }
 
     fn step(&self, raw: &Spanned<String>, owner: Owner) -> Result<Step, InputError> {
-        let step: Step = raw
-            .get_ref()
-            .parse()
-            .map_err(|message: String| self.at(raw.span(), message))?;
+        let step: Step = raw.get_ref().parse().map_err(|message: String| self.at(raw.span(), message))?;
         if owner == Owner::Thread && step.is_awaiting() {
             let message = format!(
                 "`{}` is an awaiting step, and a thread cannot await; expected a blocking step ({}), or move it to a [[tasks]] entry",
@@ -1027,17 +940,9 @@ impl Source<'_> {
 
     /// A `repeat` body must do something, and in ticks mode take time: a body that takes no
     /// tick would run forever at one instant, and the clock would never pass.
-    fn repeat_body(
-        &self,
-        steps: &[Step],
-        repeat: &Spanned<bool>,
-        time: TimeMode,
-    ) -> Result<(), InputError> {
+    fn repeat_body(&self, steps: &[Step], repeat: &Spanned<bool>, time: TimeMode) -> Result<(), InputError> {
         if steps.is_empty() {
-            return Err(self.at(
-                repeat.span(),
-                "repeat = true with no steps; expected at least one step to repeat",
-            ));
+            return Err(self.at(repeat.span(), "repeat = true with no steps; expected at least one step to repeat"));
         }
         if time == TimeMode::Ticks && !steps.iter().any(Step::takes_ticks) {
             let message = "repeat = true but no step takes a tick, so time would never pass; expected a step that lasts at least 1 tick (compute, c_call, c_nogil, io, time.sleep, await asyncio.sleep N > 0, await io, await to_thread of one)";
@@ -1084,41 +989,21 @@ struct Entries<'a> {
 impl Entries<'_> {
     /// Every thread and task entry: its kind, name (located) and count, threads first.
     fn named(&self) -> Vec<(&'static str, &Spanned<String>, u32)> {
-        let threads = self
-            .raw
-            .threads
-            .iter()
-            .zip(self.threads)
-            .map(|(r, t)| ("thread", &r.name, t.count));
-        let tasks = self
-            .raw
-            .tasks
-            .iter()
-            .zip(self.tasks)
-            .map(|(r, t)| ("task", &r.name, t.count));
+        let threads = self.raw.threads.iter().zip(self.threads).map(|(r, t)| ("thread", &r.name, t.count));
+        let tasks = self.raw.tasks.iter().zip(self.tasks).map(|(r, t)| ("task", &r.name, t.count));
         threads.chain(tasks).collect()
     }
 
     /// Every step of every program in order (threads in file order, then tasks), located.
     fn steps(&self) -> Vec<(&Step, &Spanned<String>)> {
-        let threads = self
-            .raw
-            .threads
-            .iter()
-            .zip(self.threads)
-            .flat_map(|(r, t)| {
-                let steps: &[Step] = match &t.body {
-                    ThreadBody::Steps(steps) => steps,
-                    ThreadBody::Loop(_) => &[],
-                };
-                steps.iter().zip(raw_steps(r.steps.as_ref()))
-            });
-        let tasks = self
-            .raw
-            .tasks
-            .iter()
-            .zip(self.tasks)
-            .flat_map(|(r, t)| t.steps.iter().zip(r.steps.get_ref()));
+        let threads = self.raw.threads.iter().zip(self.threads).flat_map(|(r, t)| {
+            let steps: &[Step] = match &t.body {
+                ThreadBody::Steps(steps) => steps,
+                ThreadBody::Loop(_) => &[],
+            };
+            steps.iter().zip(raw_steps(r.steps.as_ref()))
+        });
+        let tasks = self.raw.tasks.iter().zip(self.tasks).flat_map(|(r, t)| t.steps.iter().zip(r.steps.get_ref()));
         threads.chain(tasks).collect()
     }
 
@@ -1161,15 +1046,8 @@ impl Entries<'_> {
                 return Err(self.src.at(name.span(), message));
             }
         }
-        if let Some(extra) = self
-            .raw
-            .threads
-            .iter()
-            .filter_map(|t| t.tasks.as_ref())
-            .nth(MAX_LOOPS)
-        {
-            let message =
-                format!("too many event loops; expected at most {MAX_LOOPS} loop threads");
+        if let Some(extra) = self.raw.threads.iter().filter_map(|t| t.tasks.as_ref()).nth(MAX_LOOPS) {
+            let message = format!("too many event loops; expected at most {MAX_LOOPS} loop threads");
             return Err(self.src.at(extra.span(), message));
         }
         Ok(())
@@ -1180,11 +1058,7 @@ impl Entries<'_> {
         let mut loop_of: Vec<Option<usize>> = vec![None; self.tasks.len()];
         for (t, raw) in self.raw.threads.iter().enumerate() {
             for entry in raw_steps(raw.tasks.as_ref()) {
-                let Some(k) = self
-                    .tasks
-                    .iter()
-                    .position(|task| task.name == *entry.get_ref())
-                else {
+                let Some(k) = self.tasks.iter().position(|task| task.name == *entry.get_ref()) else {
                     let message = format!(
                         "unknown task `{}` in `loop`; expected the name of a [[tasks]] entry{}",
                         entry.get_ref(),
@@ -1259,14 +1133,9 @@ impl Entries<'_> {
         let mut vars = self.declared_vars()?;
         let mut locks: Vec<(&str, LockKind)> = Vec::new();
         for (step, raw) in self.steps() {
-            if let Some(x) = step
-                .variable()
-                .filter(|x| !vars.iter().any(|(v, _)| v == x))
-            {
+            if let Some(x) = step.variable().filter(|x| !vars.iter().any(|(v, _)| v == x)) {
                 if vars.len() == MAX_VARS {
-                    let message = format!(
-                        "`{x}` is one shared variable too many; expected at most {MAX_VARS}"
-                    );
+                    let message = format!("`{x}` is one shared variable too many; expected at most {MAX_VARS}");
                     return Err(self.src.at(raw.span(), message));
                 }
                 vars.push((x.to_string(), 0));
@@ -1296,10 +1165,7 @@ impl Entries<'_> {
                 locks.push((lock, kind));
                 return Ok(());
             }
-            None => format!(
-                "`{lock}` is one lock too many; expected at most {MAX_LOCKS} of {}",
-                kind.describe()
-            ),
+            None => format!("`{lock}` is one lock too many; expected at most {MAX_LOCKS} of {}", kind.describe()),
         };
         Err(self.src.at(raw.span(), message))
     }
@@ -1322,40 +1188,20 @@ impl Entries<'_> {
 
 /// Parses and validates one scenario file (SPEC §2). `default_name` is used when the file sets
 /// no `name`; `title` defaults to the name.
-pub fn parse_scenario(
-    path: &Path,
-    source: &str,
-    default_name: &str,
-) -> Result<Scenario, InputError> {
+pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<Scenario, InputError> {
     let src = Source { path, text: source };
     let raw: RawFile = toml::from_str(source).map_err(|e| src.toml_error(&e))?;
     let name = match &raw.name {
         Some(n) if n.get_ref().trim().is_empty() => {
-            return Err(src.at(
-                n.span(),
-                "empty scenario name; expected a name such as \"asyncio/blocking-sleep\"",
-            ))
+            return Err(src.at(n.span(), "empty scenario name; expected a name such as \"asyncio/blocking-sleep\""))
         }
         Some(n) => n.get_ref().clone(),
         None => default_name.to_string(),
     };
     let runtime = src.runtime(raw.runtime.as_ref().unwrap_or(&RawRuntime::default()))?;
-    let threads = raw
-        .threads
-        .iter()
-        .map(|t| src.thread(t, runtime.time))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tasks = raw
-        .tasks
-        .iter()
-        .map(|t| src.task(t, runtime.time))
-        .collect::<Result<Vec<_>, _>>()?;
-    let entries = Entries {
-        src,
-        raw: &raw,
-        threads: &threads,
-        tasks: &tasks,
-    };
+    let threads = raw.threads.iter().map(|t| src.thread(t, runtime.time)).collect::<Result<Vec<_>, _>>()?;
+    let tasks = raw.tasks.iter().map(|t| src.task(t, runtime.time)).collect::<Result<Vec<_>, _>>()?;
+    let entries = Entries { src, raw: &raw, threads: &threads, tasks: &tasks };
     entries.unique_names()?;
     entries.sizes()?;
     let loop_of = entries.loops()?;
@@ -1387,10 +1233,7 @@ pub fn load_scenarios(dirs: &[PathBuf]) -> Result<Vec<Scenario>, InputError> {
         let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
         let scenario = parse_scenario(&path, &source, &default_name)?;
         if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
-            let src = Source {
-                path: &path,
-                text: &source,
-            };
+            let src = Source { path: &path, text: &source };
             let message = format!(
                 "duplicate scenario name `{}`: {} has it already; expected unique names (set `name` to rename one)",
                 scenario.name,
@@ -1405,20 +1248,12 @@ pub fn load_scenarios(dirs: &[PathBuf]) -> Result<Vec<Scenario>, InputError> {
 
 /// Where the top-level `name` key is written, if it is.
 fn name_key_offset(source: &str) -> Option<usize> {
-    let keys: std::collections::BTreeMap<Spanned<String>, serde::de::IgnoredAny> =
-        toml::from_str(source).ok()?;
-    keys.keys()
-        .find(|k| k.get_ref() == "name")
-        .map(|k| k.span().start)
+    let keys: std::collections::BTreeMap<Spanned<String>, serde::de::IgnoredAny> = toml::from_str(source).ok()?;
+    keys.keys().find(|k| k.get_ref() == "name").map(|k| k.span().start)
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> InputError {
-    InputError::new(
-        path,
-        1,
-        1,
-        format!("cannot read: {error}; expected a readable scenario file or folder"),
-    )
+    InputError::new(path, 1, 1, format!("cannot read: {error}; expected a readable scenario file or folder"))
 }
 
 /// Every scenario file of `roots` with its default name, in load order.
@@ -1436,9 +1271,7 @@ fn scenario_files(roots: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, InputErro
                 (f, name)
             }));
         } else {
-            let stem = root
-                .file_stem()
-                .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+            let stem = root.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned());
             found.push((root.clone(), stem));
         }
     }
@@ -1447,11 +1280,7 @@ fn scenario_files(roots: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, InputErro
 
 /// Collects `*.toml` files under `dir`; `seen` holds the folders visited, so that a symbolic
 /// link loop cannot make the search run forever.
-fn toml_files_below(
-    dir: &Path,
-    files: &mut Vec<PathBuf>,
-    seen: &mut Vec<PathBuf>,
-) -> Result<(), InputError> {
+fn toml_files_below(dir: &Path, files: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> Result<(), InputError> {
     let real = std::fs::canonicalize(dir).map_err(|e| io_error(dir, &e))?;
     if seen.contains(&real) {
         return Ok(());
@@ -1471,10 +1300,7 @@ fn toml_files_below(
 /// `root/gil/convoy.toml` → `gil/convoy`, with `/` on every platform.
 fn relative_name(root: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(root).unwrap_or(file).with_extension("");
-    let parts: Vec<String> = relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     parts.join("/")
 }
 
@@ -1486,19 +1312,13 @@ impl Scenario {
     /// The threads one by one, copies expanded and named as claims name them.
     pub fn expanded_threads(&self) -> Vec<(String, &ThreadSpec)> {
         let copies = expand(&self.threads, |t| (&t.name, t.count));
-        copies
-            .into_iter()
-            .map(|(n, i)| (n, &self.threads[i]))
-            .collect()
+        copies.into_iter().map(|(n, i)| (n, &self.threads[i])).collect()
     }
 
     /// The tasks one by one, copies expanded and named as claims name them.
     pub fn expanded_tasks(&self) -> Vec<(String, &TaskSpec)> {
         let copies = expand(&self.tasks, |t| (&t.name, t.count));
-        copies
-            .into_iter()
-            .map(|(n, i)| (n, &self.tasks[i]))
-            .collect()
+        copies.into_iter().map(|(n, i)| (n, &self.tasks[i])).collect()
     }
 
     /// A scenario file that parses back to this scenario (its `path` aside). Every field is
@@ -1520,45 +1340,19 @@ impl Scenario {
             writeln!(out, "gil = \"{}\"", keyword(GIL_NAMES, r.gil))?;
         }
         if r.switch_points_explicit {
-            writeln!(
-                out,
-                "switch_points = \"{}\"",
-                keyword(SWITCH_POINT_NAMES, r.switch_points)
-            )?;
+            writeln!(out, "switch_points = \"{}\"", keyword(SWITCH_POINT_NAMES, r.switch_points))?;
         }
-        writeln!(
-            out,
-            "switch_interval = {}\ncheck_interval = {}",
-            r.switch_interval, r.check_interval
-        )?;
-        writeln!(
-            out,
-            "cores = {}\ntime = \"{}\"\nhorizon = {}",
-            r.cores,
-            keyword(TIME_NAMES, r.time),
-            r.horizon
-        )?;
+        writeln!(out, "switch_interval = {}\ncheck_interval = {}", r.switch_interval, r.check_interval)?;
+        writeln!(out, "cores = {}\ntime = \"{}\"\nhorizon = {}", r.cores, keyword(TIME_NAMES, r.time), r.horizon)?;
         for t in &self.threads {
-            writeln!(
-                out,
-                "\n[[threads]]\nname = {}\ncount = {}\nrepeat = {}",
-                quoted(&t.name),
-                t.count,
-                t.repeat
-            )?;
+            writeln!(out, "\n[[threads]]\nname = {}\ncount = {}\nrepeat = {}", quoted(&t.name), t.count, t.repeat)?;
             match &t.body {
                 ThreadBody::Steps(steps) => writeln!(out, "steps = {}", list(steps))?,
                 ThreadBody::Loop(tasks) => writeln!(out, "loop = {}", list(tasks))?,
             }
         }
         for t in &self.tasks {
-            writeln!(
-                out,
-                "\n[[tasks]]\nname = {}\ncount = {}\nrepeat = {}",
-                quoted(&t.name),
-                t.count,
-                t.repeat
-            )?;
+            writeln!(out, "\n[[tasks]]\nname = {}\ncount = {}\nrepeat = {}", quoted(&t.name), t.count, t.repeat)?;
             writeln!(out, "steps = {}", list(&t.steps))?;
         }
         if !self.vars.is_empty() {
@@ -1614,18 +1408,9 @@ mod tests {
             ("time.sleep 20", Step::Sleep(d(20, 20))),
             ("read x", Step::Read("x".into())),
             ("write x 7", Step::Write("x".into(), WriteValue::Const(7))),
-            (
-                "write x local",
-                Step::Write("x".into(), WriteValue::LocalPlus(0)),
-            ),
-            (
-                "write x local+1",
-                Step::Write("x".into(), WriteValue::LocalPlus(1)),
-            ),
-            (
-                "write _y2 local-2",
-                Step::Write("_y2".into(), WriteValue::LocalPlus(-2)),
-            ),
+            ("write x local", Step::Write("x".into(), WriteValue::LocalPlus(0))),
+            ("write x local+1", Step::Write("x".into(), WriteValue::LocalPlus(1))),
+            ("write _y2 local-2", Step::Write("_y2".into(), WriteValue::LocalPlus(-2))),
             ("incr counter", Step::Incr("counter".into())),
             ("incr_call counter", Step::IncrCall("counter".into())),
             ("lock L", Step::Lock("L".into())),
@@ -1634,14 +1419,8 @@ mod tests {
             ("await asyncio.sleep 0..2", Step::AwaitSleep(d(0, 2))),
             ("await io 2", Step::AwaitIo(d(2, 2))),
             ("await coro", Step::AwaitCoro),
-            (
-                "await to_thread time.sleep 20",
-                Step::AwaitToThread(Box::new(Step::Sleep(d(20, 20)))),
-            ),
-            (
-                "await to_thread incr x",
-                Step::AwaitToThread(Box::new(Step::Incr("x".into()))),
-            ),
+            ("await to_thread time.sleep 20", Step::AwaitToThread(Box::new(Step::Sleep(d(20, 20))))),
+            ("await to_thread incr x", Step::AwaitToThread(Box::new(Step::Incr("x".into())))),
             ("await lock A", Step::AwaitLock("A".into())),
             ("release A", Step::Release("A".into())),
             ("await task t1", Step::AwaitTask("t1".into())),
@@ -1654,10 +1433,7 @@ mod tests {
 
     #[test]
     fn spaces_between_words_may_repeat() {
-        assert_eq!(
-            step("  await   to_thread  compute   1..2 "),
-            step("await to_thread compute 1..2")
-        );
+        assert_eq!(step("  await   to_thread  compute   1..2 "), step("await to_thread compute 1..2"));
     }
 
     #[test]
@@ -1669,29 +1445,16 @@ mod tests {
 
     #[test]
     fn bad_steps_say_what_was_expected() {
-        assert!(step_error("compte 3")
-            .starts_with("unknown step `compte 3`; expected one of: compute N,"));
+        assert!(step_error("compte 3").starts_with("unknown step `compte 3`; expected one of: compute N,"));
         assert_eq!(step_error("compute 0"), "zero-tick duration `0` in step `compute 0`; expected at least 1 tick (a blocking step takes time; only `await asyncio.sleep` may take 0)");
-        assert_eq!(
-            step_error("io 5..2"),
-            "empty range `5..2` in step `io 5..2`; expected a..b with a <= b"
-        );
+        assert_eq!(step_error("io 5..2"), "empty range `5..2` in step `io 5..2`; expected a..b with a <= b");
         assert_eq!(
             step_error("compute 256"),
             "duration `256` is too long in step `compute 256`; expected at most 255 ticks"
         );
-        assert_eq!(
-            step_error("compute"),
-            "missing argument in step `compute`; expected `compute N`"
-        );
-        assert_eq!(
-            step_error("read x y"),
-            "unexpected `y` in step `read x y`; expected `read X`"
-        );
-        assert_eq!(
-            step_error("await coro now"),
-            "unexpected `now` in step `await coro now`; expected `await coro`"
-        );
+        assert_eq!(step_error("compute"), "missing argument in step `compute`; expected `compute N`");
+        assert_eq!(step_error("read x y"), "unexpected `y` in step `read x y`; expected `read X`");
+        assert_eq!(step_error("await coro now"), "unexpected `now` in step `await coro now`; expected `await coro`");
         assert!(step_error("await to_thread await io 1")
             .starts_with("`await io 1` cannot run in `await to_thread` in step"));
         assert!(step_error("await to_thread").contains("a blocking step: compute N"));
@@ -1745,20 +1508,10 @@ mod tests {
     fn with_python_keeps_what_the_file_wrote() {
         let base = Runtime::default();
         let old = base.with_python("2.7").expect("known version");
-        assert_eq!(
-            (old.python.as_str(), old.gil, old.switch_points),
-            ("2.7", GilKind::Old, SwitchPoints::Bytecode)
-        );
-        let pinned = Runtime {
-            gil: GilKind::New,
-            gil_explicit: true,
-            ..base.clone()
-        };
+        assert_eq!((old.python.as_str(), old.gil, old.switch_points), ("2.7", GilKind::Old, SwitchPoints::Bytecode));
+        let pinned = Runtime { gil: GilKind::New, gil_explicit: true, ..base.clone() };
         let free = pinned.with_python("3.13t").expect("known version");
-        assert_eq!(
-            (free.gil, free.switch_points),
-            (GilKind::New, SwitchPoints::Calls)
-        );
+        assert_eq!((free.gil, free.switch_points), (GilKind::New, SwitchPoints::Calls));
         assert_eq!(base.with_python("4.0"), Option::None);
     }
 

@@ -39,7 +39,12 @@ impl Phase {
     pub fn needs_gil(self) -> bool {
         matches!(
             self,
-            Phase::Ready | Phase::Cpu { .. } | Phase::IncrLoaded { .. } | Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun
+            Phase::Ready
+                | Phase::Cpu { .. }
+                | Phase::IncrLoaded { .. }
+                | Phase::LoopTop
+                | Phase::LoopProcess
+                | Phase::LoopRun
         )
     }
 }
@@ -254,4 +259,108 @@ pub struct State {
 pub enum Fault {
     /// A shared variable would leave 0..=255.
     VarOverflow { var: u8 },
+}
+
+/// How many slots of each array a model uses: the rest stay at their defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dims {
+    pub threads: usize,
+    pub tasks: usize,
+    pub loops: usize,
+    pub vars: usize,
+    pub locks: usize,
+    pub async_locks: usize,
+}
+
+impl Phase {
+    fn encode(self) -> [u8; 3] {
+        match self {
+            Phase::Ready => [0, 0, 0],
+            Phase::Cpu { left, python } => [1, left, python as u8],
+            Phase::NoGil { left } => [2, left, 0],
+            Phase::Blocked { left, sleep } => [3, left, sleep as u8],
+            Phase::LockWait { lock } => [4, lock, 0],
+            Phase::IncrLoaded { value, call } => [5, value, call as u8],
+            Phase::Done => [6, 0, 0],
+            Phase::Idle => [7, 0, 0],
+            Phase::LoopTop => [8, 0, 0],
+            Phase::Select => [9, 0, 0],
+            Phase::LoopProcess => [10, 0, 0],
+            Phase::LoopRun => [11, 0, 0],
+        }
+    }
+}
+
+impl Wait {
+    fn encode(self) -> [u8; 3] {
+        match self {
+            Wait::Nothing => [0, 0, 0],
+            Wait::Timer { left, delay } => [1, left, delay],
+            Wait::Io { left } => [2, left, 0],
+            Wait::Due { timer } => [3, timer as u8, 0],
+            Wait::Job => [4, 0, 0],
+            Wait::Wakeup => [5, 0, 0],
+            Wait::AsyncLock { lock } => [6, lock, 0],
+            Wait::Task { task } => [7, task, 0],
+            Wait::Scheduled => [8, 0, 0],
+        }
+    }
+}
+
+impl Callback {
+    fn encode(self) -> u8 {
+        match self {
+            Callback::Empty => 0,
+            Callback::Step(k) => 1 + k,
+            Callback::SetResult(k) => 0x80 | k,
+        }
+    }
+}
+
+impl<const N: usize> Fifo<u8, N> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.len);
+        out.extend_from_slice(self.as_slice());
+    }
+}
+
+impl State {
+    /// A byte string that identifies the state among those of one model: every field of the
+    /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
+    /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.
+    pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) {
+        out.clear();
+        for th in &self.threads[..dims.threads] {
+            out.extend_from_slice(&th.phase.encode());
+            let [w0, w1] = th.gil_wait.to_le_bytes();
+            out.extend_from_slice(&[th.gil as u8, th.pc, th.reg, th.window, w0, w1, th.cpu as u8, th.task]);
+        }
+        for k in &self.tasks[..dims.tasks] {
+            out.extend_from_slice(&k.wait.encode());
+            let [l0, l1] = k.lateness.to_le_bytes();
+            out.extend_from_slice(&[k.pc, k.reg, k.done as u8, l0, l1]);
+        }
+        for l in &self.loops[..dims.loops] {
+            out.push(l.ready.len);
+            out.extend(l.ready.as_slice().iter().map(|c| c.encode()));
+            out.extend_from_slice(&[l.todo, l.last_task]);
+            l.timers.encode(out);
+            l.due.encode(out);
+            l.jobs.encode(out);
+        }
+        let g = &self.gil;
+        out.extend_from_slice(&[g.holder, g.last_holder, g.drop_request as u8, g.forced_release as u8, g.since_check]);
+        out.extend_from_slice(&self.vars[..dims.vars]);
+        out.extend(self.locks[..dims.locks].iter().map(|&b| b as u8));
+        for a in &self.async_locks[..dims.async_locks] {
+            out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
+            a.waiters.encode(out);
+        }
+        let [n0, n1] = self.now.to_le_bytes();
+        out.extend_from_slice(&[n0, n1, self.handoffs, self.forced_switches, self.task_switches]);
+        out.push(match self.fault {
+            None => 0,
+            Some(Fault::VarOverflow { var }) => 1 + var,
+        });
+    }
 }

@@ -111,32 +111,17 @@ fn values_are_checked() {
         error(&with(2, "id = \"gil one\"")),
         "p.toml:2:6: claim id `gil one` contains ` `; expected only letters, digits, `_`, `.` and `-`"
     );
-    assert_eq!(
-        error(&with(2, "id = \"\"")),
-        "p.toml:2:6: `id` is empty; expected some text"
-    );
-    assert_eq!(
-        error(&with(3, "quote = 3")),
-        "p.toml:3:9: `quote` is an integer; expected a string"
-    );
+    assert_eq!(error(&with(2, "id = \"\"")), "p.toml:2:6: `id` is empty; expected some text");
+    assert_eq!(error(&with(3, "quote = 3")), "p.toml:3:9: `quote` is an integer; expected a string");
     assert_eq!(
         error(&with(5, "models = \"gil/*\"")),
         "p.toml:5:10: `models` is a string; expected an array of strings, e.g. `models = [\"…\"]`"
     );
-    assert_eq!(
-        error(&with(5, "models = []")),
-        "p.toml:5:10: `models` is empty; expected at least one entry"
-    );
-    assert_eq!(
-        error(&with(5, "models = [\"a\", 1]")),
-        "p.toml:5:16: `models` is an integer; expected a string"
-    );
+    assert_eq!(error(&with(5, "models = []")), "p.toml:5:10: `models` is empty; expected at least one entry");
+    assert_eq!(error(&with(5, "models = [\"a\", 1]")), "p.toml:5:16: `models` is an integer; expected a string");
     let e = error(&with(5, "models = [\"a\", \"gil/[x\"]"));
     assert!(e.starts_with("p.toml:5:16: invalid glob `gil/[x`: "), "{e}");
-    assert!(
-        e.ends_with("; expected a scenario name or a glob such as `asyncio/*`"),
-        "{e}"
-    );
+    assert!(e.ends_with("; expected a scenario name or a glob such as `asyncio/*`"), "{e}");
     assert_eq!(
         error(&with(7, "expect = 1979-05-27")),
         "p.toml:7:10: a date or time is not used in claim files; expected a string"
@@ -150,10 +135,7 @@ fn toml_syntax_errors_are_located() {
     assert!(e.contains("invalid TOML: "), "{e}");
     assert!(!e.contains('\n'), "{e}");
     let e = error(&with(2, "id = \"a\"\nid = \"b\""));
-    assert!(
-        e.starts_with("p.toml:3:1: invalid TOML: duplicate key `id`"),
-        "{e}"
-    );
+    assert!(e.starts_with("p.toml:3:1: invalid TOML: duplicate key `id`"), "{e}");
 }
 
 #[test]
@@ -173,15 +155,9 @@ fn expect_must_fit_the_check() {
          bound such as `>= 3`, or a series: `increasing`, `non-decreasing`, `constant`"
     );
     let bound = max.replace("\"holds\"", "\"<=5\"");
-    assert_eq!(
-        parse(&bound).unwrap()[0].expect,
-        Expect::All(Outcome::Bound(CmpOp::Le, 5))
-    );
+    assert_eq!(parse(&bound).unwrap()[0].expect, Expect::All(Outcome::Bound(CmpOp::Le, 5)));
     let series = max.replace("\"holds\"", "\"non-decreasing\"");
-    assert_eq!(
-        parse(&series).unwrap()[0].expect,
-        Expect::All(Outcome::Series(Trend::NonDecreasing))
-    );
+    assert_eq!(parse(&series).unwrap()[0].expect, Expect::All(Outcome::Series(Trend::NonDecreasing)));
     assert_eq!(
         error(&series.replace("[\"gil/*\", \"gil/two-threads\"]", "[\"gil/*\"]")),
         "p.toml:7:10: the series `non-decreasing` compares several models; expected at least two \
@@ -203,52 +179,30 @@ fn expect_must_fit_the_check() {
 #[test]
 fn variants() {
     // A table alone names the variants, in the order written (not sorted).
-    let table = with(
-        7,
-        "expect = { \"3.13t\" = \"refuted\", \"2.7\" = \"holds\", \"3.11\" = \"holds\" }",
-    );
+    let table = with(7, "expect = { \"3.13t\" = \"refuted\", \"2.7\" = \"holds\", \"3.11\" = \"holds\" }");
     let claim = &parse(&table).unwrap()[0];
     assert_eq!(claim.variants, ["3.13t", "2.7", "3.11"]);
-    let Expect::PerVariant(outcomes) = &claim.expect else {
-        panic!("{:?}", claim.expect)
-    };
+    let Expect::PerVariant(outcomes) = &claim.expect else { panic!("{:?}", claim.expect) };
     assert_eq!(outcomes["3.13t"], Outcome::Verdict(Verdict::Refuted));
     assert_eq!(outcomes["3.11"], Outcome::Verdict(Verdict::Holds));
     // Bounds per variant on a quantitative check; a table with `variants` keeps their order.
-    let bounds = with(
-        7,
-        "expect = { \"3.11\" = \">= 1\", \"3.13t\" = \"== 2\" }\nvariants = [\"3.13t\", \"3.11\"]",
-    )
-    .replace("always running_python <= 1", "max running_python");
+    let bounds = with(7, "expect = { \"3.11\" = \">= 1\", \"3.13t\" = \"== 2\" }\nvariants = [\"3.13t\", \"3.11\"]")
+        .replace("always running_python <= 1", "max running_python");
     let claim = &parse(&bounds).unwrap()[0];
     assert_eq!(claim.variants, ["3.13t", "3.11"]);
-    let Expect::PerVariant(outcomes) = &claim.expect else {
-        panic!("{:?}", claim.expect)
-    };
+    let Expect::PerVariant(outcomes) = &claim.expect else { panic!("{:?}", claim.expect) };
     assert_eq!(outcomes["3.11"], Outcome::Bound(CmpOp::Ge, 1));
     assert_eq!(outcomes["3.13t"], Outcome::Bound(CmpOp::Eq, 2));
 
-    let listed = with(
-        7,
-        "expect = \"holds\"\nvariants = [\"2.7\", \"3.9\", \"3.11\", \"3.13t\"]",
-    );
+    let listed = with(7, "expect = \"holds\"\nvariants = [\"2.7\", \"3.9\", \"3.11\", \"3.13t\"]");
+    assert_eq!(parse(&listed).unwrap()[0].variants, ["2.7", "3.9", "3.11", "3.13t"]);
     assert_eq!(
-        parse(&listed).unwrap()[0].variants,
-        ["2.7", "3.9", "3.11", "3.13t"]
-    );
-    assert_eq!(
-        error(&with(
-            7,
-            "expect = \"holds\"\nvariants = [\"3.11\", \"3.15\"]"
-        )),
+        error(&with(7, "expect = \"holds\"\nvariants = [\"3.11\", \"3.15\"]")),
         "p.toml:8:21: unknown CPython version `3.15`; expected one of: 2.7, 3.2, 3.3, 3.4, 3.5, \
          3.6, 3.7, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.13t, 3.14t; did you mean `3.5`?"
     );
     assert_eq!(
-        error(&with(
-            7,
-            "expect = \"holds\"\nvariants = [\"3.11\", \"3.11\"]"
-        )),
+        error(&with(7, "expect = \"holds\"\nvariants = [\"3.11\", \"3.11\"]")),
         "p.toml:8:21: variant `3.11` is listed twice; expected each version once"
     );
     assert!(error(&with(7, "expect = { \"3.13T\" = \"holds\" }"))
@@ -258,10 +212,7 @@ fn variants() {
         "p.toml:8:21: variant `3.9` has no entry in the `expect` table; expected a key \"3.9\" there"
     );
     assert_eq!(
-        error(&with(
-            7,
-            "expect = { \"3.11\" = \"holds\", \"3.9\" = \"holds\" }\nvariants = [\"3.11\"]"
-        )),
+        error(&with(7, "expect = { \"3.11\" = \"holds\", \"3.9\" = \"holds\" }\nvariants = [\"3.11\"]")),
         "p.toml:7:30: `expect` gives variant `3.9`, which `variants` does not list; expected only \
          keys from `variants`"
     );
@@ -269,8 +220,7 @@ fn variants() {
         error(&with(7, "expect = { \"3.11\" = 1 }")),
         "p.toml:7:21: `expect` for `3.11` is an integer; expected a string such as \"holds\""
     );
-    let series = with(7, "expect = { \"3.11\" = \"constant\" }")
-        .replace("always running_python <= 1", "max now");
+    let series = with(7, "expect = { \"3.11\" = \"constant\" }").replace("always running_python <= 1", "max now");
     assert_eq!(
         error(&series),
         "p.toml:7:21: the series `constant` compares models, not variants; expected `holds`, \
@@ -296,26 +246,14 @@ fn load_claims_reads_folders_recursively_in_path_order() {
     fs::write(root.join("b/a.toml"), with(2, "id = \"ba\"")).unwrap();
     fs::write(root.join("a.toml"), with(2, "id = \"a\"")).unwrap();
     fs::write(root.join("notes.txt"), "not a claim").unwrap();
-    let ids = |paths: &[PathBuf]| -> Vec<String> {
-        load_claims(paths)
-            .unwrap()
-            .into_iter()
-            .map(|c| c.id)
-            .collect()
-    };
+    let ids = |paths: &[PathBuf]| -> Vec<String> { load_claims(paths).unwrap().into_iter().map(|c| c.id).collect() };
     assert_eq!(ids(&[root.to_path_buf()]), ["a", "ba", "z"]);
-    assert_eq!(
-        ids(&[root.join("b/c/z.toml"), root.join("a.toml")]),
-        ["z", "a"]
-    );
+    assert_eq!(ids(&[root.join("b/c/z.toml"), root.join("a.toml")]), ["z", "a"]);
     assert_eq!(ids(&[]), Vec::<String>::new());
 
     fs::write(root.join("b/c/y.toml"), with(2, "id = \"a\"")).unwrap();
     let e = load_claims(&[root.to_path_buf()]).unwrap_err();
-    assert_eq!(
-        (e.path.clone(), e.line, e.col),
-        (root.join("b/c/y.toml"), 2, 6)
-    );
+    assert_eq!((e.path.clone(), e.line, e.col), (root.join("b/c/y.toml"), 2, 6));
     assert_eq!(
         e.message,
         format!(
@@ -327,11 +265,7 @@ fn load_claims_reads_folders_recursively_in_path_order() {
     let missing = root.join("missing.toml");
     let e = load_claims(std::slice::from_ref(&missing)).unwrap_err();
     assert_eq!((e.path.clone(), e.line, e.col), (missing, 1, 1));
-    assert!(
-        e.message.starts_with("cannot read the claim file: "),
-        "{}",
-        e.message
-    );
+    assert!(e.message.starts_with("cannot read the claim file: "), "{}", e.message);
 
     fs::write(root.join("b/bad.toml"), [0xff, 0xfe]).unwrap();
     let e = load_claims(&[root.to_path_buf()]).unwrap_err();
@@ -340,10 +274,7 @@ fn load_claims_reads_folders_recursively_in_path_order() {
 
 #[test]
 fn globs_match_scenario_names() {
-    assert!(glob_matches(
-        "asyncio/blocking-sleep",
-        "asyncio/blocking-sleep"
-    ));
+    assert!(glob_matches("asyncio/blocking-sleep", "asyncio/blocking-sleep"));
     assert!(!glob_matches("asyncio/blocking", "asyncio/blocking-sleep"));
     assert!(glob_matches("asyncio/*", "asyncio/x"));
     assert!(!glob_matches("asyncio/*", "asyncio/a/b"));

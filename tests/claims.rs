@@ -26,7 +26,12 @@ fn every_claim_gets_its_expected_verdict() {
     let wrong: Vec<String> = rows
         .iter()
         .filter(|r| !r.as_expected)
-        .map(|r| format!("{} on {} under {}: {} (value {:?}), expected {}", r.claim, r.model, r.variant, r.verdict, r.value, r.expected))
+        .map(|r| {
+            format!(
+                "{} on {} under {}: {} (value {:?}), expected {}",
+                r.claim, r.model, r.variant, r.verdict, r.value, r.expected
+            )
+        })
         .collect();
     assert!(wrong.is_empty(), "verdicts differ from expectations:\n{}", wrong.join("\n"));
 }
