@@ -1,0 +1,37 @@
+//! Our deterministic BFS and stateright's own checker agree: same unique state counts and
+//! same verdicts, on every scenario a seed claim uses.
+
+use std::path::Path;
+
+use gilcheck::checker::{explore, Budget};
+use gilcheck::claim::{load_claims, Check};
+use gilcheck::run::{build, plan};
+use gilcheck::scenario::load_scenarios;
+use stateright::{Checker, Model};
+
+#[test]
+fn stateright_finds_the_same_states_and_verdicts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
+    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let jobs = plan(&claims, &scenarios).unwrap();
+    let mut compared = 0;
+    for job in jobs.iter().filter(|j| matches!(j.claim.check, Check::Always(_) | Check::Never(_) | Check::Sometimes(_)))
+    {
+        let model = build(job).unwrap();
+        let ours = explore(&model, model.goal.as_ref().unwrap(), Budget::default());
+        let ours_found = ours.hit.is_some();
+        let checker = model.checker().spawn_bfs().join();
+        assert_eq!(
+            checker.unique_state_count(),
+            ours.states,
+            "{} on {} under {}: state counts differ",
+            job.claim.id,
+            job.scenario.name,
+            job.variant
+        );
+        assert_eq!(checker.discovery("claim").is_some(), ours_found, "{} on {}", job.claim.id, job.scenario.name);
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} jobs compared");
+}
