@@ -62,7 +62,6 @@ pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
     gil.last_holder = t as u8;
     gil.forced_release = false;
     gil.drop_request = false;
-    gil.since_check = 0;
     for (i, th) in s.threads.iter_mut().enumerate().take(sys.threads.len()) {
         if i == t {
             th.gil = GilRel::Has;
@@ -92,6 +91,11 @@ pub fn release(sys: &System, s: &mut State, t: usize, forced: bool, exiting: boo
     debug_assert_eq!(s.gil.holder as usize, t);
     s.gil.holder = NONE;
     s.gil.forced_release = forced;
+    if forced && sys.gil() == GilKind::Old {
+        // 2.7 resets its global `_Py_Ticker` to the check interval before it releases; a
+        // release for a blocking call leaves the count running for the next holder.
+        s.gil.since_check = 0;
+    }
     let th = &mut s.threads[t];
     th.window = 0;
     if sys.gil() == GilKind::New && s.gil.drop_request && !exiting {

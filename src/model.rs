@@ -18,7 +18,7 @@ use crate::atoms::Goal;
 use crate::gil::{self, Caps};
 use crate::program::{Op, System, ThreadKind, NONE};
 use crate::scenario::{GilKind, WriteValue};
-use crate::state::{Fault, GilRel, Phase, State, Wait};
+use crate::state::{Callback, Fault, GilRel, Phase, State, Wait};
 
 /// One transition of the model. Listed in a fixed order by [`GilModel::actions`], so a
 /// counterexample replays identically.
@@ -564,7 +564,12 @@ impl GilModel {
                         let _ = write!(text, "{who}: {}", self.op_text(op, d));
                     }
                     None => {
-                        let _ = write!(text, "{who}: end of program");
+                        let repeats = match ctx {
+                            Ctx::Task(k) => self.sys.tasks[k].program.repeat,
+                            Ctx::Thread(_) => matches!(&self.sys.threads[t].kind, ThreadKind::Plain(p) if p.repeat),
+                        };
+                        let what = if repeats { "loops back to its first step" } else { "finishes" };
+                        let _ = write!(text, "{who}: {what}");
                     }
                 }
             }
@@ -588,10 +593,10 @@ impl GilModel {
                 let cb = s.loops[l].ready.front();
                 let _ = match (s.loops[l].todo, cb) {
                     (0, _) => write!(text, "{name}: loop round ends"),
-                    (_, Some(crate::state::Callback::Step(k))) => {
+                    (_, Some(Callback::Step(k))) => {
                         write!(text, "{name}: loop resumes task {}", self.sys.tasks[k as usize].name)
                     }
-                    (_, Some(crate::state::Callback::SetResult(k))) => {
+                    (_, Some(Callback::SetResult(k))) => {
                         write!(text, "{name}: loop sets the result awaited by {}", self.sys.tasks[k as usize].name)
                     }
                     _ => write!(text, "{name}: loop"),
@@ -658,7 +663,27 @@ impl GilModel {
                 GilRel::Switching => " waits switch",
                 _ => "",
             };
-            parts.push(format!("{}: {}{gil}", info.name, phase_text(th.phase)));
+            let task = match (&info.kind, th.task) {
+                (ThreadKind::Loop(_), k) if k != NONE => format!("task {}: ", sys.tasks[k as usize].name),
+                (ThreadKind::Worker(_), k) if k != NONE => format!("job of {}: ", sys.tasks[k as usize].name),
+                _ => String::new(),
+            };
+            parts.push(format!("{}: {task}{}{gil}", info.name, phase_text(th.phase)));
+        }
+        for (l, info) in sys.loops.iter().enumerate() {
+            let lp = &s.loops[l];
+            let ready: Vec<String> = lp
+                .ready
+                .as_slice()
+                .iter()
+                .map(|c| match c {
+                    Callback::Step(k) => sys.tasks[*k as usize].name.clone(),
+                    Callback::SetResult(k) => format!("set_result({})", sys.tasks[*k as usize].name),
+                    Callback::Empty => String::new(),
+                })
+                .collect();
+            let name = &sys.threads[info.thread as usize].name;
+            parts.push(format!("{name} ready queue [{}]", ready.join(", ")));
         }
         for (k, info) in sys.tasks.iter().enumerate() {
             let task = &s.tasks[k];

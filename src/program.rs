@@ -45,13 +45,6 @@ pub enum Op {
     AwaitTask(u8),
 }
 
-impl Op {
-    /// Ticks the op may take (lower bound): what keeps a `repeat` body from spinning in zero time.
-    pub fn is_blocking_call(&self) -> bool {
-        matches!(self, Op::CNoGil(_) | Op::Io(_) | Op::Sleep(_) | Op::Lock(_))
-    }
-}
-
 /// A program and how it loops.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {
@@ -236,34 +229,27 @@ impl System {
         }
     }
 
-    /// How many threads could want a CPU at once: the GIL holder plus every thread that can
-    /// run without the GIL (all of them on a free-threaded build).
+    /// How many threads could want a CPU at once: every thread on a free-threaded build;
+    /// otherwise the GIL holder plus the threads that can run C code without the GIL.
     fn max_cpu_demand(&self) -> usize {
-        let free_threaded = self.runtime.gil == GilKind::None;
-        let gil_free_capable = |ops: &[Op]| {
-            ops.iter().any(|op| matches!(op, Op::CNoGil(_)))
-                || ops.iter().any(|op| matches!(op, Op::AwaitToThread(inner) if matches!(**inner, Op::CNoGil(_))))
-        };
-        let mut demand = 0;
-        let mut gil_users = 0;
-        for (i, t) in self.threads.iter().enumerate() {
-            let nogil = match &t.kind {
-                ThreadKind::Plain(p) => gil_free_capable(&p.ops),
-                ThreadKind::Loop(l) => {
-                    self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops))
-                }
-                ThreadKind::Worker(l) => {
-                    self.loops[*l as usize].tasks.iter().any(|&k| gil_free_capable(&self.tasks[k as usize].program.ops))
-                }
-            };
-            let _ = i;
-            if free_threaded || nogil {
-                demand += 1;
-            } else {
-                gil_users = 1;
-            }
+        if self.runtime.gil == GilKind::None {
+            return self.threads.len();
         }
-        demand + gil_users
+        let loop_ops = |l: u8| self.loops[l as usize].tasks.iter().map(|&k| &self.tasks[k as usize].program.ops);
+        let releases = |ops: &[Op]| ops.iter().any(|op| matches!(op, Op::CNoGil(_)));
+        let offloads = |ops: &[Op]| {
+            ops.iter().any(|op| matches!(op, Op::AwaitToThread(inner) if matches!(**inner, Op::CNoGil(_))))
+        };
+        let gil_free = self
+            .threads
+            .iter()
+            .filter(|t| match &t.kind {
+                ThreadKind::Plain(p) => releases(&p.ops),
+                ThreadKind::Loop(l) => loop_ops(*l).any(|ops| releases(ops)),
+                ThreadKind::Worker(l) => loop_ops(*l).any(|ops| offloads(ops)),
+            })
+            .count();
+        self.threads.len().min(gil_free + 1)
     }
 
     /// How many slots of each state array this system uses.
