@@ -76,6 +76,9 @@ pub enum Goal {
     Max(BTerm, Option<BExpr>),
     /// The smallest value likewise.
     Min(BTerm, Option<BExpr>),
+    /// On every fair path, whenever `trigger` holds (`None`: at the start) `goal` holds then
+    /// or later: `eventually` and `leads_to`, checked by [`crate::liveness`].
+    LeadsTo { trigger: Option<BExpr>, goal: BExpr },
 }
 
 /// An atom that cannot be bound to this scenario: where (byte offset in the check) and why.

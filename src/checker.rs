@@ -107,6 +107,7 @@ fn observe(model: &GilModel, goal: &Goal, s: &State, i: usize, hit: &mut Option<
                 }
             }
         }
+        Goal::LeadsTo { .. } => {}
     }
 }
 

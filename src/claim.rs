@@ -149,6 +149,124 @@ pub struct Claim {
     /// so an atom at byte offset `o` of `check_text` is at column `check_col + o`.
     pub check_line: usize,
     pub check_col: usize,
+    /// A universal claim (`for_all`): checked over generated programs instead of `models`
+    /// (which is then empty). `check_text` may name the shape's parameters as `{D}`; `check`
+    /// is parsed with each of them read as 1, to validate it.
+    pub for_all: Option<ForAll>,
+}
+
+/// The programs a universal claim quantifies over: its `for_all` table (README "Universal
+/// claims"). Ranges are `(min, max)`, both included; `crate::generate` draws programs from them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForAll {
+    /// Plain threads (`[[threads]]` entries with `steps`).
+    pub threads: (u32, u32),
+    /// Threads running an asyncio event loop.
+    pub loops: (u32, u32),
+    /// Tasks on each loop.
+    pub tasks: (u32, u32),
+    /// Steps of each program.
+    pub steps: (u32, u32),
+    /// Ticks of each step that lasts (`compute N`, `io N`, …).
+    pub ticks: (u32, u32),
+    /// `count` of each thread and task entry (identical copies).
+    pub count: (u32, u32),
+    /// CPUs.
+    pub cores: (u32, u32),
+    /// The step kinds programs may use, by name (`crate::generate::STEP_KINDS`).
+    pub kinds: Vec<String>,
+    /// Shared variables and locks may be used (`false` drops their steps from `kinds`).
+    pub shared_vars: bool,
+    /// Programs may be `repeat = true` (`while True:`).
+    pub repeat: bool,
+    /// The scenarios' `time`: true for `"ticks"`.
+    pub ticks_mode: bool,
+    /// The scenarios' horizon (ticks mode).
+    pub horizon: u32,
+    /// Programs `gilcheck check` generates per variant.
+    pub cases: u32,
+    /// The family of programs.
+    pub shape: Shape,
+    /// `shape = "blocking-call"`: the blocking call's duration `{D}`.
+    pub block: (u32, u32),
+    /// Besides `check`: every run stops in the same state (shared variables, progress and
+    /// `done` of every thread and task), whatever the schedule.
+    pub same_end: bool,
+}
+
+/// Families of generated programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Any program within the bounds.
+    Any,
+    /// A loop whose first task `blocker` makes a blocking call of `{D}` ticks as its step
+    /// `{K}` (after `{K} - 1` steps that do not suspend), while the task created next,
+    /// `ticker`, is ready; anything else within the bounds beside them.
+    BlockingCall,
+}
+
+impl Shape {
+    /// The shape's name in claim files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Any => "any",
+            Shape::BlockingCall => "blocking-call",
+        }
+    }
+
+    /// The parameters a check may name as `{NAME}`.
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            Shape::Any => &[],
+            Shape::BlockingCall => &["D", "K"],
+        }
+    }
+}
+
+impl Default for ForAll {
+    fn default() -> Self {
+        ForAll {
+            threads: (1, 2),
+            loops: (0, 1),
+            tasks: (1, 2),
+            steps: (1, 3),
+            ticks: (1, 2),
+            count: (1, 1),
+            cores: (2, 2),
+            kinds: crate::generate::STEP_KINDS.iter().map(|k| k.to_string()).collect(),
+            shared_vars: true,
+            repeat: false,
+            ticks_mode: false,
+            horizon: 15,
+            cases: 100,
+            shape: Shape::Any,
+            block: (2, 6),
+            same_end: false,
+        }
+    }
+}
+
+/// `text` with every `{NAME}` replaced by `value(NAME)`; an error names a `{…}` that `value`
+/// does not know (byte offset and message).
+pub fn substitute(text: &str, value: impl Fn(&str) -> Option<i64>) -> Result<String, (usize, String)> {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut at = 0;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            return Err((at + open, "this `{` is never closed; expected `{NAME}`".into()));
+        };
+        let name = &rest[open + 1..open + close];
+        match value(name) {
+            Some(v) => out.push_str(&v.to_string()),
+            None => return Err((at + open, format!("unknown parameter `{{{name}}}`"))),
+        }
+        at += open + close + 1;
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------

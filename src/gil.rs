@@ -58,6 +58,12 @@ pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
             bump(&mut s.forced_switches, caps.forced_switches);
         }
     }
+    // Untimed, a waiter's interval may run out at any moment, but not before the new holder
+    // has moved: after a switch every waiter waits a full fresh interval (new GIL), and after
+    // a check-interval release the ticker starts over (old GIL), so the new holder always runs
+    // for at least one step. Without this the model would hand the GIL back and forth with no
+    // thread ever moving, a starvation CPython cannot show.
+    gil.fresh = !sys.is_ticks() && (sys.gil() == GilKind::New || gil.forced_release);
     gil.holder = t as u8;
     gil.last_holder = t as u8;
     gil.forced_release = false;

@@ -7,6 +7,7 @@ pub mod claim;
 pub mod cli;
 pub mod error;
 pub mod gil;
+pub mod liveness;
 pub mod model;
 pub mod program;
 pub mod report;

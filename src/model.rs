@@ -16,7 +16,7 @@ use stateright::{Model, Property};
 use crate::asyncio;
 use crate::atoms::Goal;
 use crate::gil::{self, Caps};
-use crate::program::{Op, System, ThreadKind, NONE};
+use crate::program::{Op, System, ThreadKind, MAX_THREADS, NONE};
 use crate::scenario::{GilKind, WriteValue};
 use crate::state::{Callback, Fault, GilRel, Phase, State, Wait};
 
@@ -45,6 +45,40 @@ pub enum Action {
     AcquireLock(u8),
     /// Untimed, threads outnumber cores: the OS moves a CPU from the first thread to the second.
     Preempt(u8, u8),
+}
+
+impl Action {
+    /// The fairness unit the action belongs to, as a bit: one per thread (its steps, taking
+    /// the GIL, its interval running out, its call returning) and one per task (its timer or
+    /// I/O coming due). The OS moving CPUs serves no unit: what fairness demands of it is that
+    /// a runnable thread eventually steps ([`GilModel::runnable_units`]). The clock has none
+    /// (liveness is untimed).
+    pub fn unit(self) -> u32 {
+        match self {
+            Action::Tick { .. } | Action::Preempt(..) => 0,
+            Action::TakeGil(t)
+            | Action::Timeout(t)
+            | Action::ForcedDrop(t)
+            | Action::CheckInterval(t)
+            | Action::Step(t, _)
+            | Action::Return(t)
+            | Action::AcquireLock(t) => thread_unit(t as usize),
+            Action::Due(k) => 1u32 << (MAX_THREADS as u32 + k as u32),
+        }
+    }
+}
+
+/// The fairness unit of thread `t`.
+fn thread_unit(t: usize) -> u32 {
+    1u32 << t
+}
+
+impl GilModel {
+    /// Units of threads that could run but have no CPU: they count as able to move (the OS
+    /// scheduler gives every runnable thread time), so fairness demands they eventually step.
+    pub fn runnable_units(&self, s: &State) -> u32 {
+        (0..self.n()).filter(|&t| self.wants_cpu(s, t)).fold(0, |acc, t| acc | thread_unit(t))
+    }
 }
 
 /// A compiled scenario under one runtime, ready to explore.
@@ -178,7 +212,7 @@ impl GilModel {
                 GilRel::Wants => {
                     if s.gil.holder == NONE {
                         out.push(Action::TakeGil(tt));
-                    } else if !ticks && sys.gil() == GilKind::New && !s.gil.drop_request {
+                    } else if !ticks && sys.gil() == GilKind::New && !s.gil.drop_request && !s.gil.fresh {
                         out.push(Action::Timeout(tt));
                     }
                     continue;
@@ -195,6 +229,7 @@ impl GilModel {
                     }
                     if sys.gil() == GilKind::Old
                         && !ticks
+                        && !s.gil.fresh
                         && gil::at_switch_point(sys, th.phase)
                         && gil::others_waiting(s, n, t)
                     {
@@ -288,7 +323,12 @@ impl GilModel {
             Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize),
             Action::Timeout(_) => s.gil.drop_request = true,
             Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
-            Action::Step(t, d) => self.step(&mut s, t as usize, d),
+            Action::Step(t, d) => {
+                if s.gil.holder == t {
+                    s.gil.fresh = false;
+                }
+                self.step(&mut s, t as usize, d)
+            }
             Action::Return(t) => self.end_blocking(&mut s, t as usize),
             Action::Due(k) => {
                 let k = k as usize;
@@ -360,7 +400,8 @@ impl GilModel {
     fn cpu_tick(&self, s: &mut State, t: usize) {
         match s.threads[t].phase {
             Phase::Cpu { left, python } => {
-                if python && s.gil.holder as usize == t {
+                // The old GIL's tick count matters only where the clock decides the check.
+                if python && s.gil.holder as usize == t && self.sys.gil() == GilKind::Old && self.sys.is_ticks() {
                     s.gil.since_check = s.gil.since_check.saturating_add(1);
                 }
                 if left <= 1 {

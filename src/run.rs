@@ -11,6 +11,7 @@ use crate::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
 use crate::checker::{explore, Budget, Exploration, Stop, Trace};
 use crate::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
 use crate::error::InputError;
+use crate::liveness;
 use crate::model::{Action, GilModel};
 use crate::program::System;
 use crate::scenario::Scenario;
@@ -143,17 +144,10 @@ pub fn build(job: &Job) -> Result<GilModel, InputError> {
             let w = w.as_ref().map(bind).transpose()?;
             Some(if matches!(claim.check, Check::Max(..)) { Goal::Max(t, w) } else { Goal::Min(t, w) })
         }
-        Check::Eventually(e) => {
-            bind(e)?;
-            None
-        }
-        Check::LeadsTo(a, b) => {
-            bind(a)?;
-            bind(b)?;
-            None
-        }
+        Check::Eventually(e) => Some(Goal::LeadsTo { trigger: None, goal: bind(e)? }),
+        Check::LeadsTo(a, b) => Some(Goal::LeadsTo { trigger: Some(bind(a)?), goal: bind(b)? }),
     };
-    if goal.is_none() && model.sys.is_ticks() {
+    if matches!(goal, Some(Goal::LeadsTo { .. })) && model.sys.is_ticks() {
         return Err(at(0, "liveness claims run on untimed models (the clock makes every path acyclic); this scenario has `time = \"ticks\"`".into()));
     }
     model.goal = goal;
@@ -202,10 +196,15 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         vacuous: false,
         notes: notes(job, &model),
     };
-    let Some(goal) = &model.goal else {
-        row.notes.push("liveness (`eventually`, `leads_to`) is not supported yet: no verdict".into());
+    let goal = model.goal.as_ref().expect("build binds every check");
+    if let Goal::LeadsTo { trigger, goal } = goal {
+        let found = liveness::check(&model, trigger.as_ref(), goal, budget);
+        row.states = found.states as u64;
+        row.max_depth = found.max_depth as u64;
+        row.elapsed_ms = found.elapsed.as_millis() as u64;
+        judge_liveness(&model, job, &found, &mut row);
         return Ok(row);
-    };
+    }
     let found = explore(&model, goal, budget);
     row.states = found.states as u64;
     row.max_depth = found.max_depth as u64;
@@ -215,12 +214,49 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
     Ok(row)
 }
 
-/// Turns an exploration into a verdict (and value, counterexample, vacuity).
-fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mut Row) {
-    let stopped = found.stopped.as_ref().map(|s| match s {
+/// Turns a liveness search into a verdict: refuted with a lasso (or a path that ends), holds
+/// when every fair path reaches the goal.
+fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult, row: &mut Row) {
+    if let Some(stop) = &found.stopped {
+        row.notes.push(stop_text(stop));
+        return;
+    }
+    row.notes.push(FAIRNESS_NOTE.into());
+    match &found.counterexample {
+        Some((steps, loop_start)) => {
+            let mut cx = trace(model, steps);
+            if loop_start.is_some() {
+                cx.kind = "lasso".into();
+                cx.loop_start = *loop_start;
+            } else {
+                row.notes.push("the counterexample ends in a state with no move left".into());
+            }
+            row.counterexample = Some(cx);
+            row.verdict = "refuted".into();
+        }
+        None => row.verdict = "holds".into(),
+    }
+    if found.vacuous {
+        row.vacuous = true;
+        row.notes.push("vacuous: the left side of `leads_to` holds in no reachable state".into());
+    }
+    row.as_expected = matches!(job.expected, Outcome::Verdict(v) if verdict_text(v == Verdict::Holds) == row.verdict);
+}
+
+/// The fairness a liveness verdict assumes, said on every liveness row.
+pub const FAIRNESS_NOTE: &str = "weak fairness: a thread that can move continuously eventually moves, and a pending \
+     timer, I/O or interval eventually fires; nothing is fair to a thread that can take the GIL only now and then";
+
+fn stop_text(stop: &Stop) -> String {
+    match stop {
         Stop::MaxStates(n) => format!("stopped at the state budget ({n} states, --max-states)"),
         Stop::Timeout(d) => format!("stopped at the time budget ({} s, --timeout)", d.as_secs()),
-    });
+    }
+}
+
+/// Turns an exploration into a verdict (and value, counterexample, vacuity).
+fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mut Row) {
+    let stopped = found.stopped.as_ref().map(stop_text);
     let fault = found.fault.as_ref().map(|(f, _)| match f {
         crate::state::Fault::VarOverflow { var } => {
             format!("shared variable `{}` would leave its byte (0..=255)", model.sys.vars[*var as usize].0)
@@ -281,6 +317,7 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                 }
             }
         }
+        Goal::LeadsTo { .. } => unreachable!("liveness is judged by judge_liveness"),
     }
 }
 

@@ -225,11 +225,21 @@ pub struct Gil {
     pub forced_release: bool,
     /// Old GIL, ticks mode: ticks of bytecode since the holder last passed the check.
     pub since_check: u8,
+    /// Untimed: the holder took the GIL with a full interval ahead of it and has not moved
+    /// yet, so it cannot be made to let go yet (see [`crate::gil::take`]).
+    pub fresh: bool,
 }
 
 impl Default for Gil {
     fn default() -> Self {
-        Gil { holder: NONE, last_holder: NONE, drop_request: false, forced_release: false, since_check: 0 }
+        Gil {
+            holder: NONE,
+            last_holder: NONE,
+            drop_request: false,
+            forced_release: false,
+            since_check: 0,
+            fresh: false,
+        }
     }
 }
 
@@ -349,7 +359,14 @@ impl State {
             l.jobs.encode(out);
         }
         let g = &self.gil;
-        out.extend_from_slice(&[g.holder, g.last_holder, g.drop_request as u8, g.forced_release as u8, g.since_check]);
+        out.extend_from_slice(&[
+            g.holder,
+            g.last_holder,
+            g.drop_request as u8,
+            g.forced_release as u8,
+            g.since_check,
+            g.fresh as u8,
+        ]);
         out.extend_from_slice(&self.vars[..dims.vars]);
         out.extend(self.locks[..dims.locks].iter().map(|&b| b as u8));
         for a in &self.async_locks[..dims.async_locks] {
