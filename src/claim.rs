@@ -13,6 +13,18 @@ use toml::Spanned;
 
 use crate::error::{line_col, InputError};
 
+impl Claim {
+    /// The file position of byte `offset` of the check text (a triple-quoted check may span
+    /// lines).
+    pub fn locate(&self, offset: usize) -> (usize, usize) {
+        let before = self.check_text.get(..offset).unwrap_or(&self.check_text);
+        match before.rfind('\n') {
+            None => (self.check_line, self.check_col + before.chars().count()),
+            Some(nl) => (self.check_line + before.matches('\n').count(), before[nl + 1..].chars().count() + 1),
+        }
+    }
+}
+
 /// Comparison operators of the claim language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CmpOp {
@@ -149,6 +161,9 @@ pub struct Claim {
     /// so an atom at byte offset `o` of `check_text` is at column `check_col + o`.
     pub check_line: usize,
     pub check_col: usize,
+    /// 1-based line and column of the `models` value (for errors about the scenarios named).
+    pub models_line: usize,
+    pub models_col: usize,
     /// A universal claim (`for_all`): checked over generated programs instead of `models`
     /// (which is then empty). `check_text` may name the shape's parameters as `{D}`; `check`
     /// is parsed with each of them read as 1, to validate it.
@@ -220,6 +235,51 @@ impl Shape {
             Shape::Any => &[],
             Shape::BlockingCall => &["D", "K"],
         }
+    }
+}
+
+impl ForAll {
+    /// The bounds in words, for reports: `1-2 threads, 0-1 loops of 1-2 tasks, …`.
+    pub fn describe(&self) -> String {
+        let r = |(a, b): (u32, u32)| if a == b { a.to_string() } else { format!("{a}-{b}") };
+        let mut parts = Vec::new();
+        match self.shape {
+            Shape::Any => parts.push(format!(
+                "{} plain threads, {} event loops of {} tasks",
+                r(self.threads),
+                r(self.loops),
+                r(self.tasks)
+            )),
+            Shape::BlockingCall => parts.push(format!(
+                "shape blocking-call (a blocking call of {{D}} = {} ticks), {} other tasks, {} plain threads",
+                r(self.block),
+                r(self.tasks),
+                r(self.threads)
+            )),
+        }
+        parts.push(format!("{} steps per program, each lasting {} ticks", r(self.steps), r(self.ticks)));
+        if self.count != (1, 1) {
+            parts.push(format!("{} copies", r(self.count)));
+        }
+        if self.cores != (2, 2) {
+            parts.push(format!("{} cores", r(self.cores)));
+        }
+        let all = crate::generate::STEP_KINDS.iter().all(|k| self.kinds.iter().any(|x| x == k));
+        if !all {
+            parts.push(format!("steps of kinds {}", self.kinds.join(", ")));
+        }
+        if !self.shared_vars {
+            parts.push("no shared variables or locks".into());
+        }
+        if self.repeat {
+            parts.push("`repeat` allowed".into());
+        }
+        parts.push(if self.ticks_mode { format!("ticks (horizon {})", self.horizon) } else { "untimed".into() });
+        parts.push(format!("{} programs per variant", self.cases));
+        if self.same_end {
+            parts.push("and every run must end in the same state".into());
+        }
+        parts.join("; ")
     }
 }
 
@@ -1323,6 +1383,8 @@ enum Node {
     Array(Vec<Spanned<Node>>),
     /// Entries in the order written in the file.
     Table(Vec<(Spanned<String>, Spanned<Node>)>),
+    Int(i64),
+    Bool(bool),
     /// Any other value, by how messages name it ("an integer", …).
     Other(&'static str),
 }
@@ -1333,6 +1395,8 @@ impl Node {
             Node::Str(_) => "a string",
             Node::Array(_) => "an array",
             Node::Table(_) => "a table",
+            Node::Int(_) => "an integer",
+            Node::Bool(_) => "a boolean",
             Node::Other(what) => what,
         }
     }
@@ -1353,16 +1417,16 @@ impl<'de> Visitor<'de> for NodeVisitor {
         f.write_str("a TOML value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
-        Ok(Node::Other("a boolean"))
+    fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+        Ok(Node::Bool(b))
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
-        Ok(Node::Other("an integer"))
+    fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
+        Ok(Node::Int(n))
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
-        Ok(Node::Other("an integer"))
+    fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
+        Ok(Node::Int(i64::try_from(n).unwrap_or(i64::MAX)))
     }
 
     fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
@@ -1396,17 +1460,43 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// The keys of a `[[claims]]` entry, with what to write when a required one is missing
 /// (`title` and `notes` are accepted for people and dropped).
-const CLAIM_KEYS: [(&str, Option<&str>); 9] = [
+const CLAIM_KEYS: [(&str, Option<&str>); 10] = [
     ("id", Some("id = \"seed.my-claim\"")),
     ("quote", Some("quote = \"the sentence, as people say it\"")),
     ("source", Some("source = \"seed\"")),
-    ("models", Some("models = [\"asyncio/*\"]")),
+    ("models", Some("models = [\"asyncio/*\"]` (or, for a universal claim, `for_all = { threads = [1, 3] }")),
+    ("for_all", None),
     ("check", Some("check = \"always running_tasks <= 1\"")),
     ("expect", Some("expect = \"holds\"")),
     ("variants", None),
     ("title", None),
     ("notes", None),
 ];
+
+/// The keys of a `for_all` table.
+const FOR_ALL_KEYS: [&str; 16] = [
+    "threads",
+    "loops",
+    "tasks",
+    "steps",
+    "ticks",
+    "count",
+    "cores",
+    "kinds",
+    "shared_vars",
+    "repeat",
+    "time",
+    "horizon",
+    "cases",
+    "shape",
+    "block",
+    "same_end",
+];
+
+/// Items of one generated program (a lock section counts once).
+const FOR_ALL_MAX_STEPS: u32 = 8;
+/// Programs per variant, at most.
+const FOR_ALL_MAX_CASES: u32 = 1_000_000;
 
 /// The CPython versions a claim can be checked under.
 fn cpython_versions() -> Vec<String> {
@@ -1533,7 +1623,16 @@ impl ClaimFile<'_> {
         }
         let quote = self.text(self.required(&fields, "quote")?, "quote")?;
         let source = self.text(self.required(&fields, "source")?, "source")?;
-        let models = self.strings(self.required(&fields, "models")?, "models")?;
+        let for_all = fields.get("for_all").map(|node| self.for_all(node)).transpose()?;
+        let models =
+            match (fields.get("models"), &for_all) {
+                (Some(node), Some(_)) => return Err(self.error(
+                    &node.span(),
+                    "a claim with `for_all` is checked on generated programs, not on `models`; expected one of the two",
+                )),
+                (None, Some(_)) => Vec::new(),
+                _ => self.strings(self.required(&fields, "models")?, "models")?,
+            };
         for (model, span) in &models {
             if let Err(e) = compile_glob(model) {
                 return Err(self.error(
@@ -1548,14 +1647,29 @@ impl ClaimFile<'_> {
         let check_node = self.required(&fields, "check")?;
         let check_text = self.text(check_node, "check")?;
         let inner = self.string_start(&check_node.span());
-        let check = parse_check_located(check_text).map_err(|e| {
+        // A universal claim's check may name its shape's parameters: `{D}` parses as `1`.
+        let params = for_all.as_ref().map_or(&[][..], |f| f.shape.params());
+        let check_text_1 =
+            substitute(check_text, |name| params.contains(&name).then_some(1)).map_err(|(at, what)| {
+                let expected = match params {
+                    [] => "this claim's shape has no parameters".to_owned(),
+                    _ => {
+                        format!("one of {}", params.iter().map(|p| format!("`{{{p}}}`")).collect::<Vec<_>>().join(", "))
+                    }
+                };
+                self.error(&(inner + at..inner + at), format!("{what} in check `{check_text}`; expected {expected}"))
+            })?;
+        let check = parse_check_located(&check_text_1).map_err(|e| {
             // Exact when the check is written without escapes up to the error, as usual.
-            let exact = self.source.get(inner..inner + e.offset) == check_text.get(..e.offset);
+            let exact = self.source.get(inner..inner + e.offset) == check_text_1.get(..e.offset);
             let at = if exact { inner + e.offset } else { inner };
             // A triple-quoted check may span lines; the error stays on one.
             let message = format!("{} in check `{check_text}`; {}", e.what, e.expected);
             self.error(&(at..at), message.replace(['\r', '\n'], " "))
         })?;
+        if let Some(f) = &for_all {
+            self.universal_check(check_node, &check, f)?;
+        }
         let (expect, table_variants) = self.expect(self.required(&fields, "expect")?, &check, models.len())?;
         let variants = match fields.get("variants") {
             Some(node) => self.variants(node, &expect, &table_variants)?,
@@ -1567,6 +1681,8 @@ impl ClaimFile<'_> {
             }
         }
         let (check_line, check_col) = line_col(self.source, inner);
+        let (models_line, models_col) =
+            fields.get("models").map_or((check_line, 1), |n| line_col(self.source, n.span().start));
         let claim = Claim {
             id: id.to_owned(),
             quote: quote.to_owned(),
@@ -1579,8 +1695,174 @@ impl ClaimFile<'_> {
             path: self.path.to_path_buf(),
             check_line,
             check_col,
+            models_line,
+            models_col,
+            for_all,
         };
         Ok((claim, id_node.span()))
+    }
+
+    /// The `for_all` table of a universal claim.
+    fn for_all(&self, node: &Spanned<Node>) -> Result<ForAll, InputError> {
+        let Node::Table(entries) = node.get_ref() else {
+            return Err(self.error(
+                &node.span(),
+                format!(
+                    "`for_all` is {}; expected a table such as `for_all = {{ threads = [1, 3], steps = [1, 3] }}`",
+                    node.get_ref().describe()
+                ),
+            ));
+        };
+        let mut f = ForAll::default();
+        for (key, value) in entries {
+            let k = key.get_ref().as_str();
+            match k {
+                "threads" => f.threads = self.range(value, k, 0, crate::scenario::MAX_THREADS)?,
+                "loops" => f.loops = self.range(value, k, 0, crate::scenario::MAX_LOOPS as u32)?,
+                "tasks" => f.tasks = self.range(value, k, 0, crate::scenario::MAX_TASKS)?,
+                "steps" => f.steps = self.range(value, k, 1, FOR_ALL_MAX_STEPS)?,
+                "ticks" => f.ticks = self.range(value, k, 1, crate::scenario::MAX_DURATION)?,
+                "count" => f.count = self.range(value, k, 1, crate::scenario::MAX_THREADS)?,
+                "cores" => f.cores = self.range(value, k, 1, crate::scenario::MAX_CORES)?,
+                "block" => f.block = self.range(value, k, 1, crate::scenario::MAX_DURATION)?,
+                "horizon" => f.horizon = self.range(value, k, 1, crate::scenario::MAX_HORIZON)?.0,
+                "cases" => f.cases = self.range(value, k, 1, FOR_ALL_MAX_CASES)?.0,
+                "shared_vars" => f.shared_vars = self.boolean(value, k)?,
+                "repeat" => f.repeat = self.boolean(value, k)?,
+                "same_end" => f.same_end = self.boolean(value, k)?,
+                "time" => f.ticks_mode = self.word(value, k, &["untimed", "ticks"])? == "ticks",
+                "shape" => {
+                    let shapes = [Shape::Any, Shape::BlockingCall];
+                    let name = self.word(value, k, &shapes.map(Shape::name))?;
+                    f.shape = shapes.into_iter().find(|s| s.name() == name).unwrap_or(Shape::Any);
+                }
+                "kinds" => {
+                    let kinds = self.strings(value, k)?;
+                    for (kind, span) in &kinds {
+                        if !crate::generate::STEP_KINDS.contains(kind) {
+                            return Err(self.error(
+                                span,
+                                format!(
+                                    "unknown step kind `{kind}`; expected one of: {}{}",
+                                    crate::generate::STEP_KINDS.join(", "),
+                                    did_you_mean(kind, &crate::generate::STEP_KINDS)
+                                ),
+                            ));
+                        }
+                    }
+                    f.kinds = kinds.into_iter().map(|(k, _)| k.to_owned()).collect();
+                }
+                _ => {
+                    return Err(self.error(
+                        &key.span(),
+                        format!(
+                            "unknown key `{k}` in `for_all`; expected one of: {}{}",
+                            FOR_ALL_KEYS.join(", "),
+                            did_you_mean(k, &FOR_ALL_KEYS)
+                        ),
+                    ))
+                }
+            }
+        }
+        let whole = node.span();
+        if f.threads.0 + f.loops.0 == 0 && f.shape == Shape::Any {
+            return Err(self.error(
+                &whole,
+                "`threads` and `loops` may both be 0, and a program needs a thread; expected `threads = [1, …]` or `loops = [1, …]`",
+            ));
+        }
+        let loops = if f.shape == Shape::BlockingCall { 1 } else { f.loops.1 };
+        let threads = f.threads.1 * f.count.1 + loops;
+        let tasks = loops * f.tasks.1 * f.count.1 + if f.shape == Shape::BlockingCall { 2 } else { 0 };
+        if threads > crate::scenario::MAX_THREADS || tasks > crate::scenario::MAX_TASKS {
+            return Err(self.error(
+                &whole,
+                format!(
+                    "`for_all` allows programs of up to {threads} threads and {tasks} tasks, copies counted; expected at most {} and {}",
+                    crate::scenario::MAX_THREADS,
+                    crate::scenario::MAX_TASKS
+                ),
+            ));
+        }
+        Ok(f)
+    }
+
+    /// `[min, max]` (or a single number `n`, meaning `[n, n]`) within `lo..=hi`.
+    fn range(&self, node: &Spanned<Node>, key: &str, lo: u32, hi: u32) -> Result<(u32, u32), InputError> {
+        let number = |n: &Spanned<Node>| match n.get_ref() {
+            Node::Int(v) if (i64::from(lo)..=i64::from(hi)).contains(v) => Ok(*v as u32),
+            Node::Int(v) => {
+                Err(self.error(&n.span(), format!("`{key}` has {v}; expected a whole number from {lo} to {hi}")))
+            }
+            other => Err(self.error(
+                &n.span(),
+                format!("`{key}` has {}; expected a whole number from {lo} to {hi}", other.describe()),
+            )),
+        };
+        match node.get_ref() {
+            Node::Int(_) => {
+                let n = number(node)?;
+                Ok((n, n))
+            }
+            Node::Array(items) if items.len() == 2 => {
+                let (a, b) = (number(&items[0])?, number(&items[1])?);
+                if a > b {
+                    return Err(
+                        self.error(&node.span(), format!("`{key}` is [{a}, {b}]; expected [min, max] with min <= max"))
+                    );
+                }
+                Ok((a, b))
+            }
+            other => Err(self.error(
+                &node.span(),
+                format!("`{key}` is {}; expected [min, max] or a whole number", other.describe()),
+            )),
+        }
+    }
+
+    fn boolean(&self, node: &Spanned<Node>, key: &str) -> Result<bool, InputError> {
+        match node.get_ref() {
+            Node::Bool(b) => Ok(*b),
+            other => Err(self.error(&node.span(), format!("`{key}` is {}; expected true or false", other.describe()))),
+        }
+    }
+
+    /// One of `words`.
+    fn word<'n>(&self, node: &'n Spanned<Node>, key: &str, words: &[&str]) -> Result<&'n str, InputError> {
+        let s = self.string(node, key)?;
+        if words.contains(&s) {
+            return Ok(s);
+        }
+        let list: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+        Err(self.error(
+            &node.span(),
+            format!("unknown {key} `{s}`; expected one of: {}{}", list.join(", "), did_you_mean(s, words)),
+        ))
+    }
+
+    /// A universal claim's check is a safety check or `sometimes`, and reads the clock only on
+    /// programs with one.
+    fn universal_check(&self, node: &Spanned<Node>, check: &Check, f: &ForAll) -> Result<(), InputError> {
+        if check.is_quantitative() || check.is_liveness() {
+            return Err(self.error(
+                &node.span(),
+                format!(
+                    "a universal claim's check cannot be `{}`; expected `always`, `never` or `sometimes`",
+                    check.keyword()
+                ),
+            ));
+        }
+        let clock = check
+            .atoms()
+            .into_iter()
+            .find(|a| matches!(a.kind, AtomKind::Now | AtomKind::Lateness | AtomKind::GilWait));
+        if let (Some(atom), false) = (clock, f.ticks_mode) {
+            return Err(self.error(
+                &node.span(),
+                format!("`{}` needs a clock; expected `time = \"ticks\"` in `for_all`", atom.kind.name()),
+            ));
+        }
+        Ok(())
     }
 
     fn required<'n>(&self, fields: &Fields<'n>, key: &str) -> Result<&'n Spanned<Node>, InputError> {

@@ -131,36 +131,40 @@ pub fn may_run(sys: &System, s: &State, t: usize) -> bool {
 
 /// Whether the holder is at a point where the eval breaker is checked.
 ///
-/// Between two ticks of `compute` and at step boundaries on every version; between the load
-/// and store of `x += 1` only where switch points are every bytecode (<= 3.9), while in
-/// `x += f()` the call is one on every version (3.10 gh-18334; 3.11+ `RESUME`, `CALL`,
-/// `JUMP_BACKWARD` check the eval breaker); never inside a C call (`c_call`).
-pub fn at_switch_point(sys: &System, phase: Phase) -> bool {
+/// Where switch points are every bytecode (<= 3.9, and 2.7's ticker) that is every step
+/// boundary and between the load and store of `x += 1`. From 3.10 the eval breaker is
+/// checked only at calls, function entry and loop back-edges (3.10 gh-18334; 3.11+ `RESUME`,
+/// `CALL`, `JUMP_BACKWARD`): between two ticks of `compute` (a loop), before a step that
+/// calls something (`next_calls`), inside `x += f()`, and between a loop's callbacks — but
+/// not between `v = x` and `x = v + 1`. Never inside a C call (`c_call`).
+pub fn at_switch_point(sys: &System, phase: Phase, next_calls: bool) -> bool {
+    let bytecode = sys.bytecode_switch_points();
     match phase {
-        Phase::Ready | Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun => true,
+        Phase::Ready => bytecode || next_calls,
+        Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun => true,
         Phase::Cpu { python, .. } => python,
-        Phase::IncrLoaded { call, .. } => call || sys.bytecode_switch_points(),
+        Phase::IncrLoaded { call, .. } => call || bytecode,
         _ => false,
     }
 }
 
 /// New GIL: the holder `t` sees a pending drop request at a switch point and must drop
 /// (`_Py_HandlePending` / `eval_frame_handle_pending`: `drop_gil` then `take_gil`).
-pub fn must_drop(sys: &System, s: &State, t: usize) -> bool {
+pub fn must_drop(sys: &System, s: &State, t: usize, next_calls: bool) -> bool {
     sys.gil() == GilKind::New
         && s.gil.drop_request
         && s.gil.holder as usize == t
-        && at_switch_point(sys, s.threads[t].phase)
+        && at_switch_point(sys, s.threads[t].phase, next_calls)
 }
 
 /// Old GIL, ticks mode: the holder's check interval has run out at a switch point
 /// (`if (--_Py_Ticker < 0)` in 2.7's `PyEval_EvalFrameEx`), so it must release and re-race.
-pub fn check_due(sys: &System, s: &State, t: usize) -> bool {
+pub fn check_due(sys: &System, s: &State, t: usize, next_calls: bool) -> bool {
     sys.gil() == GilKind::Old
         && sys.is_ticks()
         && s.gil.holder as usize == t
         && s.gil.since_check as u32 >= sys.runtime.check_interval
-        && at_switch_point(sys, s.threads[t].phase)
+        && at_switch_point(sys, s.threads[t].phase, next_calls)
 }
 
 /// Whether some thread other than `t` waits for the GIL.

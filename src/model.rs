@@ -183,6 +183,12 @@ impl GilModel {
         }
     }
 
+    /// At a step boundary: the next step calls something (or the program ends, which returns
+    /// into `threading`'s bootstrap), so 3.10+ checks the eval breaker there.
+    fn next_calls(&self, s: &State, t: usize) -> bool {
+        self.current_op(s, t).0.is_none_or(Op::calls)
+    }
+
     /// The durations an op may take, as the choices of one action each. Untimed, a blocking
     /// call may end at any moment, so its length does not matter; a CPU step's does (it is
     /// that many sub-steps), and so does a timer's (timers fire in deadline order).
@@ -219,18 +225,19 @@ impl GilModel {
                 }
                 GilRel::Switching => continue,
                 GilRel::Has => {
-                    if gil::must_drop(sys, s, t) {
+                    let next_calls = th.phase == Phase::Ready && self.next_calls(s, t);
+                    if gil::must_drop(sys, s, t, next_calls) {
                         out.push(Action::ForcedDrop(tt));
                         continue;
                     }
-                    if gil::check_due(sys, s, t) {
+                    if gil::check_due(sys, s, t, next_calls) {
                         out.push(Action::CheckInterval(tt));
                         continue;
                     }
                     if sys.gil() == GilKind::Old
                         && !ticks
                         && !s.gil.fresh
-                        && gil::at_switch_point(sys, th.phase)
+                        && gil::at_switch_point(sys, th.phase, next_calls)
                         && gil::others_waiting(s, n, t)
                     {
                         out.push(Action::CheckInterval(tt));
@@ -684,6 +691,12 @@ impl GilModel {
     /// A short description of a state for people: who holds the GIL, what each thread and
     /// task is doing, the clock.
     pub fn describe_state(&self, s: &State) -> String {
+        self.state_lines(s).join("; ")
+    }
+
+    /// [`GilModel::describe_state`] as separate lines: the clock, the GIL, each thread, each
+    /// loop's ready queue, each task, the shared variables.
+    pub fn state_lines(&self, s: &State) -> Vec<String> {
         let sys = &self.sys;
         let mut parts = Vec::new();
         if sys.is_ticks() {
@@ -736,7 +749,7 @@ impl GilModel {
                 sys.vars.iter().enumerate().map(|(i, (n, _))| format!("{n}={}", s.vars[i])).collect();
             parts.push(vars.join(" "));
         }
-        parts.join("; ")
+        parts
     }
 }
 
@@ -806,7 +819,22 @@ impl Model for GilModel {
     }
 
     fn format_action(&self, action: &Action) -> String {
-        format!("{action:?}")
+        let name = |t: u8| self.sys.threads[t as usize].name.as_str();
+        match *action {
+            Action::Tick { swap: None } => "the clock ticks".into(),
+            Action::Tick { swap: Some((a, b)) } => {
+                format!("the OS gives {}'s CPU to {}; the clock ticks", name(a), name(b))
+            }
+            Action::TakeGil(t) => format!("{} takes the GIL", name(t)),
+            Action::Timeout(t) => format!("{}'s switch interval runs out", name(t)),
+            Action::ForcedDrop(t) => format!("{} drops the GIL on the drop request", name(t)),
+            Action::CheckInterval(t) => format!("{} releases the GIL at its check interval", name(t)),
+            Action::Step(t, d) => format!("{} steps ({d})", name(t)),
+            Action::Return(t) => format!("{}'s blocking call returns", name(t)),
+            Action::Due(k) => format!("{}'s timer or I/O is due", self.sys.tasks[k as usize].name),
+            Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::Preempt(a, b) => format!("the OS gives {}'s CPU to {}", name(a), name(b)),
+        }
     }
 
     fn format_step(&self, last_state: &State, action: Action) -> Option<String> {

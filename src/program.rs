@@ -45,6 +45,15 @@ pub enum Op {
     AwaitTask(u8),
 }
 
+impl Op {
+    /// Whether the step calls something, so that 3.10+ checks its eval breaker before it
+    /// runs: everything but a plain `read`, `write` or `x += 1` (and `x += f()`, whose call
+    /// comes after the load).
+    pub fn calls(&self) -> bool {
+        !matches!(self, Op::Read(_) | Op::Write(..) | Op::Incr(_) | Op::IncrCall(_))
+    }
+}
+
 /// A program and how it loops.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Program {

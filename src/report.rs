@@ -8,10 +8,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use petgraph::graph::DiGraph;
-
 use crate::claim::Claim;
-use crate::run::{Counterexample, Row};
+use crate::graph;
+use crate::run::Row;
 
 /// Every file of a report, by path relative to the report folder.
 pub type Files = BTreeMap<PathBuf, String>;
@@ -44,6 +43,16 @@ pub fn link_graphs(rows: &mut [Row], dir: &Path) {
     }
 }
 
+/// The timeline file of a row's counterexample, relative to the report folder.
+pub fn timeline_path(row: &Row) -> PathBuf {
+    graph_path(row).with_extension("timeline.svg")
+}
+
+/// The shrunk program of a refuted universal claim, beside its counterexample's graph.
+pub fn shrunk_path(row: &Row) -> PathBuf {
+    graph_path(row).with_extension("toml")
+}
+
 /// Builds every report file from the claims and their result rows.
 pub fn render(claims: &[Claim], rows: &[Row]) -> Files {
     let mut files = Files::new();
@@ -55,8 +64,15 @@ pub fn render(claims: &[Claim], rows: &[Row]) -> Files {
         }
         files.insert(PathBuf::from("claims").join(format!("{}.md", slug(&claim.id))), claim_page(claim, &mine));
         for row in mine {
+            if let Some(program) = &row.shrunk {
+                files.insert(shrunk_path(row), program.clone());
+            }
             if let Some(cx) = &row.counterexample {
-                files.insert(graph_path(row), dot(row, cx));
+                let dot_path = graph_path(row);
+                let svg = graph::svg(&cx.dot).unwrap_or_else(|e| format!("<!-- {e} -->\n"));
+                files.insert(dot_path.with_extension("svg"), svg);
+                files.insert(timeline_path(row), cx.timeline.clone());
+                files.insert(dot_path, cx.dot.clone());
             }
         }
     }
@@ -142,6 +158,9 @@ fn claim_page(claim: &Claim, rows: &[&Row]) -> String {
     let _ = writeln!(out, "> {}\n", claim.quote.replace('\n', "\n> "));
     let _ = writeln!(out, "Source: {}\n", claim.source);
     let _ = writeln!(out, "Check: `{}`\n", claim.check_text);
+    if let Some(f) = &claim.for_all {
+        let _ = writeln!(out, "For all generated programs: {}\n", f.describe());
+    }
     out.push_str("| model | variant | verdict | value | expected | states | depth | notes |\n|---|---|---|---|---|---|---|---|\n");
     for r in rows {
         let mut notes = r.notes.clone();
@@ -169,50 +188,36 @@ fn claim_page(claim: &Claim, rows: &[&Row]) -> String {
             _ => "Witness",
         };
         let _ = writeln!(out, "\n## {what}: {} under {}\n", r.model, r.variant);
-        let _ = writeln!(out, "Graph: [{}](../{})\n", graph_path(r).display(), graph_path(r).display());
+        if let Some(program) = &r.shrunk {
+            let _ = writeln!(
+                out,
+                "The smallest generated program found that refutes the claim ([scenario file](../{})):\n\n```toml\n{}```\n",
+                shrunk_path(r).display(),
+                program
+            );
+        }
+        let dot = graph_path(r);
+        let _ = writeln!(out, "Timeline:\n\n![timeline](../{})\n", timeline_path(r).display());
+        if cx.kind == "lasso" {
+            let _ = writeln!(
+                out,
+                "A lasso: steps 0 to {} lead into a cycle (from step {0} on) that a fair scheduler can repeat forever. {}\n",
+                cx.loop_start.unwrap_or(0),
+                crate::run::FAIRNESS_NOTE
+            );
+        }
+        let _ = writeln!(
+            out,
+            "Graph: [{}](../{}) ([DOT](../{}))\n",
+            dot.with_extension("svg").display(),
+            dot.with_extension("svg").display(),
+            dot.display()
+        );
         for (i, step) in cx.steps.iter().enumerate() {
             let _ = writeln!(out, "{}. {}  \n   `{}`", i, step.action, step.state);
         }
     }
     out
-}
-
-/// The counterexample path as a DOT graph: one node per state, one edge per action.
-pub fn dot(row: &Row, cx: &Counterexample) -> String {
-    let mut g: DiGraph<String, String> = DiGraph::new();
-    let mut prev = None;
-    for (i, step) in cx.steps.iter().enumerate() {
-        let node = g.add_node(format!("{i}: {}", step.state));
-        if let Some(p) = prev {
-            g.add_edge(p, node, step.action.clone());
-        }
-        prev = Some(node);
-    }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "digraph \"{} {} {}\" {{",
-        dot_escape(&row.claim),
-        dot_escape(&row.model),
-        dot_escape(&row.variant)
-    );
-    out.push_str("  rankdir=TB;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
-    for idx in g.node_indices() {
-        let label = dot_escape(&g[idx].replace("; ", "\n"));
-        let last = idx.index() + 1 == g.node_count();
-        let style = if last { ", style=filled, fillcolor=\"#ffdddd\"" } else { "" };
-        let _ = writeln!(out, "  s{} [label=\"{}\"{style}];", idx.index(), label);
-    }
-    for e in g.edge_indices() {
-        let (a, b) = g.edge_endpoints(e).expect("edge");
-        let _ = writeln!(out, "  s{} -> s{} [label=\"{}\"];", a.index(), b.index(), dot_escape(&g[e]));
-    }
-    out.push_str("}\n");
-    out
-}
-
-fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// Writes the files under `dir`, each atomically (a temporary file, then a rename), and
@@ -227,14 +232,20 @@ pub fn write(dir: &Path, files: &Files) -> io::Result<()> {
         if fs::read_to_string(&path).is_ok_and(|old| &old == content) {
             continue;
         }
-        let tmp = path.with_extension("tmp~");
-        fs::write(&tmp, content)?;
-        fs::rename(&tmp, &path)?;
+        write_atomically(&path, content)?;
     }
     for sub in ["claims", "graphs"] {
         remove_stale(dir, &dir.join(sub), files)?;
     }
     Ok(())
+}
+
+/// Writes a file through a temporary file and a rename, so a reader never sees half of it.
+pub fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp~");
+    fs::write(&tmp, content)?;
+    fs::rename(&tmp, path)
 }
 
 fn remove_stale(root: &Path, dir: &Path, files: &Files) -> io::Result<()> {
@@ -247,7 +258,7 @@ fn remove_stale(root: &Path, dir: &Path, files: &Files) -> io::Result<()> {
                 fs::remove_dir(&path)?;
             }
         } else if let Ok(rel) = path.strip_prefix(root) {
-            let ours = matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "dot" | "svg"));
+            let ours = matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "dot" | "svg" | "toml"));
             if ours && !files.contains_key(rel) {
                 fs::remove_file(&path)?;
             }

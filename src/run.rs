@@ -12,10 +12,11 @@ use crate::checker::{explore, Budget, Exploration, Stop, Trace};
 use crate::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
 use crate::error::InputError;
 use crate::liveness;
-use crate::model::{Action, GilModel};
+use crate::model::GilModel;
 use crate::program::System;
 use crate::scenario::Scenario;
 use crate::state::State;
+use crate::{graph, timeline};
 
 /// One result row: the JSON contract of SPEC §4, plus `notes` for people.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -38,6 +39,10 @@ pub struct Row {
     pub vacuous: bool,
     /// What a reader must know to read the verdict (untimed over-approximation, a 2.7 loop, …).
     pub notes: Vec<String>,
+    /// A refuted universal claim (`for_all`): the smallest refuting program found, as a
+    /// scenario file (its counterexample is `counterexample`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shrunk: Option<String>,
 }
 
 /// A path to the state that refutes (or witnesses) a claim.
@@ -49,6 +54,11 @@ pub struct Counterexample {
     pub steps: Vec<TraceStep>,
     /// The graph file, relative to where `check` ran (null when no report is written).
     pub graph: Option<String>,
+    /// The graph as DOT, and the timeline as SVG, for the report.
+    #[serde(skip)]
+    pub dot: String,
+    #[serde(skip)]
+    pub timeline: String,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -71,6 +81,10 @@ pub struct Job<'a> {
 pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Job<'a>>, InputError> {
     let mut jobs = Vec::new();
     for claim in claims {
+        if claim.for_all.is_some() {
+            jobs.extend(crate::fuzz::jobs(claim)?);
+            continue;
+        }
         let mut models: Vec<&Scenario> = Vec::new();
         for pattern in &claim.models {
             let mut matched: Vec<&Scenario> = scenarios.iter().filter(|s| glob_matches(pattern, &s.name)).collect();
@@ -78,8 +92,8 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
             if matched.is_empty() {
                 return Err(InputError::new(
                     &claim.path,
-                    claim.check_line,
-                    1,
+                    claim.models_line,
+                    claim.models_col,
                     format!("claim `{}`: no scenario matches `{pattern}`; expected a scenario name or glob", claim.id),
                 ));
             }
@@ -118,12 +132,8 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
 pub fn build(job: &Job) -> Result<GilModel, InputError> {
     let claim = job.claim;
     let at = |offset: usize, message: String| {
-        InputError::new(
-            &claim.path,
-            claim.check_line,
-            claim.check_col + offset,
-            format!("claim `{}`: {message}", claim.id),
-        )
+        let (line, col) = claim.locate(offset);
+        InputError::new(&claim.path, line, col, format!("claim `{}`: {message}", claim.id))
     };
     let runtime = job
         .scenario
@@ -178,6 +188,9 @@ pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>,
 
 /// Checks one job.
 pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
+    if job.claim.for_all.is_some() {
+        return crate::fuzz::run_job(job, budget);
+    }
     let model = build(job)?;
     let mut row = Row {
         claim: job.claim.id.clone(),
@@ -195,6 +208,7 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         horizon_hit: false,
         vacuous: false,
         notes: notes(job, &model),
+        shrunk: None,
     };
     let goal = model.goal.as_ref().expect("build binds every check");
     if let Goal::LeadsTo { trigger, goal } = goal {
@@ -224,14 +238,10 @@ fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult,
     row.notes.push(FAIRNESS_NOTE.into());
     match &found.counterexample {
         Some((steps, loop_start)) => {
-            let mut cx = trace(model, steps);
-            if loop_start.is_some() {
-                cx.kind = "lasso".into();
-                cx.loop_start = *loop_start;
-            } else {
+            if loop_start.is_none() {
                 row.notes.push("the counterexample ends in a state with no move left".into());
             }
-            row.counterexample = Some(cx);
+            row.counterexample = Some(counterexample(model, job, steps, *loop_start));
             row.verdict = "refuted".into();
         }
         None => row.verdict = "holds".into(),
@@ -263,7 +273,7 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
         }
     });
     let incomplete = stopped.clone().or(fault.clone());
-    let trace = |steps: &Trace| trace(model, steps);
+    let trace = |steps: &Trace| counterexample(model, job, steps, None);
     match goal {
         Goal::Always(_) | Goal::Sometimes(_) => {
             let violated_or_witnessed = found.hit.is_some();
@@ -333,7 +343,8 @@ fn verdict_text(holds: bool) -> String {
     if holds { "holds" } else { "refuted" }.into()
 }
 
-fn trace(model: &GilModel, steps: &[(Option<Action>, State)]) -> Counterexample {
+/// A counterexample (or witness) for people: the steps as text, its graph, its timeline.
+pub fn counterexample(model: &GilModel, job: &Job, steps: &Trace, loop_start: Option<usize>) -> Counterexample {
     let mut out = Vec::new();
     let mut prev: Option<&State> = None;
     for (a, s) in steps {
@@ -344,7 +355,15 @@ fn trace(model: &GilModel, steps: &[(Option<Action>, State)]) -> Counterexample 
         out.push(TraceStep { action, state: model.describe_state(s) });
         prev = Some(s);
     }
-    Counterexample { kind: "path".into(), loop_start: None, steps: out, graph: None }
+    let title = format!("{} on {} under {}", job.claim.id, job.scenario.name, job.variant);
+    Counterexample {
+        kind: if loop_start.is_some() { "lasso" } else { "path" }.into(),
+        loop_start,
+        steps: out,
+        graph: None,
+        dot: graph::trace_dot(model, &title, steps, loop_start),
+        timeline: timeline::svg(model, &title, steps, loop_start),
+    }
 }
 
 /// What a reader must know about how a job was checked.
@@ -423,6 +442,7 @@ fn series(jobs: &[Job], rows: Vec<Row>) -> Result<Vec<Row>, InputError> {
                     row.value = None;
                     row.verdict = "unknown".into();
                     row.as_expected = false;
+                    row.notes.push("no trend: a model's value is unbounded or unknown".into());
                 }
             }
             out.push(row);
@@ -448,6 +468,9 @@ pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Res
         path: Default::default(),
         check_line: 1,
         check_col: 1,
+        models_line: 1,
+        models_col: 1,
+        for_all: None,
     };
     let job = Job {
         claim: &claim,

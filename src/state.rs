@@ -244,7 +244,7 @@ impl Default for Gil {
 }
 
 /// A whole interpreter state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct State {
     pub threads: [Thread; MAX_THREADS],
     pub tasks: [Task; MAX_TASKS],
@@ -379,5 +379,28 @@ impl State {
             None => 0,
             Some(Fault::VarOverflow { var }) => 1 + var,
         });
+    }
+}
+
+/// Only the slots in use (the rest are at their defaults), so the Explorer shows a state a
+/// person can read.
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn used<T: Default + PartialEq>(items: &[T]) -> &[T] {
+            let n = items.iter().rposition(|x| *x != T::default()).map_or(0, |i| i + 1);
+            &items[..n]
+        }
+        f.debug_struct("State")
+            .field("now", &self.now)
+            .field("gil", &self.gil)
+            .field("threads", &used(&self.threads))
+            .field("tasks", &used(&self.tasks))
+            .field("loops", &used(&self.loops))
+            .field("vars", &used(&self.vars))
+            .field("locks", &used(&self.locks))
+            .field("async_locks", &used(&self.async_locks))
+            .field("counters", &(self.handoffs, self.forced_switches, self.task_switches))
+            .field("fault", &self.fault)
+            .finish()
     }
 }

@@ -1,0 +1,147 @@
+//! Graphs for people: a counterexample as a DOT graph (a path, or a lasso whose last edge
+//! closes the cycle), the whole reachable state graph of a small scenario, and SVG renderings
+//! of both made in Rust (layout-rs), so no Graphviz is needed.
+//!
+//! Nodes show what matters in a state (the clock, the GIL holder and a pending drop request,
+//! each thread's step, each loop's ready queue, each task); lines that changed since the
+//! previous state are marked with `»`; edges carry the action; a lasso's cycle is shaded.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use stateright::Model;
+
+use crate::checker::Trace;
+use crate::model::GilModel;
+use crate::state::State;
+
+/// Colours: the refuting state, the states of a lasso's cycle.
+const BAD: &str = "#ffdddd";
+const CYCLE: &str = "#fff3c4";
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A node label: the state's lines, those that changed since `prev` marked with `»`.
+fn label(model: &GilModel, s: &State, prev: Option<&State>, number: usize) -> String {
+    let before = prev.map(|p| model.state_lines(p)).unwrap_or_default();
+    let mut lines = vec![format!("#{number}")];
+    for line in model.state_lines(s) {
+        let changed = prev.is_some() && !before.contains(&line);
+        lines.push(if changed { format!("» {line}") } else { line });
+    }
+    lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("\\n")
+}
+
+/// A counterexample (or witness) as DOT. With `loop_start`, the trace's last state is the
+/// state at `loop_start` again: its edge is drawn back to that node and the cycle is shaded.
+pub fn trace_dot(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usize>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph \"{}\" {{", escape(title));
+    out.push_str("  node [shape=box, fontname=\"monospace\", fontsize=10];\n  edge [fontsize=9];\n");
+    let nodes = if loop_start.is_some() { trace.len() - 1 } else { trace.len() };
+    for (i, (_, s)) in trace.iter().enumerate().take(nodes) {
+        let prev = i.checked_sub(1).map(|p| &trace[p].1);
+        let fill = match loop_start {
+            Some(l) if i >= l => format!(", style=filled, fillcolor=\"{CYCLE}\""),
+            None if i + 1 == nodes => format!(", style=filled, fillcolor=\"{BAD}\""),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  s{i} [label=\"{}\"{fill}];", label(model, s, prev, i));
+    }
+    for i in 1..trace.len() {
+        let (action, _) = &trace[i];
+        let prev = &trace[i - 1].1;
+        let text = action.map(|a| model.describe_action(prev, a)).unwrap_or_default();
+        let to = if loop_start.is_some() && i == trace.len() - 1 { loop_start.unwrap_or(i) } else { i };
+        let _ = writeln!(out, "  s{} -> s{to} [label=\"{}\"];", i - 1, escape(&text));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The whole reachable state graph, breadth first, or the number of states when there are
+/// more than `limit`.
+pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<String, usize> {
+    let dims = model.sys.dims();
+    let mut buf = Vec::new();
+    let mut key = |s: &State| {
+        s.encode(&dims, &mut buf);
+        buf.clone()
+    };
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut states: Vec<State> = Vec::new();
+    let mut edges: Vec<(usize, usize, String)> = Vec::new();
+    let mut queue = VecDeque::new();
+    for s in model.init_states() {
+        index.insert(key(&s), 0);
+        states.push(s);
+        queue.push_back(0);
+    }
+    let mut actions = Vec::new();
+    while let Some(i) = queue.pop_front() {
+        actions.clear();
+        model.actions(&states[i], &mut actions);
+        for &a in &actions {
+            let next = model.apply(&states[i], a);
+            let k = key(&next);
+            let j = match index.get(&k) {
+                Some(&j) => j,
+                None => {
+                    if states.len() >= limit {
+                        return Err(count_all(model));
+                    }
+                    index.insert(k, states.len());
+                    states.push(next);
+                    queue.push_back(states.len() - 1);
+                    states.len() - 1
+                }
+            };
+            edges.push((i, j, model.describe_action(&states[i], a)));
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph \"{}\" {{", escape(title));
+    out.push_str("  node [shape=box, fontname=\"monospace\", fontsize=10];\n  edge [fontsize=9];\n");
+    for (i, s) in states.iter().enumerate() {
+        let _ = writeln!(out, "  s{i} [label=\"{}\"];", label(model, s, None, i));
+    }
+    for (i, j, text) in edges {
+        let _ = writeln!(out, "  s{i} -> s{j} [label=\"{}\"];", escape(&text));
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+/// How many states the model has (to say how large a refused graph would be).
+fn count_all(model: &GilModel) -> usize {
+    let goal = crate::atoms::Goal::Sometimes(crate::atoms::BExpr::Cmp(
+        crate::atoms::BTerm::Int(0),
+        crate::claim::CmpOp::Ne,
+        crate::atoms::BTerm::Int(0),
+    ));
+    crate::checker::explore(model, &goal, Default::default()).states
+}
+
+/// Renders DOT as SVG with a layered layout, in Rust.
+pub fn svg(dot: &str) -> Result<String, String> {
+    let mut parser = layout::gv::DotParser::new(dot);
+    let graph = parser.process().map_err(|e| format!("DOT does not parse: {e}"))?;
+    let mut builder = layout::gv::GraphBuilder::new();
+    builder.visit_graph(&graph);
+    let mut visual = builder.get();
+    let mut writer = layout::backends::svg::SVGWriter::new();
+    visual.do_it(false, false, false, &mut writer);
+    Ok(sort_style_rules(&writer.finalize()))
+}
+
+/// layout-rs lists its font classes in hash-map order; sorting them makes the SVG the same
+/// bytes on every run.
+fn sort_style_rules(svg: &str) -> String {
+    let (Some(open), Some(close)) = (svg.find("<style>"), svg.find("</style>")) else { return svg.to_string() };
+    let body = &svg[open + "<style>".len()..close];
+    let mut rules: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
+    rules.sort_unstable();
+    format!("{}<style>\n{}\n{}", &svg[..open], rules.join("\n"), &svg[close..])
+}

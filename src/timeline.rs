@@ -1,0 +1,195 @@
+//! Timelines: a counterexample as SVG swimlanes, one lane per thread and per task, like
+//! Beazley's GIL plots but exact. Ticks mode draws a column per tick (the state at the end of
+//! each instant); untimed mode a column per step. Threads: holding the GIL (or running, with
+//! no GIL), running C without it, waiting for it, blocked; tasks: running (their loop's current
+//! task), late (what they await has happened, they have not resumed), waiting. A red mark over
+//! a column says a drop request is pending there.
+
+use std::fmt::Write as _;
+
+use crate::checker::Trace;
+use crate::gil;
+use crate::model::GilModel;
+use crate::program::{ThreadKind, NONE};
+use crate::scenario::GilKind;
+use crate::state::{GilRel, Phase, State, Wait};
+
+/// What a lane shows in one column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cell {
+    Empty,
+    HoldsGil,
+    RunsNoGil,
+    WaitsGil,
+    Blocked,
+    TaskRunning,
+    TaskLate,
+    TaskWaiting,
+}
+
+impl Cell {
+    fn colour(self) -> Option<&'static str> {
+        match self {
+            Cell::Empty => None,
+            Cell::HoldsGil | Cell::TaskRunning => Some("#43a047"),
+            Cell::RunsNoGil => Some("#42a5f5"),
+            Cell::WaitsGil => Some("#e53935"),
+            Cell::Blocked | Cell::TaskWaiting => Some("#cfcfcf"),
+            Cell::TaskLate => Some("#fb8c00"),
+        }
+    }
+}
+
+const LEGEND: [(Cell, &str); 7] = [
+    (Cell::HoldsGil, "holds the GIL / runs"),
+    (Cell::RunsNoGil, "runs C without the GIL"),
+    (Cell::WaitsGil, "waits for the GIL"),
+    (Cell::Blocked, "blocked (I/O, sleep, lock, select)"),
+    (Cell::TaskRunning, "task: its loop's current task"),
+    (Cell::TaskLate, "task: due, not resumed (late)"),
+    (Cell::TaskWaiting, "task: awaiting"),
+];
+
+fn thread_cell(model: &GilModel, s: &State, t: usize) -> Cell {
+    let th = &s.threads[t];
+    if gil::waiting(s, t) {
+        return Cell::WaitsGil;
+    }
+    match th.phase {
+        Phase::Done | Phase::Idle => Cell::Empty,
+        Phase::Blocked { .. } | Phase::LockWait { .. } | Phase::Select => Cell::Blocked,
+        Phase::NoGil { .. } if th.gil == GilRel::No => Cell::RunsNoGil,
+        _ if th.gil == GilRel::Has => Cell::HoldsGil,
+        _ if model.sys.gil() == GilKind::None => Cell::HoldsGil,
+        _ => Cell::Blocked,
+    }
+}
+
+fn task_cell(model: &GilModel, s: &State, k: usize) -> Cell {
+    let task = &s.tasks[k];
+    let loop_thread = model.sys.loops[model.sys.tasks[k].loop_id as usize].thread as usize;
+    if task.done {
+        Cell::Empty
+    } else if s.threads[loop_thread].task == k as u8 && s.threads[loop_thread].task != NONE {
+        Cell::TaskRunning
+    } else if matches!(task.wait, Wait::Due { .. } | Wait::Wakeup | Wait::Scheduled) {
+        Cell::TaskLate
+    } else {
+        Cell::TaskWaiting
+    }
+}
+
+/// The states shown as columns, with their axis labels.
+fn columns<'a>(model: &GilModel, trace: &'a Trace) -> Vec<(String, &'a State)> {
+    if model.sys.is_ticks() {
+        let mut cols: Vec<(String, &State)> = Vec::new();
+        for (_, s) in trace {
+            match cols.last_mut() {
+                Some((label, last)) if last.now == s.now => {
+                    *last = s;
+                    let _ = label;
+                }
+                _ => cols.push((s.now.to_string(), s)),
+            }
+        }
+        cols
+    } else {
+        trace.iter().enumerate().map(|(i, (_, s))| (i.to_string(), s)).collect()
+    }
+}
+
+/// The timeline of a counterexample as SVG.
+pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usize>) -> String {
+    let sys = &model.sys;
+    let cols = columns(model, trace);
+    let mut lanes: Vec<(String, Vec<Cell>)> = Vec::new();
+    for (t, info) in sys.threads.iter().enumerate() {
+        let cells: Vec<Cell> = cols.iter().map(|(_, s)| thread_cell(model, s, t)).collect();
+        let unused_worker = matches!(info.kind, ThreadKind::Worker(_)) && cells.iter().all(|c| *c == Cell::Empty);
+        if !unused_worker {
+            lanes.push((info.name.clone(), cells));
+        }
+    }
+    for (k, info) in sys.tasks.iter().enumerate() {
+        lanes.push((format!("task {}", info.name), cols.iter().map(|(_, s)| task_cell(model, s, k)).collect()));
+    }
+    let label_w = 10 + 7 * lanes.iter().map(|(n, _)| n.len()).max().unwrap_or(4).max(6);
+    let cell_w = (960 / cols.len().max(1)).clamp(4, 24);
+    let lane_h = 16;
+    let top = 44;
+    let width = (label_w + cell_w * cols.len() + 20).max(620);
+    let legend_y = top + lanes.len() * (lane_h + 4) + 16;
+    let height = legend_y + 18 * LEGEND.len().div_ceil(2) + 10;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"monospace\" font-size=\"11\">"
+    );
+    let _ = writeln!(out, "<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
+    let _ = writeln!(out, "<text x=\"4\" y=\"14\" font-size=\"12\">{}</text>", xml(title));
+    let unit = if sys.is_ticks() { "tick" } else { "step" };
+    let _ = writeln!(out, "<text x=\"4\" y=\"{}\">{unit}</text>", top - 8);
+    let every = (40 / cell_w).max(1);
+    for (c, (label, s)) in cols.iter().enumerate() {
+        let x = label_w + c * cell_w;
+        if c % every == 0 {
+            let _ = writeln!(out, "<text x=\"{x}\" y=\"{}\">{label}</text>", top - 8);
+        }
+        if s.gil.drop_request {
+            let _ = writeln!(
+                out,
+                "<rect x=\"{x}\" y=\"{}\" width=\"{cell_w}\" height=\"4\" fill=\"#b71c1c\"><title>drop request pending</title></rect>",
+                top - 5
+            );
+        }
+    }
+    if let Some(l) = loop_start {
+        // The column where the lasso's cycle starts (untimed: a column per step).
+        let x = label_w + l.min(cols.len().saturating_sub(1)) * cell_w;
+        let bottom = top + lanes.len() * (lane_h + 4);
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{bottom}\" stroke=\"#6a1b9a\" stroke-dasharray=\"3,2\"><title>the cycle starts here and repeats forever</title></line>",
+            top - 2
+        );
+    }
+    for (i, (name, cells)) in lanes.iter().enumerate() {
+        let y = top + i * (lane_h + 4);
+        let _ = writeln!(out, "<text x=\"4\" y=\"{}\">{}</text>", y + lane_h - 4, xml(name));
+        let mut c = 0;
+        while c < cells.len() {
+            // One rectangle per run of equal cells keeps the file small.
+            let mut end = c + 1;
+            while end < cells.len() && cells[end] == cells[c] {
+                end += 1;
+            }
+            if let Some(colour) = cells[c].colour() {
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{lane_h}\" fill=\"{colour}\"/>",
+                    label_w + c * cell_w,
+                    (end - c) * cell_w
+                );
+            }
+            c = end;
+        }
+    }
+    for (i, (cell, text)) in LEGEND.iter().enumerate() {
+        let x = 4 + (i % 2) * 300;
+        let y = legend_y + (i / 2) * 18;
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            cell.colour().unwrap_or("white"),
+            x + 16,
+            y + 10,
+            xml(text)
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
