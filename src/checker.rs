@@ -117,7 +117,7 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let dims = model.sys.dims();
     let mut buf = Vec::with_capacity(256);
     let mut fingerprint = |s: &State| {
-        s.encode(&dims, &mut buf);
+        model.representative(s).encode(&dims, &mut buf);
         xxhash_rust::xxh3::xxh3_64(&buf)
     };
     let mut visited = Visited::default();

@@ -88,11 +88,14 @@ pub struct GilModel {
     /// The claim's check bound to this scenario, read by [`Model::properties`] (stateright's
     /// property conditions are plain `fn` pointers, so they read the claim through the model).
     pub goal: Option<Goal>,
+    /// Explore states up to permutations of `count` copies ([`GilModel::representative`]);
+    /// only sound when the check names no copy individually.
+    pub symmetry: bool,
 }
 
 impl GilModel {
     pub fn new(sys: System, caps: Caps) -> Self {
-        GilModel { sys, caps, goal: None }
+        GilModel { sys, caps, goal: None, symmetry: false }
     }
 
     fn n(&self) -> usize {
@@ -563,6 +566,30 @@ impl GilModel {
             (ThreadKind::Loop(_), Ctx::Task(k)) => asyncio::task_end(sys, s, t, k),
             _ => unreachable!(),
         }
+    }
+
+    /// The representative of a state's symmetry class: the copies of each `count` entry
+    /// sorted by their state, with the GIL's references to them renamed to match. Two states
+    /// that differ only by which copy is which get the same representative.
+    pub fn representative<'a>(&self, s: &'a State) -> std::borrow::Cow<'a, State> {
+        if !self.symmetry || self.sys.thread_copies.is_empty() {
+            return std::borrow::Cow::Borrowed(s);
+        }
+        let mut r = s.clone();
+        for &(lo, hi) in &self.sys.thread_copies {
+            let mut order: Vec<usize> = (lo..hi).collect();
+            order.sort_by_key(|&t| s.threads[t]);
+            let rename = |t: u8| match order.iter().position(|&old| old == t as usize) {
+                Some(p) if (lo..hi).contains(&(t as usize)) => (lo + p) as u8,
+                _ => t,
+            };
+            for (p, &old) in order.iter().enumerate() {
+                r.threads[lo + p] = s.threads[old];
+            }
+            r.gil.holder = rename(r.gil.holder);
+            r.gil.last_holder = rename(r.gil.last_holder);
+        }
+        std::borrow::Cow::Owned(r)
     }
 
     /// Every plain thread and every loop has finished (idle executor workers do not count).

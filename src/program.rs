@@ -113,6 +113,9 @@ pub struct System {
     /// Some state can have more threads wanting a CPU than there are cores: only then does
     /// the model track which threads have one.
     pub cpu_contention: bool,
+    /// Ranges of plain threads that are `count` copies of one entry: identical programs, so
+    /// states that differ only by a permutation of them behave alike (symmetry).
+    pub thread_copies: Vec<(usize, usize)>,
 }
 
 impl System {
@@ -128,11 +131,19 @@ impl System {
             locks: Vec::new(),
             async_locks: Vec::new(),
             cpu_contention: false,
+            thread_copies: Vec::new(),
         };
         // Tasks first, so that `await task T` can be resolved in any order.
         let tasks = scenario.expanded_tasks();
         let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
         let mut task_loop = vec![NONE; tasks.len()];
+        for spec in &scenario.threads {
+            if spec.count > 1 && matches!(spec.body, ThreadBody::Steps(_)) {
+                let start =
+                    scenario.threads.iter().take_while(|t| !std::ptr::eq(*t, spec)).map(|t| t.count as usize).sum();
+                sys.thread_copies.push((start, start + spec.count as usize));
+            }
+        }
         for (tname, spec) in scenario.expanded_threads() {
             let index = sys.threads.len() as u8;
             let kind = match &spec.body {

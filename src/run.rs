@@ -160,6 +160,16 @@ pub fn build(job: &Job) -> Result<GilModel, InputError> {
     if matches!(goal, Some(Goal::LeadsTo { .. })) && model.sys.is_ticks() {
         return Err(at(0, "liveness claims run on untimed models (the clock makes every path acyclic); this scenario has `time = \"ticks\"`".into()));
     }
+    // `count` copies are interchangeable unless the check names one of them, or asks about
+    // fairness (whose units are the threads themselves).
+    let copies: Vec<&str> = model
+        .sys
+        .thread_copies
+        .iter()
+        .flat_map(|&(lo, hi)| model.sys.threads[lo..hi].iter().map(|t| t.name.as_str()))
+        .collect();
+    let names_a_copy = claim.check.atoms().iter().any(|a| a.arg.as_deref().is_some_and(|n| copies.contains(&n)));
+    model.symmetry = !names_a_copy && !matches!(goal, Some(Goal::LeadsTo { .. }));
     model.goal = goal;
     Ok(model)
 }

@@ -5,7 +5,7 @@ use crate::program::{MAX_LOCKS, MAX_LOOPS, MAX_TASKS, MAX_THREADS, MAX_VARS, NON
 
 /// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
 /// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub enum Phase {
     /// At a step boundary of its program (or of the loop's current task): a switch point.
     #[default]
@@ -50,7 +50,7 @@ impl Phase {
 }
 
 /// A thread's relation to the GIL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub enum GilRel {
     /// Neither holds nor wants it (blocked in a system call, idle, done; always on 3.13t).
     #[default]
@@ -65,7 +65,7 @@ pub enum GilRel {
 }
 
 /// One OS thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Thread {
     pub phase: Phase,
     pub gil: GilRel,

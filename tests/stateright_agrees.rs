@@ -19,7 +19,9 @@ fn stateright_finds_the_same_states_and_verdicts() {
     let safety = |j: &&Job| matches!(j.claim.check, Check::Always(_) | Check::Never(_) | Check::Sometimes(_));
     // Universal claims run on generated programs, not on scenarios.
     for job in jobs.iter().filter(|j| j.claim.for_all.is_none()).filter(safety) {
-        let model = build(job).unwrap();
+        let mut model = build(job).unwrap();
+        // stateright's BFS ignores symmetry: compare full state spaces.
+        model.symmetry = false;
         let ours = explore(&model, model.goal.as_ref().unwrap(), Budget::default());
         let ours_found = ours.hit.is_some();
         let checker = model.checker().spawn_bfs().join();
@@ -35,4 +37,33 @@ fn stateright_finds_the_same_states_and_verdicts() {
         compared += 1;
     }
     assert!(compared >= 20, "only {compared} jobs compared");
+}
+
+/// Reducing `count` copies by symmetry changes state counts, never verdicts or values.
+#[test]
+fn symmetry_reduction_keeps_every_verdict() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
+    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let jobs = plan(&claims, &scenarios).unwrap();
+    let mut reduced = 0;
+    for job in jobs.iter().filter(|j| j.claim.for_all.is_none()) {
+        let mut model = build(job).unwrap();
+        let Some(goal) = model.goal.clone() else { continue };
+        if !model.symmetry || matches!(goal, gilcheck::atoms::Goal::LeadsTo { .. }) {
+            continue;
+        }
+        let with = explore(&model, &goal, Budget::default());
+        model.symmetry = false;
+        let without = explore(&model, &goal, Budget::default());
+        let what = format!("{} on {} under {}", job.claim.id, job.scenario.name, job.variant);
+        assert_eq!(with.hit.is_some(), without.hit.is_some(), "{what}");
+        assert_eq!(with.value, without.value, "{what}");
+        assert_eq!(with.antecedent_seen, without.antecedent_seen, "{what}");
+        assert!(with.states <= without.states, "{what}");
+        if with.states < without.states {
+            reduced += 1;
+        }
+    }
+    assert!(reduced >= 5, "symmetry reduced only {reduced} jobs");
 }
