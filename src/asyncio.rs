@@ -18,7 +18,7 @@
 //! schedule the step directly (one round).
 
 use crate::gil;
-use crate::program::{Op, System, ThreadKind, NONE};
+use crate::program::{Op, System, NONE};
 use crate::state::{Callback, Phase, State, Wait};
 
 /// `create_task` schedules each task's first step with `call_soon`: tasks start in creation
@@ -69,11 +69,9 @@ pub fn collect_due(s: &mut State, l: usize) {
     }
     s.loops[l].due = Default::default();
     s.loops[l].todo = s.loops[l].ready.len() as u8;
-    s.loops[l].ready.len();
 }
 
 /// Runs the next callback of the round, or goes back to the top when the round is over.
-/// Returns the task resumed, if the callback was a task step.
 pub fn run_next_callback(s: &mut State, t: usize, l: usize, caps: &gil::Caps) {
     let lp = &mut s.loops[l];
     if lp.todo == 0 {
@@ -337,9 +335,4 @@ pub fn release_if_held(sys: &System, s: &mut State, t: usize, exiting: bool) {
     if s.gil.holder as usize == t {
         gil::release(sys, s, t, false, exiting);
     }
-}
-
-/// Whether thread `t` is an executor worker.
-pub fn is_worker(sys: &System, t: usize) -> bool {
-    matches!(sys.threads[t].kind, ThreadKind::Worker(_))
 }

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use stateright::Model;
 
-use crate::atoms::{BExpr, Goal};
+use crate::atoms::{BExpr, BTerm, Goal};
+use crate::claim::CmpOp;
 use crate::model::{Action, GilModel};
 use crate::state::{Fault, State};
 
@@ -218,4 +219,10 @@ fn replay(model: &GilModel, parent: &[(u32, Option<Action>)], mut j: usize) -> T
         trace.push((Some(a), state.clone()));
     }
     trace
+}
+
+/// How many states a model has (e.g. to say how large a refused drawing would be).
+pub fn count_states(model: &GilModel) -> usize {
+    let everything = Goal::Sometimes(BExpr::Cmp(BTerm::Int(0), CmpOp::Ne, BTerm::Int(0)));
+    explore(model, &everything, Budget::default()).states
 }

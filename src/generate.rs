@@ -7,7 +7,10 @@
 //!
 //! Every strategy shrinks toward the simplest program: collections toward fewer threads,
 //! tasks and steps; durations toward their minimum; a choice among step kinds toward the
-//! first kind in [`STEP_KINDS`] (`compute`); `repeat` toward false; `count` toward one copy.
+//! first kind in [`STEP_KINDS`] (`compute`); `repeat` toward false; `count` toward one copy;
+//! an event loop toward a plain thread doing its tasks' blocking steps (when the bounds allow
+//! fewer loops); the runtime's intervals toward 1. `compute`, what most Python code is, is
+//! drawn [`COMPUTE_WEIGHT`] times as often as any other step kind.
 //! A scenario comes out of [`Scenario::to_toml`] and [`parse_scenario`], so whatever is
 //! generated is exactly what a scenario file with that text would give.
 
@@ -92,7 +95,7 @@ fn var() -> BoxedStrategy<String> {
 
 /// One step of `kind` (a section's opening step for `lock` and `await lock`); `await to_thread`
 /// runs a blocking step of `kinds` (`compute` if none). `await task` names `#r`, a reference
-/// resolved when the loop's tasks are known ([`resolve_awaits`]).
+/// resolved when the loop's tasks are known.
 pub fn step(kind: &str, ticks: (u32, u32), kinds: &[&'static str]) -> BoxedStrategy<Step> {
     let d = || duration(ticks.0, ticks.1);
     match kind {

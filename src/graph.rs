@@ -90,7 +90,7 @@ pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<St
                 Some(&j) => j,
                 None => {
                     if states.len() >= limit {
-                        return Err(count_all(model));
+                        return Err(crate::checker::count_states(model));
                     }
                     index.insert(k, states.len());
                     states.push(next);
@@ -112,16 +112,6 @@ pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<St
     }
     out.push_str("}\n");
     Ok(out)
-}
-
-/// How many states the model has (to say how large a refused graph would be).
-fn count_all(model: &GilModel) -> usize {
-    let goal = crate::atoms::Goal::Sometimes(crate::atoms::BExpr::Cmp(
-        crate::atoms::BTerm::Int(0),
-        crate::claim::CmpOp::Ne,
-        crate::atoms::BTerm::Int(0),
-    ));
-    crate::checker::explore(model, &goal, Default::default()).states
 }
 
 /// Renders DOT as SVG with a layered layout, in Rust.

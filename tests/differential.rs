@@ -167,6 +167,17 @@ proptest! {
         prop_assert!(case.params.is_empty());
     }
 
+    /// Copies, `repeat`, fewer cores than threads, either clock: still valid scenarios.
+    #[test]
+    fn generated_scenarios_with_copies_and_repeat_are_valid(
+        case in generate::cases(&ForAll { count: (1, 2), repeat: true, cores: (1, 3), loops: (0, 2), ticks_mode: true, ..small(true) }, &[]),
+    ) {
+        let s = &case.scenario;
+        let again = parse_scenario(Path::new("again.toml"), &s.to_toml(), "again").map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&again, &Scenario { path: again.path.clone(), ..s.clone() });
+        System::compile(s, &s.runtime).map_err(TestCaseError::fail)?;
+    }
+
     /// Printing any scenario and parsing it back gives it back: generated programs, with
     /// titles of any text, an explicit `gil` or `switch_points`, and variables' starting values.
     #[test]
