@@ -332,7 +332,11 @@ impl GilModel {
             Action::Tick { swap } => self.tick(&mut s, swap),
             Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize),
             Action::Timeout(_) => s.gil.drop_request = true,
-            Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
+            Action::ForcedDrop(t) => gil::release(sys, &mut s, t as usize, true, false),
+            // With nobody else waiting, 2.7's release-and-re-acquire is an uncontended re-take:
+            // only the tick count starts over (untimed mode offers the release only then too).
+            Action::CheckInterval(t) if !gil::others_waiting(&s, self.n(), t as usize) => s.gil.since_check = 0,
+            Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
             Action::Step(t, d) => {
                 if s.gil.holder == t {
                     s.gil.fresh = false;

@@ -13,7 +13,7 @@ use gilcheck::checker::{explore, Budget};
 use gilcheck::claim::{CmpOp, ForAll};
 use gilcheck::generate::{self, Case};
 use gilcheck::model::GilModel;
-use gilcheck::program::{System, NONE};
+use gilcheck::program::System;
 use gilcheck::scenario::{parse_scenario, GilKind, Scenario, SwitchPoints, ThreadBody, TimeMode};
 use gilcheck::state::{GilRel, Phase, State, Wait};
 use proptest::prelude::*;
@@ -107,32 +107,15 @@ fn wait_kind(w: Wait) -> u8 {
     }
 }
 
-/// One known difference is folded away: on the old GIL, ticks mode releases the GIL at every
-/// check interval even when no other thread wants it (2.7 does: `PyThread_release_lock` then
-/// `PyThread_acquire_lock`), while untimed mode releases it only when another thread waits.
-/// The lone holder's moment between release and re-take is projected as the moment before.
 fn project(model: &GilModel, s: &State) -> Projection {
     let sys = &model.sys;
     let n = sys.threads.len();
-    let mut threads: Vec<(u8, u8, GilRel)> =
-        (0..n).map(|t| (s.threads[t].pc, phase_kind(s.threads[t].phase), s.threads[t].gil)).collect();
-    let mut holder = s.gil.holder;
-    let last = s.gil.last_holder as usize;
-    let lone_recheck = sys.gil() == GilKind::Old
-        && holder == NONE
-        && s.gil.forced_release
-        && last < n
-        && (0..n).all(|t| (s.threads[t].gil == GilRel::Wants) == (t == last));
-    if lone_recheck {
-        holder = last as u8;
-        threads[last].2 = GilRel::Has;
-    }
     Projection {
-        threads,
+        threads: (0..n).map(|t| (s.threads[t].pc, phase_kind(s.threads[t].phase), s.threads[t].gil)).collect(),
         tasks: (0..sys.tasks.len()).map(|k| (s.tasks[k].pc, s.tasks[k].done, wait_kind(s.tasks[k].wait))).collect(),
         vars: s.vars[..sys.vars.len()].to_vec(),
         locks: s.locks[..sys.locks.len()].to_vec(),
-        holder,
+        holder: s.gil.holder,
     }
 }
 
