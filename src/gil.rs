@@ -167,11 +167,6 @@ pub fn check_due(sys: &System, s: &State, t: usize, next_calls: bool) -> bool {
         && at_switch_point(sys, s.threads[t].phase, next_calls)
 }
 
-/// Whether some thread other than `t` waits for the GIL.
-pub fn others_waiting(s: &State, n: usize, t: usize) -> bool {
-    s.threads[..n].iter().enumerate().any(|(i, th)| i != t && th.gil == GilRel::Wants)
-}
-
 /// The clock's part of the new GIL: each waiter's timed wait (`COND_TIMED_WAIT` in
 /// `take_gil`) runs for `switch_interval`; when it times out with the GIL still held and no
 /// switch during it, the waiter sets the drop request and waits a fresh interval.

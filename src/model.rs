@@ -237,11 +237,12 @@ impl GilModel {
                         out.push(Action::CheckInterval(tt));
                         continue;
                     }
+                    // 2.7 releases and re-takes the lock at its check interval whether or not
+                    // another thread waits; untimed, that may come at any switch point.
                     if sys.gil() == GilKind::Old
                         && !ticks
                         && !s.gil.fresh
                         && gil::at_switch_point(sys, th.phase, next_calls)
-                        && gil::others_waiting(s, n, t)
                     {
                         out.push(Action::CheckInterval(tt));
                     }
@@ -332,11 +333,7 @@ impl GilModel {
             Action::Tick { swap } => self.tick(&mut s, swap),
             Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize),
             Action::Timeout(_) => s.gil.drop_request = true,
-            Action::ForcedDrop(t) => gil::release(sys, &mut s, t as usize, true, false),
-            // With nobody else waiting, 2.7's release-and-re-acquire is an uncontended re-take:
-            // only the tick count starts over (untimed mode offers the release only then too).
-            Action::CheckInterval(t) if !gil::others_waiting(&s, self.n(), t as usize) => s.gil.since_check = 0,
-            Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
+            Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
             Action::Step(t, d) => {
                 if s.gil.holder == t {
                     s.gil.fresh = false;
