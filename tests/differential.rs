@@ -3,12 +3,13 @@
 //! - the generator makes valid scenarios within its bounds, and printing a scenario then
 //!   parsing it back gives the same scenario;
 //! - `untimed` reaches every state projection that `ticks` reaches (it covers every timing);
-//! - our breadth-first checker and stateright's depth-first one count the same states.
+//! - our breadth-first checker and stateright's depth-first one count the same states;
+//! - reducing `count` copies by symmetry changes no verdict and no value.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
-use gilcheck::atoms::{BExpr, BTerm, Goal};
+use gilcheck::atoms::{BExpr, BTerm, Bound, Goal};
 use gilcheck::checker::{explore, Budget};
 use gilcheck::claim::{CmpOp, ForAll};
 use gilcheck::generate::{self, Case};
@@ -224,6 +225,36 @@ proptest! {
         let ours = explore(&m, &goal, Budget::default());
         let dfs = m.checker().spawn_dfs().join();
         prop_assert_eq!(dfs.unique_state_count(), ours.states, "{}", scenario.to_toml());
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Symmetry reduction of `count` copies keeps every verdict and value of checks that name
+    /// no copy, and never explores more states.
+    #[test]
+    fn symmetry_reduction_keeps_verdicts_and_values(
+        case in generate::cases(&ForAll { count: (2, 2), threads: (1, 2), loops: (0, 0), ..small(false) }, &[]),
+    ) {
+        let scenario = case.scenario;
+        let reduced = |symmetric: bool| {
+            let mut m = model(&scenario);
+            m.symmetry = symmetric;
+            m
+        };
+        let always = Goal::Always(BExpr::Cmp(BTerm::Atom(Bound::RunningPython), CmpOp::Le, BTerm::Int(1)));
+        let sometimes = Goal::Sometimes(BExpr::Atom(Bound::AllDone));
+        let handoffs = Goal::Max(BTerm::Atom(Bound::GilHandoffs), None);
+        let vars: Vec<Goal> =
+            (0..scenario.vars.len() as u8).map(|x| Goal::Min(BTerm::Atom(Bound::Var(x)), Some(BExpr::Atom(Bound::AllDone)))).collect();
+        for goal in [always, sometimes, handoffs].iter().chain(&vars) {
+            let with = explore(&reduced(true), goal, Budget::default());
+            let without = explore(&reduced(false), goal, Budget::default());
+            prop_assert_eq!(with.hit.is_some(), without.hit.is_some(), "{:?}\n{}", goal, scenario.to_toml());
+            prop_assert_eq!(with.value, without.value, "{:?}\n{}", goal, scenario.to_toml());
+            prop_assert!(with.states <= without.states);
+        }
     }
 }
 
