@@ -205,16 +205,23 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     out
 }
 
-/// Rebuilds the path to state `j` by replaying the recorded actions from the initial state.
-fn replay(model: &GilModel, parent: &[(u32, Option<Action>)], mut j: usize) -> Trace {
+/// Rebuilds the path to state `j` of a search by replaying the action that first reached
+/// each state (`parent`: discovery index of the predecessor, or `u32::MAX` for the start).
+pub fn replay(model: &GilModel, parent: &[(u32, Option<Action>)], mut j: usize) -> Trace {
     let mut actions = Vec::new();
     while parent[j].0 != u32::MAX {
         actions.push(parent[j].1.expect("a non-initial state has an action"));
         j = parent[j].0 as usize;
     }
-    let mut state = model.init_states().swap_remove(j);
+    actions.reverse();
+    replay_actions(model, &actions)
+}
+
+/// The path that the actions take from the initial state.
+pub fn replay_actions(model: &GilModel, actions: &[Action]) -> Trace {
+    let mut state = model.initial();
     let mut trace = vec![(None, state.clone())];
-    for &a in actions.iter().rev() {
+    for &a in actions {
         state = model.apply(&state, a);
         trace.push((Some(a), state.clone()));
     }

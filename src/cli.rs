@@ -76,15 +76,8 @@ pub struct FuzzArgs {
     /// `text`: a table and the shrunk programs; `json`: one JSON object on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Stop each program's search after this many states (its verdict is then unknown).
-    #[arg(long, value_name = "N")]
-    pub max_states: Option<usize>,
-    /// Stop each program's search after this many seconds.
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
-    /// Claims and variants fuzzed in parallel.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub limits: Limits,
 }
 
 /// A scenario, optionally a claim on it, and the CPython to check it under.
@@ -159,15 +152,35 @@ pub struct CheckArgs {
     /// `text`: a table for people; `json`: one JSON object on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Budgets and parallelism, shared by `check` and `fuzz`.
+#[derive(clap::Args, Debug)]
+pub struct Limits {
     /// Stop a search after this many states (its verdict is then unknown).
     #[arg(long, value_name = "N")]
     pub max_states: Option<usize>,
     /// Stop a search after this many seconds (its verdict is then unknown).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
-    /// Checks run in parallel (each search is single-threaded and deterministic).
+    /// Searches run in parallel (each one is single-threaded and deterministic).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+impl Limits {
+    fn budget(&self) -> Budget {
+        Budget {
+            max_states: self.max_states,
+            timeout: self.timeout.filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64),
+        }
+    }
+
+    fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
 }
 
 impl Sources {
@@ -221,12 +234,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, InputError> {
         .into_iter()
         .filter(|j| args.model.as_deref().is_none_or(|g| glob_matches(g, &j.scenario.name)))
         .collect();
-    let budget = Budget {
-        max_states: args.max_states,
-        timeout: args.timeout.filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64),
-    };
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let mut rows = run::run_all(&jobs, budget, threads)?;
+    let mut rows = run::run_all(&jobs, args.limits.budget(), args.limits.threads())?;
 
     let filtered = args.claim.is_some() || args.model.is_some();
     let out_dir = match (&args.out, args.no_report, filtered) {
@@ -413,15 +421,8 @@ fn fuzz(args: &FuzzArgs) -> Result<ExitCode, InputError> {
     for claim in &claims {
         jobs.extend(crate::fuzz::jobs(claim)?);
     }
-    let opts = crate::fuzz::Options {
-        cases: args.cases,
-        seed: args.seed,
-        budget: Budget {
-            max_states: args.max_states,
-            timeout: args.timeout.filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64),
-        },
-        ..Default::default()
-    };
+    let opts =
+        crate::fuzz::Options { cases: args.cases, seed: args.seed, budget: args.limits.budget(), ..Default::default() };
     let total: u64 = jobs
         .iter()
         .map(|j| u64::from(opts.cases.unwrap_or_else(|| j.claim.for_all.as_ref().map_or(0, |f| f.cases))))
@@ -435,8 +436,7 @@ fn fuzz(args: &FuzzArgs) -> Result<ExitCode, InputError> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let rows = crate::fuzz::run_jobs(&jobs, &opts, threads, &|| bar.inc(1));
+    let rows = crate::fuzz::run_jobs(&jobs, &opts, args.limits.threads(), &|| bar.inc(1));
     bar.finish_and_clear();
     let rows = rows?;
     match args.format {

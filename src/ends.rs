@@ -17,7 +17,7 @@ use std::time::Instant;
 use stateright::Model;
 
 use crate::atoms::{Bound, Who};
-use crate::checker::{Budget, Stop, Trace};
+use crate::checker::{replay, Budget, Stop, Trace};
 use crate::model::{Action, GilModel};
 use crate::program::ThreadKind;
 use crate::state::State;
@@ -117,7 +117,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
     'search: while let Some((s, i, depth)) = queue.pop_front() {
         if processed.is_multiple_of(4096) {
             if let Some(limit) = budget.timeout.filter(|l| start.elapsed() >= *l) {
-                out.stopped = Some(describe_stop(&Stop::Timeout(limit)));
+                out.stopped = Some(crate::run::stop_text(&Stop::Timeout(limit)));
                 break;
             }
         }
@@ -149,7 +149,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
                 continue;
             }
             if parent.len() >= max_states {
-                out.stopped = Some(describe_stop(&Stop::MaxStates(parent.len())));
+                out.stopped = Some(crate::run::stop_text(&Stop::MaxStates(parent.len())));
                 break 'search;
             }
             visited.insert(fp);
@@ -166,27 +166,4 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
         out.stopped = None;
     }
     out
-}
-
-fn describe_stop(stop: &Stop) -> String {
-    match stop {
-        Stop::MaxStates(n) => format!("stopped at the state budget ({n} states, --max-states)"),
-        Stop::Timeout(d) => format!("stopped at the time budget ({} s, --timeout)", d.as_secs()),
-    }
-}
-
-/// The path to state `j`, replayed from the initial state.
-fn replay(model: &GilModel, parent: &[(u32, Option<Action>)], mut j: usize) -> Trace {
-    let mut actions = Vec::new();
-    while parent[j].0 != u32::MAX {
-        actions.push(parent[j].1.expect("a non-initial state has an action"));
-        j = parent[j].0 as usize;
-    }
-    let mut state = model.init_states().swap_remove(j);
-    let mut trace = vec![(None, state.clone())];
-    for &a in actions.iter().rev() {
-        state = model.apply(&state, a);
-        trace.push((Some(a), state.clone()));
-    }
-    trace
 }

@@ -5,8 +5,7 @@
 //! refutes it, and that program (as a scenario file) comes with its counterexample.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -340,20 +339,5 @@ pub fn run_jobs(
     threads: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Row>, InputError> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Row, InputError>>>> = Mutex::new(vec![None; jobs.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= jobs.len() {
-                    break;
-                }
-                let row = run_job_with(&jobs[i], opts, progress);
-                results.lock().expect("no panics while holding the lock")[i] = Some(row);
-            });
-        }
-    });
-    let results = results.into_inner().expect("no panics while holding the lock");
-    results.into_iter().map(|r| r.expect("every job ran")).collect()
+    run::in_parallel(jobs, threads, |job| run_job_with(job, opts, progress)).into_iter().collect()
 }

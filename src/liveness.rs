@@ -38,7 +38,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use stateright::Model;
 
 use crate::atoms::BExpr;
-use crate::checker::{Budget, Stop, Trace};
+use crate::checker::{replay_actions, Budget, Stop, Trace};
 use crate::model::{Action, GilModel};
 use crate::state::State;
 
@@ -244,7 +244,7 @@ fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<
     let cycle = comp.map(|members| fair_cycle(graph, &members, entry)).unwrap_or_default();
     let loop_start = (!cycle.is_empty()).then_some(stem_edges.len());
     let actions: Vec<Action> = stem_edges.iter().chain(cycle.iter()).map(|&e| graph.edges[e as usize].2).collect();
-    Some((replay(model, &actions), loop_start))
+    Some((replay_actions(model, &actions), loop_start))
 }
 
 /// A strongly connected component (as states) in which a fair scheduler can stay forever.
@@ -356,14 +356,4 @@ fn path_within(
         }
     }
     None
-}
-
-fn replay(model: &GilModel, actions: &[Action]) -> Trace {
-    let mut state = model.init_states().swap_remove(0);
-    let mut trace = vec![(None, state.clone())];
-    for &a in actions {
-        state = model.apply(&state, a);
-        trace.push((Some(a), state.clone()));
-    }
-    trace
 }

@@ -177,23 +177,30 @@ pub fn build(job: &Job) -> Result<GilModel, InputError> {
 /// Runs every job on `threads` worker threads; rows come back in job order. An input error
 /// in any job (a name the scenario lacks) is reported instead, the first in job order.
 pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>, InputError> {
+    let rows: Result<Vec<Row>, InputError> =
+        in_parallel(jobs, threads, |job| run_job(job, budget)).into_iter().collect();
+    series(jobs, rows?)
+}
+
+/// `f` of every item on `threads` worker threads; results in the items' order, whatever
+/// finishes first.
+pub fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Row, InputError>>>> = Mutex::new(vec![None; jobs.len()]);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
+        for _ in 0..threads.max(1).min(items.len().max(1)) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= jobs.len() {
+                if i >= items.len() {
                     break;
                 }
-                let row = run_job(&jobs[i], budget);
-                results.lock().expect("no panics while holding the lock")[i] = Some(row);
+                let result = f(&items[i]);
+                results.lock().expect("no panics while holding the lock")[i] = Some(result);
             });
         }
     });
     let results = results.into_inner().expect("no panics while holding the lock");
-    let rows: Result<Vec<Row>, InputError> = results.into_iter().map(|r| r.expect("every job ran")).collect();
-    series(jobs, rows?)
+    results.into_iter().map(|r| r.expect("every item ran")).collect()
 }
 
 /// Checks one job.
@@ -267,7 +274,8 @@ fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult,
 pub const FAIRNESS_NOTE: &str = "weak fairness: a thread that can move continuously eventually moves, and a pending \
      timer, I/O or interval eventually fires; nothing is fair to a thread that can take the GIL only now and then";
 
-fn stop_text(stop: &Stop) -> String {
+/// What a budget that ended a search says.
+pub fn stop_text(stop: &Stop) -> String {
     match stop {
         Stop::MaxStates(n) => format!("stopped at the state budget ({n} states, --max-states)"),
         Stop::Timeout(d) => format!("stopped at the time budget ({} s, --timeout)", d.as_secs()),
