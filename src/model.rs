@@ -469,10 +469,8 @@ impl GilModel {
             }
             Phase::Cpu { .. } | Phase::NoGil { .. } => self.cpu_tick(s, t),
             Phase::IncrLoaded { value, .. } => {
-                let (op, ctx) = self.current_op(s, t);
-                let (Some(Op::Incr(x)) | Some(Op::IncrCall(x))) = op else { unreachable!() };
+                let (Some(Op::Incr(x)) | Some(Op::IncrCall(x))) = self.current_op(s, t).0 else { unreachable!() };
                 self.store(s, *x, value as i64 + 1);
-                let _ = ctx;
                 self.advance(s, t);
             }
             Phase::LoopTop => asyncio::poll(sys, s, t, self.loop_of(t)),

@@ -85,10 +85,7 @@ fn columns<'a>(model: &GilModel, trace: &'a Trace) -> Vec<(String, &'a State)> {
         let mut cols: Vec<(String, &State)> = Vec::new();
         for (_, s) in trace {
             match cols.last_mut() {
-                Some((label, last)) if last.now == s.now => {
-                    *last = s;
-                    let _ = label;
-                }
+                Some((_, last)) if last.now == s.now => *last = s,
                 _ => cols.push((s.now.to_string(), s)),
             }
         }
