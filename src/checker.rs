@@ -24,6 +24,10 @@ use crate::state::{Fault, State};
 /// A path from the initial state: each state with the action that led to it.
 pub type Trace = Vec<(Option<Action>, State)>;
 
+/// The command line's state budget when none is given: a search this large takes seconds
+/// and well under a few GiB; a larger one says so instead of filling the machine's memory.
+pub const DEFAULT_MAX_STATES: usize = 10_000_000;
+
 /// Limits that end a search early (the verdict is then unknown).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Budget {
@@ -62,7 +66,7 @@ pub struct Exploration {
 
 /// Fingerprints are already well-mixed hashes: the table uses them as they are.
 #[derive(Default)]
-struct Identity(u64);
+pub(crate) struct Identity(u64);
 
 impl Hasher for Identity {
     fn finish(&self) -> u64 {
@@ -79,7 +83,7 @@ impl Hasher for Identity {
 }
 
 /// Visited states: fingerprint to discovery index.
-type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
+pub(crate) type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
 
 /// The first state (by discovery index) that the goal singles out.
 fn observe(model: &GilModel, goal: &Goal, s: &State, i: usize, hit: &mut Option<usize>, value: &mut Option<i64>) {

@@ -159,7 +159,8 @@ pub struct CheckArgs {
 /// Budgets and parallelism, shared by `check` and `fuzz`.
 #[derive(clap::Args, Debug)]
 pub struct Limits {
-    /// Stop a search after this many states (its verdict is then unknown).
+    /// Stop a search after this many states (its verdict is then unknown) [default: 10000000;
+    /// fuzz: 2000000 per program].
     #[arg(long, value_name = "N")]
     pub max_states: Option<usize>,
     /// Stop a search after this many seconds (its verdict is then unknown).
@@ -171,9 +172,10 @@ pub struct Limits {
 }
 
 impl Limits {
-    fn budget(&self) -> Budget {
+    /// The budget of one search; `default_states` when `--max-states` is not given.
+    fn budget(&self, default_states: usize) -> Budget {
         Budget {
-            max_states: self.max_states,
+            max_states: Some(self.max_states.unwrap_or(default_states)),
             timeout: self.timeout.filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64),
         }
     }
@@ -234,7 +236,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, InputError> {
         .into_iter()
         .filter(|j| args.model.as_deref().is_none_or(|g| glob_matches(g, &j.scenario.name)))
         .collect();
-    let mut rows = run::run_all(&jobs, args.limits.budget(), args.limits.threads())?;
+    let mut rows = run::run_all(&jobs, args.limits.budget(crate::checker::DEFAULT_MAX_STATES), args.limits.threads())?;
 
     let filtered = args.claim.is_some() || args.model.is_some();
     let out_dir = match (&args.out, args.no_report, filtered) {
@@ -421,8 +423,12 @@ fn fuzz(args: &FuzzArgs) -> Result<ExitCode, InputError> {
     for claim in &claims {
         jobs.extend(crate::fuzz::jobs(claim)?);
     }
-    let opts =
-        crate::fuzz::Options { cases: args.cases, seed: args.seed, budget: args.limits.budget(), ..Default::default() };
+    let opts = crate::fuzz::Options {
+        cases: args.cases,
+        seed: args.seed,
+        budget: args.limits.budget(crate::fuzz::CASE_STATES),
+        ..Default::default()
+    };
     let total: u64 = jobs
         .iter()
         .map(|j| u64::from(opts.cases.unwrap_or_else(|| j.claim.for_all.as_ref().map_or(0, |f| f.cases))))

@@ -38,7 +38,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use stateright::Model;
 
 use crate::atoms::BExpr;
-use crate::checker::{replay_actions, Budget, Stop, Trace};
+use crate::checker::{replay_actions, Budget, Stop, Trace, Visited};
 use crate::model::{Action, GilModel};
 use crate::state::State;
 
@@ -62,8 +62,17 @@ struct StateGraph {
     info: Vec<StateInfo>,
     /// (from, to, action), in discovery order.
     edges: Vec<(u32, u32, Action)>,
-    /// Outgoing edge indices per state.
-    out: Vec<Vec<u32>>,
+    /// Where each state's outgoing edges start in `edges`: the search adds all of a state's
+    /// edges at once, in state order, so they are contiguous.
+    first_edge: Vec<u32>,
+}
+
+impl StateGraph {
+    /// The indices of state `s`'s outgoing edges.
+    fn out(&self, s: u32) -> std::ops::Range<u32> {
+        let s = s as usize;
+        self.first_edge[s]..self.first_edge.get(s + 1).copied().unwrap_or(self.edges.len() as u32)
+    }
 }
 
 struct StateInfo {
@@ -114,8 +123,8 @@ fn build(
         s.encode(&dims, &mut buf);
         xxhash_rust::xxh3::xxh3_64(&buf)
     };
-    let mut index: HashMap<u64, u32> = HashMap::new();
-    let mut graph = StateGraph { info: Vec::new(), edges: Vec::new(), out: Vec::new() };
+    let mut index = Visited::default();
+    let mut graph = StateGraph { info: Vec::new(), edges: Vec::new(), first_edge: Vec::new() };
     let mut queue: VecDeque<(State, u32)> = VecDeque::new();
     let add = |s: &State, depth: u32, parent_edge: Option<u32>, graph: &mut StateGraph| {
         graph.info.push(StateInfo {
@@ -125,7 +134,6 @@ fn build(
             depth,
             parent_edge,
         });
-        graph.out.push(Vec::new());
     };
     for s in model.init_states() {
         index.insert(fingerprint(&s), 0);
@@ -140,6 +148,7 @@ fn build(
             return (graph, budget.timeout.map(Stop::Timeout));
         }
         processed += 1;
+        graph.first_edge.push(graph.edges.len() as u32);
         actions.clear();
         model.actions(&s, &mut actions);
         let mut enabled = model.runnable_units(&s);
@@ -162,7 +171,6 @@ fn build(
                 }
             };
             graph.edges.push((i, j, a));
-            graph.out[i as usize].push(e);
         }
         graph.info[i as usize].enabled = enabled;
     }
@@ -186,7 +194,7 @@ fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<
         if d > dist[s as usize] {
             continue;
         }
-        for &e in &graph.out[s as usize] {
+        for e in graph.out(s) {
             let (_, to, _) = graph.edges[e as usize];
             if !graph.info[to as usize].goal && d + 1 < dist[to as usize] {
                 dist[to as usize] = d + 1;
@@ -205,7 +213,7 @@ fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<
         }
     };
     for s in 0..n as u32 {
-        if in_region(s) && graph.out[s as usize].is_empty() {
+        if in_region(s) && graph.out(s).is_empty() {
             consider(dist[s as usize], s, None, &mut best);
         }
     }
@@ -295,7 +303,7 @@ fn fair_cycle(graph: &StateGraph, members: &[u32], entry: u32) -> Vec<u32> {
             continue;
         }
         let edge_of_unit = |s: u32| -> Option<u32> {
-            graph.out[s as usize].iter().copied().find(|&e| {
+            graph.out(s).find(|&e| {
                 let (_, to, a) = graph.edges[e as usize];
                 inside(to) && a.unit() == unit
             })
@@ -317,7 +325,7 @@ fn fair_cycle(graph: &StateGraph, members: &[u32], entry: u32) -> Vec<u32> {
     }
     if cycle.is_empty() {
         // Take any transition inside, so that the cycle has at least one edge.
-        let e = graph.out[at as usize].iter().copied().find(|&e| inside(graph.edges[e as usize].1)).expect("an edge");
+        let e = graph.out(at).find(|&e| inside(graph.edges[e as usize].1)).expect("an edge");
         cycle.push(e);
         at = graph.edges[e as usize].1;
     }
@@ -347,7 +355,7 @@ fn path_within(
             edges.reverse();
             return Some((s, edges));
         }
-        for &e in &graph.out[s as usize] {
+        for e in graph.out(s) {
             let to = graph.edges[e as usize].1;
             if inside(to) && !prev.contains_key(&to) {
                 prev.insert(to, Some(e));
