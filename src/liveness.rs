@@ -52,6 +52,9 @@ pub struct LivenessResult {
     pub counterexample: Option<(Trace, Option<usize>)>,
     /// No reachable state starts the obligation.
     pub vacuous: bool,
+    /// Some reachable state could not be modelled (a shared variable left its byte): the
+    /// graph is cut there, so no verdict.
+    pub fault: bool,
     pub stopped: Option<Stop>,
     pub elapsed: Duration,
 }
@@ -65,6 +68,8 @@ struct StateGraph {
     /// Where each state's outgoing edges start in `edges`: the search adds all of a state's
     /// edges at once, in state order, so they are contiguous.
     first_edge: Vec<u32>,
+    /// Some state has a [`crate::state::Fault`].
+    fault: bool,
 }
 
 impl StateGraph {
@@ -92,10 +97,11 @@ pub fn check(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, budget: Bu
         max_depth: graph.info.iter().map(|i| i.depth as usize).max().unwrap_or(0),
         counterexample: None,
         vacuous: false,
+        fault: graph.fault,
         stopped,
         elapsed: Duration::ZERO,
     };
-    if result.stopped.is_none() {
+    if result.stopped.is_none() && !result.fault {
         let triggers: Vec<u32> = (0..graph.info.len() as u32)
             .filter(|&s| {
                 let i = &graph.info[s as usize];
@@ -124,7 +130,7 @@ fn build(
         xxhash_rust::xxh3::xxh3_64(&buf)
     };
     let mut index = Visited::default();
-    let mut graph = StateGraph { info: Vec::new(), edges: Vec::new(), first_edge: Vec::new() };
+    let mut graph = StateGraph { info: Vec::new(), edges: Vec::new(), first_edge: Vec::new(), fault: false };
     let mut queue: VecDeque<(State, u32)> = VecDeque::new();
     let add = |s: &State, depth: u32, parent_edge: Option<u32>, graph: &mut StateGraph| {
         graph.info.push(StateInfo {
@@ -149,6 +155,7 @@ fn build(
         }
         processed += 1;
         graph.first_edge.push(graph.edges.len() as u32);
+        graph.fault |= s.fault.is_some();
         actions.clear();
         model.actions(&s, &mut actions);
         let mut enabled = model.runnable_units(&s);

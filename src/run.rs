@@ -252,6 +252,10 @@ fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult,
         row.notes.push(stop_text(stop));
         return;
     }
+    if found.fault {
+        row.notes.push("a shared variable would leave its byte (0..=255): no verdict".into());
+        return;
+    }
     row.notes.push(FAIRNESS_NOTE.into());
     match &found.counterexample {
         Some((steps, loop_start)) => {

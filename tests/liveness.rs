@@ -161,3 +161,19 @@ fn graphs_parse_as_dot_and_svgs_as_xml() {
     let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
     assert!(texts.contains(&"hog") && texts.contains(&"waiter"), "{texts:?}");
 }
+
+#[test]
+fn a_variable_leaving_its_byte_gives_no_liveness_verdict() {
+    let toml = r#"
+[vars]
+x = 250
+
+[[threads]]
+name = "t"
+repeat = true
+steps = ["incr x"]
+"#;
+    let row = check_one(&scenario(toml), "eventually var(x) == 0", Some("3.11")).unwrap();
+    assert_eq!(row.verdict, "unknown", "{row:?}");
+    assert!(row.notes.iter().any(|n| n.contains("byte")), "{:?}", row.notes);
+}
