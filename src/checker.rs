@@ -237,3 +237,68 @@ pub fn count_states(model: &GilModel) -> usize {
     let everything = Goal::Sometimes(BExpr::Cmp(BTerm::Int(0), CmpOp::Ne, BTerm::Int(0)));
     explore(model, &everything, Budget::default()).states
 }
+
+/// Whether a counter the model tracks (hand-offs, forced switches, task switches) grows
+/// around a cycle of the reachable state graph, so that `max` of it is unbounded. The graph
+/// is that of the model with its counters left out; a transition counts as growing when,
+/// taken with the counters at zero, it bumps one of them.
+pub fn counter_grows_on_a_cycle(model: &GilModel) -> bool {
+    use petgraph::algo::tarjan_scc;
+    use petgraph::graph::DiGraph;
+
+    let caps = crate::gil::Caps {
+        handoffs: model.caps.handoffs.min(1),
+        forced_switches: model.caps.forced_switches.min(1),
+        task_switches: model.caps.task_switches.min(1),
+        ..model.caps
+    };
+    let probe = GilModel::new(model.sys.clone(), caps);
+    let dims = probe.sys.dims();
+    let mut buf = Vec::with_capacity(256);
+    let mut fingerprint = |s: &State| {
+        s.encode(&dims, &mut buf);
+        xxhash_rust::xxh3::xxh3_64(&buf)
+    };
+    let uncounted = |mut s: State| {
+        let grew = s.handoffs + s.forced_switches + s.task_switches > 0;
+        (s.handoffs, s.forced_switches, s.task_switches) = (0, 0, 0);
+        (s, grew)
+    };
+    let mut index = Visited::default();
+    let mut graph: DiGraph<(), bool> = DiGraph::new();
+    let mut queue = VecDeque::new();
+    for s in probe.init_states() {
+        let (s, _) = uncounted(s);
+        index.insert(fingerprint(&s), graph.add_node(()).index() as u32);
+        queue.push_back((s, 0u32));
+    }
+    let mut actions = Vec::new();
+    while let Some((s, i)) = queue.pop_front() {
+        actions.clear();
+        probe.actions(&s, &mut actions);
+        for &a in &actions {
+            let (next, grew) = uncounted(probe.apply(&s, a));
+            let fp = fingerprint(&next);
+            let j = match index.get(&fp) {
+                Some(&j) => j,
+                None => {
+                    let j = graph.add_node(()).index() as u32;
+                    index.insert(fp, j);
+                    queue.push_back((next, j));
+                    j
+                }
+            };
+            graph.add_edge(i.into(), j.into(), grew);
+        }
+    }
+    let mut component = vec![usize::MAX; graph.node_count()];
+    for (c, members) in tarjan_scc(&graph).into_iter().enumerate() {
+        for v in members {
+            component[v.index()] = c;
+        }
+    }
+    graph.edge_indices().any(|e| {
+        let (a, b) = graph.edge_endpoints(e).expect("an edge");
+        graph[e] && component[a.index()] == component[b.index()]
+    })
+}

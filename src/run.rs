@@ -332,7 +332,12 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                 row.notes.push("vacuous: the `when` condition holds in no reachable state".into());
                 return;
             };
-            let unbounded = v >= COUNTER_CAP as i64 && reads_counter(&job.claim.check);
+            // A counter saturates at its cap; it is unbounded only if it grows around a cycle.
+            let capped = v >= COUNTER_CAP as i64 && reads_counter(&job.claim.check);
+            let unbounded = capped && crate::checker::counter_grows_on_a_cycle(model);
+            if capped && !unbounded {
+                row.notes.push(format!("at least {v}: counters saturate at {COUNTER_CAP}"));
+            }
             row.value = Some(if unbounded { serde_json::json!("unbounded") } else { serde_json::json!(v) });
             if let Some(steps) = &found.hit {
                 row.counterexample = Some(trace(steps));

@@ -429,3 +429,19 @@ steps = ["await asyncio.sleep 1", "compute 1"]
     assert_eq!(verdict(toml, "never gil_wait(main) > 0", "3.13t"), "holds");
     assert_eq!(verdict(toml, "always gil_handoffs == 0", "3.11"), "refuted");
 }
+
+#[test]
+fn a_counter_that_grows_around_a_cycle_has_an_unbounded_max() {
+    let endless = r#"
+[[threads]]
+name = "t"
+count = 2
+repeat = true
+steps = ["compute 1"]
+"#;
+    assert_eq!(value(endless, "max gil_handoffs", "3.11"), serde_json::json!("unbounded"));
+    // Threads that finish hand the GIL over a bounded number of times.
+    let finite = endless.replace("repeat = true\n", "");
+    let v = value(&finite, "max gil_handoffs", "3.11").as_i64().unwrap();
+    assert!((1..10).contains(&v), "{v}");
+}
