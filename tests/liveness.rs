@@ -177,3 +177,31 @@ steps = ["incr x"]
     assert_eq!(row.verdict, "unknown", "{row:?}");
     assert!(row.notes.iter().any(|n| n.contains("byte")), "{:?}", row.notes);
 }
+
+#[test]
+fn an_event_loop_beside_a_cpu_thread_progresses_except_on_the_old_gil() {
+    let toml = r#"
+[[threads]]
+name = "main"
+loop = ["ticker", "other"]
+
+[[threads]]
+name = "hog"
+repeat = true
+steps = ["compute 1"]
+
+[[tasks]]
+name = "ticker"
+steps = ["await asyncio.sleep 1", "compute 1", "await io 1"]
+
+[[tasks]]
+name = "other"
+steps = ["await asyncio.sleep 0", "await to_thread compute 1"]
+"#;
+    let check = "eventually (done(ticker) && done(other))";
+    assert_eq!(verdict(toml, check, "2.7"), "refuted");
+    for v in ["3.9", "3.11", "3.13t"] {
+        assert_eq!(verdict(toml, check, v), "holds", "{v}");
+        assert_eq!(verdict(toml, "waiting_gil(main) leads_to holds_gil(main)", v), "holds", "{v}");
+    }
+}
