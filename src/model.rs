@@ -8,6 +8,21 @@
 //!   (and the GIL if its step needs it) and counting down every blocked thread and timer.
 //! - `untimed`: every sub-step is an action of its own, and a blocking call, a timer, an I/O
 //!   or a waiter's switch interval may end at any moment: this covers every real timing.
+//!
+//! Two threads, each running one tick of pure Python (`steps = ["compute 1"]`, 3.11, untimed),
+//! walk through the state space like this:
+//!
+//! ```text
+//! s0  GIL free; t0, t1 wait for it          --t0 takes the GIL-->   s1 (or t1 takes it: s2)
+//! s1  GIL t0; t0 ready                      --t0: compute 1-->      s3
+//! s3  GIL t0; t0 computes (1 left)          --t0 runs one tick-->   s5   t0 is done with its step
+//!                                           --t1's interval runs out: drop request--> s6
+//! s6  GIL t0, drop requested                --t0 drops the GIL (its only move)--> s11
+//! s11 GIL free; t0 waits for a switch       --t1 takes the GIL (t0 may not)--> s17 …
+//! ```
+//!
+//! 69 states in all, 36 up to the symmetry of the two copies; `always running_python <= 1`
+//! holds on every one of them (the tests at the bottom check these numbers).
 
 use std::fmt::Write as _;
 
@@ -889,5 +904,46 @@ fn goal_holds(model: &GilModel, state: &State) -> bool {
     match &model.goal {
         Some(Goal::Always(e) | Goal::Sometimes(e)) => model.eval(state, e),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::atoms::{BExpr, BTerm, Bound};
+    use crate::checker::{explore, Budget};
+    use crate::claim::CmpOp;
+    use crate::scenario::parse_scenario;
+
+    fn two_threads() -> GilModel {
+        let toml = "[[threads]]\nname = \"t\"\ncount = 2\nsteps = [\"compute 1\"]\n";
+        let s = parse_scenario(std::path::Path::new("t.toml"), toml, "two").unwrap();
+        GilModel::new(System::compile(&s, &s.runtime).unwrap(), Default::default())
+    }
+
+    #[test]
+    fn two_threads_of_one_tick_have_69_states_and_36_up_to_symmetry() {
+        let one_runner = Goal::Always(BExpr::Cmp(BTerm::Atom(Bound::RunningPython), CmpOp::Le, BTerm::Int(1)));
+        let mut model = two_threads();
+        let full = explore(&model, &one_runner, Budget::default());
+        assert_eq!((full.states, full.hit.is_none()), (69, true));
+        model.symmetry = true;
+        let reduced = explore(&model, &one_runner, Budget::default());
+        assert_eq!((reduced.states, reduced.hit.is_none()), (36, true));
+    }
+
+    #[test]
+    fn a_forced_holder_cannot_take_the_gil_back_before_the_other_thread() {
+        let model = two_threads();
+        let mut s = model.initial();
+        for a in [Action::TakeGil(0), Action::Step(0, 1), Action::Timeout(1), Action::ForcedDrop(0)] {
+            let mut enabled = Vec::new();
+            model.enabled(&s, &mut enabled);
+            assert!(enabled.contains(&a), "{a:?} not enabled in {}", model.describe_state(&s));
+            s = model.apply(&s, a);
+        }
+        let mut enabled = Vec::new();
+        model.enabled(&s, &mut enabled);
+        assert_eq!(enabled, vec![Action::TakeGil(1)]);
     }
 }
