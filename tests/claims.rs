@@ -3,16 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use gilcheck::checker::Budget;
-use gilcheck::claim::load_claims;
 use gilcheck::report;
 use gilcheck::run::{plan, run_all, Row};
-use gilcheck::scenario::load_scenarios;
+
+use common::committed_suite;
 
 fn suite() -> (Vec<gilcheck::claim::Claim>, Vec<Row>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenarios = load_scenarios(&[root.join("models")]).unwrap_or_else(|e| panic!("{e}"));
-    let claims = load_claims(&[root.join("properties")]).unwrap_or_else(|e| panic!("{e}"));
+    let (scenarios, claims) = committed_suite();
     let jobs = plan(&claims, &scenarios).unwrap_or_else(|e| panic!("{e}"));
     let mut rows = run_all(&jobs, Budget::default(), 2).unwrap_or_else(|e| panic!("{e}"));
     report::link_graphs(&mut rows, Path::new("reports"));
@@ -69,9 +69,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn reports_do_not_depend_on_parallelism() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
-    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let (scenarios, claims) = committed_suite();
     let jobs = plan(&claims, &scenarios).unwrap();
     let strip = |mut rows: Vec<Row>| {
         for r in rows.iter_mut() {

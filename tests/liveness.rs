@@ -1,20 +1,13 @@
 //! Liveness under weak fairness, counterexample graphs and timelines.
 
-use std::path::Path;
+mod common;
 
 use gilcheck::checker::Budget;
-use gilcheck::claim::{load_claims, Check};
+use gilcheck::claim::Check;
 use gilcheck::model::GilModel;
 use gilcheck::run::{build, check_one, plan, run_job};
-use gilcheck::scenario::{load_scenarios, parse_scenario, Scenario};
 
-fn scenario(toml: &str) -> Scenario {
-    parse_scenario(Path::new("test.toml"), toml, "test").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn verdict(toml: &str, check: &str, variant: &str) -> String {
-    check_one(&scenario(toml), check, Some(variant)).unwrap_or_else(|e| panic!("{e}")).verdict
-}
+use common::{committed_suite, scenario, verdict};
 
 const HOG_AND_WAITER: &str = r#"
 [[threads]]
@@ -105,9 +98,7 @@ fn leads_to_without_a_trigger_is_vacuous() {
 /// one that holds has none.
 #[test]
 fn lassos_are_paths_of_the_model_and_their_cycles_close() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
-    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let (scenarios, claims) = committed_suite();
     let claims: Vec<_> =
         claims.into_iter().filter(|c| matches!(c.check, Check::Eventually(_) | Check::LeadsTo(..))).collect();
     let jobs = plan(&claims, &scenarios).unwrap();

@@ -1,27 +1,12 @@
 //! One focused test per modelled CPython rule, each on a scenario of a few lines.
 
-use std::path::Path;
+mod common;
 
 use gilcheck::model::{Action, GilModel};
 use gilcheck::program::System;
-use gilcheck::run::check_one;
-use gilcheck::scenario::{parse_scenario, Scenario};
 use gilcheck::state::GilRel;
 
-fn scenario(toml: &str) -> Scenario {
-    parse_scenario(Path::new("test.toml"), toml, "test").unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The verdict of `check` on the scenario under `variant`.
-fn verdict(toml: &str, check: &str, variant: &str) -> String {
-    let row = check_one(&scenario(toml), check, Some(variant)).unwrap_or_else(|e| panic!("{e}"));
-    row.verdict
-}
-
-fn value(toml: &str, check: &str, variant: &str) -> serde_json::Value {
-    let row = check_one(&scenario(toml), check, Some(variant)).unwrap_or_else(|e| panic!("{e}"));
-    row.value.clone().unwrap_or_else(|| panic!("no value: {row:?}"))
-}
+use common::{scenario, value, verdict};
 
 const TWO_INCR: &str = r#"
 [[threads]]

@@ -1,19 +1,18 @@
 //! Our deterministic BFS and stateright's own checker agree: same unique state counts and
 //! same verdicts, on every scenario a seed claim uses.
 
-use std::path::Path;
+mod common;
 
 use gilcheck::checker::{explore, Budget};
-use gilcheck::claim::{load_claims, Check};
+use gilcheck::claim::Check;
 use gilcheck::run::{build, plan, Job};
-use gilcheck::scenario::load_scenarios;
 use stateright::{Checker, Model};
+
+use common::committed_suite;
 
 #[test]
 fn stateright_finds_the_same_states_and_verdicts() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
-    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let (scenarios, claims) = committed_suite();
     let jobs = plan(&claims, &scenarios).unwrap();
     let mut compared = 0;
     let safety = |j: &&Job| matches!(j.claim.check, Check::Always(_) | Check::Never(_) | Check::Sometimes(_));
@@ -42,9 +41,7 @@ fn stateright_finds_the_same_states_and_verdicts() {
 /// Reducing `count` copies by symmetry changes state counts, never verdicts or values.
 #[test]
 fn symmetry_reduction_keeps_every_verdict() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scenarios = load_scenarios(&[root.join("models")]).unwrap();
-    let claims = load_claims(&[root.join("properties")]).unwrap();
+    let (scenarios, claims) = committed_suite();
     let jobs = plan(&claims, &scenarios).unwrap();
     let mut reduced = 0;
     for job in jobs.iter().filter(|j| j.claim.for_all.is_none()) {

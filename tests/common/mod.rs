@@ -1,0 +1,31 @@
+//! What several test files share: tiny scenarios checked in one call, and the committed suite.
+#![allow(dead_code)] // each test file uses a part
+
+use std::path::Path;
+
+use gilcheck::claim::{load_claims, Claim};
+use gilcheck::run::check_one;
+use gilcheck::scenario::{load_scenarios, parse_scenario, Scenario};
+
+pub fn scenario(toml: &str) -> Scenario {
+    parse_scenario(Path::new("test.toml"), toml, "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The verdict of `check` on the scenario under `variant`.
+pub fn verdict(toml: &str, check: &str, variant: &str) -> String {
+    check_one(&scenario(toml), check, Some(variant)).unwrap_or_else(|e| panic!("{e}")).verdict
+}
+
+/// The value of a `max`/`min` check on the scenario under `variant`.
+pub fn value(toml: &str, check: &str, variant: &str) -> serde_json::Value {
+    let row = check_one(&scenario(toml), check, Some(variant)).unwrap_or_else(|e| panic!("{e}"));
+    row.value.clone().unwrap_or_else(|| panic!("no value: {row:?}"))
+}
+
+/// The committed `models/` and `properties/`.
+pub fn committed_suite() -> (Vec<Scenario>, Vec<Claim>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scenarios = load_scenarios(&[root.join("models")]).unwrap_or_else(|e| panic!("{e}"));
+    let claims = load_claims(&[root.join("properties")]).unwrap_or_else(|e| panic!("{e}"));
+    (scenarios, claims)
+}
