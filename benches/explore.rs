@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gilcheck::run::check_one;
-use gilcheck::scenario::load_scenarios;
+use gilcheck::check::job::check_one;
+use gilcheck::input::scenario::load_scenarios;
 
 /// The process's peak resident memory in KiB (Linux), or 0.
 fn peak_kib() -> u64 {

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use gilcheck::claim::*;
+use gilcheck::input::claim::*;
 use proptest::prelude::*;
 
 /// A valid claim file, one line per entry, so tests can swap single lines.

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use gilcheck::checker::Budget;
-use gilcheck::report;
-use gilcheck::run::{plan, run_all, Row};
+use gilcheck::check::search::Budget;
+use gilcheck::suite::report;
+use gilcheck::check::job::{plan, run_all, Row};
 
 use common::committed_suite;
 
-fn suite() -> (Vec<gilcheck::claim::Claim>, Vec<Row>) {
+fn suite() -> (Vec<gilcheck::input::claim::Claim>, Vec<Row>) {
     let (scenarios, claims) = committed_suite();
     let jobs = plan(&claims, &scenarios).unwrap_or_else(|e| panic!("{e}"));
     let mut rows = run_all(&jobs, Budget::default(), 2).unwrap_or_else(|e| panic!("{e}"));

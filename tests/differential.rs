@@ -9,14 +9,14 @@
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
-use gilcheck::atoms::{BExpr, BTerm, Bound, Goal};
-use gilcheck::checker::{explore, Budget};
-use gilcheck::claim::{CmpOp, ForAll};
-use gilcheck::generate::{self, Case};
-use gilcheck::model::GilModel;
-use gilcheck::program::System;
-use gilcheck::scenario::{parse_scenario, GilKind, Scenario, SwitchPoints, ThreadBody, TimeMode};
-use gilcheck::state::{GilRel, Phase, State, Wait};
+use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
+use gilcheck::check::search::{explore, Budget};
+use gilcheck::input::claim::{CmpOp, ForAll};
+use gilcheck::fuzz::generate::{self, Case};
+use gilcheck::cpython::model::GilModel;
+use gilcheck::cpython::program::System;
+use gilcheck::input::scenario::{parse_scenario, GilKind, Scenario, SwitchPoints, ThreadBody, TimeMode};
+use gilcheck::cpython::state::{GilRel, Phase, State, Wait};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use stateright::{Checker, Model};

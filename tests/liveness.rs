@@ -2,10 +2,10 @@
 
 mod common;
 
-use gilcheck::checker::Budget;
-use gilcheck::claim::Check;
-use gilcheck::model::GilModel;
-use gilcheck::run::{build, check_one, plan, run_job};
+use gilcheck::check::search::Budget;
+use gilcheck::input::claim::Check;
+use gilcheck::cpython::model::GilModel;
+use gilcheck::check::job::{build, check_one, plan, run_job};
 
 use common::{committed_suite, scenario, verdict};
 
@@ -124,7 +124,7 @@ fn lassos_are_paths_of_the_model_and_their_cycles_close() {
 }
 
 /// Each step's text is that of an enabled transition from the previous state.
-fn replay_matches(model: &GilModel, cx: &gilcheck::run::Counterexample) {
+fn replay_matches(model: &GilModel, cx: &gilcheck::check::job::Counterexample) {
     let mut state = model.initial();
     assert_eq!(model.describe_state(&state), cx.steps[0].state);
     for step in &cx.steps[1..] {
@@ -145,7 +145,7 @@ fn graphs_parse_as_dot_and_svgs_as_xml() {
     let cx = row.counterexample.unwrap();
     let mut parser = layout::gv::DotParser::new(&cx.dot);
     assert!(parser.process().is_ok(), "DOT does not parse:\n{}", cx.dot);
-    let svg = gilcheck::graph::svg(&cx.dot).unwrap();
+    let svg = gilcheck::evidence::graph::svg(&cx.dot).unwrap();
     roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("graph SVG is not XML: {e}"));
     let doc = roxmltree::Document::parse(&cx.timeline).unwrap_or_else(|e| panic!("timeline is not XML: {e}"));
     // One lane label per thread.

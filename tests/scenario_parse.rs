@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use gilcheck::error::InputError;
-use gilcheck::scenario::{
+use gilcheck::input::located::InputError;
+use gilcheck::input::scenario::{
     load_scenarios, parse_scenario, Duration, GilKind, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue,
 };
 use proptest::prelude::*;
@@ -107,7 +107,7 @@ fn spec_example_parses() {
 fn defaults_fill_what_is_left_out() {
     let s = parse(&thread_with("\"compute 1\""));
     assert_eq!((s.name.as_str(), s.title.as_str()), ("default/name", "default/name"));
-    assert_eq!(s.runtime, gilcheck::scenario::Runtime::default());
+    assert_eq!(s.runtime, gilcheck::input::scenario::Runtime::default());
     assert_eq!(s.runtime.python, "3.11");
     assert_eq!((s.threads[0].count, s.threads[0].repeat), (1, false));
     let named = parse(&format!("name = \"x\"\n{}", thread_with("\"compute 1\"")));

@@ -2,9 +2,9 @@
 
 mod common;
 
-use gilcheck::model::{Action, GilModel};
-use gilcheck::program::System;
-use gilcheck::state::GilRel;
+use gilcheck::cpython::model::{Action, GilModel};
+use gilcheck::cpython::program::System;
+use gilcheck::cpython::state::GilRel;
 
 use common::{scenario, value, verdict};
 

@@ -3,9 +3,9 @@
 
 mod common;
 
-use gilcheck::checker::{explore, Budget};
-use gilcheck::claim::Check;
-use gilcheck::run::{build, plan, Job};
+use gilcheck::check::search::{explore, Budget};
+use gilcheck::input::claim::Check;
+use gilcheck::check::job::{build, plan, Job};
 use stateright::{Checker, Model};
 
 use common::committed_suite;
@@ -47,7 +47,7 @@ fn symmetry_reduction_keeps_every_verdict() {
     for job in jobs.iter().filter(|j| j.claim.for_all.is_none()) {
         let mut model = build(job).unwrap();
         let Some(goal) = model.goal.clone() else { continue };
-        if !model.symmetry || matches!(goal, gilcheck::atoms::Goal::LeadsTo { .. }) {
+        if !model.symmetry || matches!(goal, gilcheck::check::atoms::Goal::LeadsTo { .. }) {
             continue;
         }
         let with = explore(&model, &goal, Budget::default());

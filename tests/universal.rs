@@ -5,15 +5,15 @@
 use std::path::Path;
 use std::process::Command;
 
-use gilcheck::checker::Budget;
-use gilcheck::claim::{load_claims, parse_claim_file, Claim, Shape};
-use gilcheck::ends::explore_ends;
-use gilcheck::fuzz::{self, Options};
-use gilcheck::model::GilModel;
-use gilcheck::program::System;
-use gilcheck::report;
-use gilcheck::run::{check_one, plan, run_all};
-use gilcheck::scenario::{parse_scenario, Scenario, Step, ThreadBody};
+use gilcheck::check::search::Budget;
+use gilcheck::input::claim::{load_claims, parse_claim_file, Claim, Shape};
+use gilcheck::check::ends::explore_ends;
+use gilcheck::fuzz::universal::{self as fuzz, Options};
+use gilcheck::cpython::model::GilModel;
+use gilcheck::cpython::program::System;
+use gilcheck::suite::report;
+use gilcheck::check::job::{check_one, plan, run_all};
+use gilcheck::input::scenario::{parse_scenario, Scenario, Step, ThreadBody};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -176,7 +176,7 @@ fn a_false_universal_claim_is_refuted() {
     assert_eq!(fuzz::fuzz(&holds, "3.11", &opts(100, 0), &|| {}).unwrap().verdict, "holds");
 }
 
-fn ends_of(text: &str, python: &str) -> gilcheck::ends::Ends {
+fn ends_of(text: &str, python: &str) -> gilcheck::check::ends::Ends {
     let s = scenario(text);
     let runtime = s.runtime.with_python(python).unwrap();
     let model = GilModel::new(System::compile(&s, &runtime).unwrap(), Default::default());

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use gilcheck::claim::{load_claims, Claim};
-use gilcheck::run::check_one;
-use gilcheck::scenario::{load_scenarios, parse_scenario, Scenario};
+use gilcheck::input::claim::{load_claims, Claim};
+use gilcheck::check::job::check_one;
+use gilcheck::input::scenario::{load_scenarios, parse_scenario, Scenario};
 
 pub fn scenario(toml: &str) -> Scenario {
     parse_scenario(Path::new("test.toml"), toml, "test").unwrap_or_else(|e| panic!("{e}"))

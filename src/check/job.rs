@@ -7,16 +7,16 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
-use crate::checker::{explore, Budget, Exploration, Stop, Trace};
-use crate::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
-use crate::error::InputError;
-use crate::liveness;
-use crate::model::GilModel;
-use crate::program::System;
-use crate::scenario::Scenario;
-use crate::state::State;
-use crate::{graph, timeline};
+use crate::check::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
+use crate::check::search::{explore, Budget, Exploration, Stop, Trace};
+use crate::input::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
+use crate::input::located::InputError;
+use crate::check::liveness;
+use crate::cpython::model::GilModel;
+use crate::cpython::program::System;
+use crate::input::scenario::Scenario;
+use crate::cpython::state::State;
+use crate::evidence::{graph, timeline};
 
 /// One result row: the JSON contract of SPEC §4, plus `notes` for people.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -82,7 +82,7 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
     let mut jobs = Vec::new();
     for claim in claims {
         if claim.for_all.is_some() {
-            jobs.extend(crate::fuzz::jobs(claim)?);
+            jobs.extend(crate::fuzz::universal::jobs(claim)?);
             continue;
         }
         let mut models: Vec<&Scenario> = Vec::new();
@@ -206,7 +206,7 @@ pub fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T)
 /// Checks one job.
 pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
     if job.claim.for_all.is_some() {
-        return crate::fuzz::run_job(job, budget);
+        return crate::fuzz::universal::run_job(job, budget);
     }
     let model = build(job)?;
     let mut row = Row {
@@ -290,7 +290,7 @@ pub fn stop_text(stop: &Stop) -> String {
 fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mut Row) {
     let stopped = found.stopped.as_ref().map(stop_text);
     let fault = found.fault.as_ref().map(|(f, _)| match f {
-        crate::state::Fault::VarOverflow { var } => {
+        crate::cpython::state::Fault::VarOverflow { var } => {
             format!("shared variable `{}` would leave its byte (0..=255)", model.sys.vars[*var as usize].0)
         }
     });
@@ -334,7 +334,7 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
             };
             // A counter saturates at its cap; it is unbounded only if it grows around a cycle.
             let capped = v >= COUNTER_CAP as i64 && reads_counter(&job.claim.check);
-            let unbounded = capped && crate::checker::counter_grows_on_a_cycle(model);
+            let unbounded = capped && crate::check::search::counter_grows_on_a_cycle(model);
             if capped && !unbounded {
                 row.notes.push(format!("at least {v}: counters saturate at {COUNTER_CAP}"));
             }
@@ -482,7 +482,7 @@ fn series(jobs: &[Job], rows: Vec<Row>) -> Result<Vec<Row>, InputError> {
 /// Checks one check text on one scenario under one CPython (the scenario's own when `None`),
 /// expecting nothing in particular: for tests, experiments and the fuzzer.
 pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Result<Row, String> {
-    let parsed = crate::claim::parse_check(check).map_err(|(at, msg)| format!("{check}: at {at}: {msg}"))?;
+    let parsed = crate::input::claim::parse_check(check).map_err(|(at, msg)| format!("{check}: at {at}: {msg}"))?;
     let claim = Claim {
         id: "adhoc".into(),
         quote: String::new(),

@@ -1,5 +1,5 @@
 //! Universal claims (`for_all`): a claim checked over generated programs, each explored
-//! exhaustively. proptest generates the programs ([`crate::generate`]) from a fixed seed, so
+//! exhaustively. proptest generates the programs ([`crate::fuzz::generate`]) from a fixed seed, so
 //! the same seed gives the same programs, verdicts and shrunk counterexample on every machine;
 //! a program that refutes the claim is shrunk to the smallest one proptest can find that still
 //! refutes it, and that program (as a scenario file) comes with its counterexample.
@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::checker::Budget;
-use crate::claim::{parse_check, substitute, Claim, Expect, Outcome, Verdict};
-use crate::ends::explore_ends;
-use crate::error::InputError;
-use crate::generate::{self, Case};
-use crate::run::{self, Job, Row};
-use crate::scenario::{Runtime, Scenario};
+use crate::check::search::Budget;
+use crate::input::claim::{parse_check, substitute, Claim, Expect, Outcome, Verdict};
+use crate::check::ends::explore_ends;
+use crate::input::located::InputError;
+use crate::fuzz::generate::{self, Case};
+use crate::check::job::{self as run, Job, Row};
+use crate::input::scenario::{Runtime, Scenario};
 
 /// The variant of a universal claim that gives no `variants`: each program runs on a CPython
 /// drawn at random.

@@ -37,10 +37,10 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use stateright::Model;
 
-use crate::atoms::BExpr;
-use crate::checker::{replay_actions, Budget, Stop, Trace, Visited};
-use crate::model::{Action, GilModel};
-use crate::state::State;
+use crate::check::atoms::BExpr;
+use crate::check::search::{replay_actions, Budget, Stop, Trace, Visited};
+use crate::cpython::model::{Action, GilModel};
+use crate::cpython::state::State;
 
 /// What a liveness search found.
 #[derive(Clone, Debug)]
@@ -68,7 +68,7 @@ struct StateGraph {
     /// Where each state's outgoing edges start in `edges`: the search adds all of a state's
     /// edges at once, in state order, so they are contiguous.
     first_edge: Vec<u32>,
-    /// Some state has a [`crate::state::Fault`].
+    /// Some state has a [`crate::cpython::state::Fault`].
     fault: bool,
 }
 

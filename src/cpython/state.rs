@@ -1,7 +1,7 @@
 //! The dynamic half of the model: one global state of the interpreter, compact enough that
 //! millions of them fit in memory (small integers and fixed arrays, no strings).
 
-use crate::program::{MAX_LOCKS, MAX_LOOPS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
+use crate::cpython::program::{MAX_LOCKS, MAX_LOOPS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
 
 /// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
 /// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.
@@ -226,7 +226,7 @@ pub struct Gil {
     /// Old GIL, ticks mode: ticks of bytecode since the holder last passed the check.
     pub since_check: u8,
     /// Untimed: the holder took the GIL with a full interval ahead of it and has not moved
-    /// yet, so it cannot be made to let go yet (see [`crate::gil::take`]).
+    /// yet, so it cannot be made to let go yet (see [`crate::cpython::gil::take`]).
     pub fresh: bool,
 }
 

@@ -6,12 +6,12 @@
 //! current task while its thread waits for the GIL; `loop_blocked` holds while a task of the
 //! loop is inside any blocking step, `compute` included.
 
-use crate::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
-use crate::gil;
-use crate::model::GilModel;
-use crate::program::{ThreadKind, NONE};
-use crate::scenario::GilKind;
-use crate::state::{Phase, State, Wait};
+use crate::input::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
+use crate::cpython::gil;
+use crate::cpython::model::GilModel;
+use crate::cpython::program::{ThreadKind, NONE};
+use crate::input::scenario::GilKind;
+use crate::cpython::state::{Phase, State, Wait};
 
 /// A thread or a task, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub enum Goal {
     /// The smallest value likewise.
     Min(BTerm, Option<BExpr>),
     /// On every fair path, whenever `trigger` holds (`None`: at the start) `goal` holds then
-    /// or later: `eventually` and `leads_to`, checked by [`crate::liveness`].
+    /// or later: `eventually` and `leads_to`, checked by [`crate::check::liveness`].
     LeadsTo { trigger: Option<BExpr>, goal: BExpr },
 }
 

@@ -20,8 +20,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use crate::claim::{ForAll, Shape};
-use crate::scenario::{
+use crate::input::claim::{ForAll, Shape};
+use crate::input::scenario::{
     parse_scenario, Duration, Runtime, Scenario, Step, TaskSpec, ThreadBody, ThreadSpec, TimeMode, WriteValue,
     PYTHON_VERSIONS,
 };
@@ -258,7 +258,7 @@ fn as_thread(tasks: &[Entry]) -> Entry {
             .collect()
     };
     let mut steps: Vec<Step> = tasks.iter().flat_map(blocking).collect();
-    if steps.len() > crate::scenario::MAX_STEPS {
+    if steps.len() > crate::input::scenario::MAX_STEPS {
         steps = tasks.first().map(blocking).unwrap_or_default();
     }
     if steps.is_empty() {

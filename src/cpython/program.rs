@@ -1,9 +1,9 @@
 //! A scenario compiled for the model: names resolved to small indices, `count` copies
 //! expanded, executor workers allotted. This is the static half of the model; the dynamic
-//! half is [`crate::state::State`].
+//! half is [`crate::cpython::state::State`].
 
-use crate::scenario::{Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue};
-use crate::state::Dims;
+use crate::input::scenario::{Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue};
+use crate::cpython::state::Dims;
 
 /// "No thread / no task": the empty value of a `u8` index.
 pub const NONE: u8 = u8::MAX;

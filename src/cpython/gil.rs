@@ -20,9 +20,9 @@
 //! In the model a thread's relation to the GIL is its [`GilRel`]; these functions are the only
 //! places that change it.
 
-use crate::program::{System, NONE};
-use crate::scenario::GilKind;
-use crate::state::{GilRel, Phase, State};
+use crate::cpython::program::{System, NONE};
+use crate::input::scenario::GilKind;
+use crate::cpython::state::{GilRel, Phase, State};
 
 /// Saturating add for a counter with a cap (cap 0: the counter is not tracked).
 pub fn bump(counter: &mut u8, cap: u8) {

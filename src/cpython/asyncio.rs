@@ -17,9 +17,9 @@
 //! runs the round after; `asyncio.sleep(0)`, a lock handed over and a finished awaited task
 //! schedule the step directly (one round).
 
-use crate::gil;
-use crate::program::{Op, System, NONE};
-use crate::state::{Callback, Phase, State, Wait};
+use crate::cpython::gil;
+use crate::cpython::program::{Op, System, NONE};
+use crate::cpython::state::{Callback, Phase, State, Wait};
 
 /// `create_task` schedules each task's first step with `call_soon`: tasks start in creation
 /// order (`Lib/asyncio/tasks.py: Task.__init__`).

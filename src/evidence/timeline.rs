@@ -7,12 +7,12 @@
 
 use std::fmt::Write as _;
 
-use crate::checker::Trace;
-use crate::gil;
-use crate::model::GilModel;
-use crate::program::{ThreadKind, NONE};
-use crate::scenario::GilKind;
-use crate::state::{GilRel, Phase, State, Wait};
+use crate::check::search::Trace;
+use crate::cpython::gil;
+use crate::cpython::model::GilModel;
+use crate::cpython::program::{ThreadKind, NONE};
+use crate::input::scenario::GilKind;
+use crate::cpython::state::{GilRel, Phase, State, Wait};
 
 /// What a lane shows in one column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

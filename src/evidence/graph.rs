@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 
 use stateright::Model;
 
-use crate::checker::Trace;
-use crate::model::GilModel;
-use crate::state::State;
+use crate::check::search::Trace;
+use crate::cpython::model::GilModel;
+use crate::cpython::state::State;
 
 /// Colours: the refuting state, the states of a lasso's cycle.
 const BAD: &str = "#ffdddd";
@@ -90,7 +90,7 @@ pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<St
                 Some(&j) => j,
                 None => {
                     if states.len() >= limit {
-                        return Err(crate::checker::count_states(model));
+                        return Err(crate::check::search::count_states(model));
                     }
                     index.insert(k, states.len());
                     states.push(next);

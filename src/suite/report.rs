@@ -8,9 +8,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::claim::Claim;
-use crate::graph;
-use crate::run::Row;
+use crate::input::claim::Claim;
+use crate::evidence::graph;
+use crate::check::job::Row;
 
 /// Every file of a report, by path relative to the report folder.
 pub type Files = BTreeMap<PathBuf, String>;
@@ -227,7 +227,7 @@ fn claim_page(claim: &Claim, rows: &[&Row]) -> String {
                 out,
                 "A lasso: steps 0 to {} lead into a cycle (from step {0} on) that a fair scheduler can repeat forever. {}\n",
                 cx.loop_start.unwrap_or(0),
-                crate::run::FAIRNESS_NOTE
+                crate::check::job::FAIRNESS_NOTE
             );
         }
         let _ = writeln!(

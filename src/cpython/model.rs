@@ -1,5 +1,5 @@
 //! The model: a compiled scenario as a stateright [`Model`]. Its transition relation is the
-//! interleaving of the rules in [`crate::gil`] and [`crate::asyncio`] with the steps of each
+//! interleaving of the rules in [`crate::cpython::gil`] and [`crate::cpython::asyncio`] with the steps of each
 //! program, under the clock of SPEC §7:
 //!
 //! - `ticks`: zero-time actions (GIL hand-offs, `read`/`write`/`incr`, lock operations,
@@ -28,12 +28,12 @@ use std::fmt::Write as _;
 
 use stateright::{Model, Property};
 
-use crate::asyncio;
-use crate::atoms::Goal;
-use crate::gil::{self, Caps};
-use crate::program::{Op, System, ThreadKind, MAX_THREADS, NONE};
-use crate::scenario::{GilKind, WriteValue};
-use crate::state::{Callback, Fault, GilRel, Phase, State, Wait};
+use crate::cpython::asyncio;
+use crate::check::atoms::Goal;
+use crate::cpython::gil::{self, Caps};
+use crate::cpython::program::{Op, System, ThreadKind, MAX_THREADS, NONE};
+use crate::input::scenario::{GilKind, WriteValue};
+use crate::cpython::state::{Callback, Fault, GilRel, Phase, State, Wait};
 
 /// One transition of the model. Listed in a fixed order by [`GilModel::actions`], so a
 /// counterexample replays identically.
@@ -212,7 +212,7 @@ impl GilModel {
     /// that many sub-steps), and so does a timer's (timers fire in deadline order).
     fn durations(&self, op: &Op) -> (u8, u8) {
         let ticks = self.sys.is_ticks();
-        let range = |d: &crate::scenario::Duration| (d.lo as u8, d.hi as u8);
+        let range = |d: &crate::input::scenario::Duration| (d.lo as u8, d.hi as u8);
         match op {
             Op::Compute(d) | Op::CCall(d) | Op::CNoGil(d) | Op::AwaitSleep(d) => range(d),
             Op::Io(d) | Op::Sleep(d) | Op::AwaitIo(d) if ticks => range(d),
@@ -910,10 +910,10 @@ fn goal_holds(model: &GilModel, state: &State) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::atoms::{BExpr, BTerm, Bound};
-    use crate::checker::{explore, Budget};
-    use crate::claim::CmpOp;
-    use crate::scenario::parse_scenario;
+    use crate::check::atoms::{BExpr, BTerm, Bound};
+    use crate::check::search::{explore, Budget};
+    use crate::input::claim::CmpOp;
+    use crate::input::scenario::parse_scenario;
 
     fn two_threads() -> GilModel {
         let toml = "[[threads]]\nname = \"t\"\ncount = 2\nsteps = [\"compute 1\"]\n";

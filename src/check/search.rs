@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use stateright::Model;
 
-use crate::atoms::{BExpr, BTerm, Goal};
-use crate::claim::CmpOp;
-use crate::model::{Action, GilModel};
-use crate::state::{Fault, State};
+use crate::check::atoms::{BExpr, BTerm, Goal};
+use crate::input::claim::CmpOp;
+use crate::cpython::model::{Action, GilModel};
+use crate::cpython::state::{Fault, State};
 
 /// A path from the initial state: each state with the action that led to it.
 pub type Trace = Vec<(Option<Action>, State)>;
@@ -246,7 +246,7 @@ pub fn counter_grows_on_a_cycle(model: &GilModel) -> bool {
     use petgraph::algo::tarjan_scc;
     use petgraph::graph::DiGraph;
 
-    let caps = crate::gil::Caps {
+    let caps = crate::cpython::gil::Caps {
         handoffs: model.caps.handoffs.min(1),
         forced_switches: model.caps.forced_switches.min(1),
         task_switches: model.caps.task_switches.min(1),

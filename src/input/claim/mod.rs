@@ -11,7 +11,7 @@ use std::str::FromStr;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
-use crate::error::{line_col, InputError};
+use crate::input::located::{line_col, InputError};
 
 impl Claim {
     /// The file position of byte `offset` of the check text (a triple-quoted check may span
@@ -171,7 +171,7 @@ pub struct Claim {
 }
 
 /// The programs a universal claim quantifies over: its `for_all` table (README "Universal
-/// claims"). Ranges are `(min, max)`, both included; `crate::generate` draws programs from them.
+/// claims"). Ranges are `(min, max)`, both included; `crate::fuzz::generate` draws programs from them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForAll {
     /// Plain threads (`[[threads]]` entries with `steps`).
@@ -188,7 +188,7 @@ pub struct ForAll {
     pub count: (u32, u32),
     /// CPUs.
     pub cores: (u32, u32),
-    /// The step kinds programs may use, by name (`crate::generate::STEP_KINDS`).
+    /// The step kinds programs may use, by name (`crate::fuzz::generate::STEP_KINDS`).
     pub kinds: Vec<String>,
     /// Shared variables and locks may be used (`false` drops their steps from `kinds`).
     pub shared_vars: bool,
@@ -264,7 +264,7 @@ impl ForAll {
         if self.cores != (2, 2) {
             parts.push(format!("{} cores", r(self.cores)));
         }
-        let all = crate::generate::STEP_KINDS.iter().all(|k| self.kinds.iter().any(|x| x == k));
+        let all = crate::fuzz::generate::STEP_KINDS.iter().all(|k| self.kinds.iter().any(|x| x == k));
         if !all {
             parts.push(format!("steps of kinds {}", self.kinds.join(", ")));
         }
@@ -293,7 +293,7 @@ impl Default for ForAll {
             ticks: (1, 2),
             count: (1, 1),
             cores: (2, 2),
-            kinds: crate::generate::STEP_KINDS.iter().map(|k| k.to_string()).collect(),
+            kinds: crate::fuzz::generate::STEP_KINDS.iter().map(|k| k.to_string()).collect(),
             shared_vars: true,
             repeat: false,
             ticks_mode: false,
@@ -1717,15 +1717,15 @@ impl ClaimFile<'_> {
         for (key, value) in entries {
             let k = key.get_ref().as_str();
             match k {
-                "threads" => f.threads = self.range(value, k, 0, crate::scenario::MAX_THREADS)?,
-                "loops" => f.loops = self.range(value, k, 0, crate::scenario::MAX_LOOPS as u32)?,
-                "tasks" => f.tasks = self.range(value, k, 0, crate::scenario::MAX_TASKS)?,
+                "threads" => f.threads = self.range(value, k, 0, crate::input::scenario::MAX_THREADS)?,
+                "loops" => f.loops = self.range(value, k, 0, crate::input::scenario::MAX_LOOPS as u32)?,
+                "tasks" => f.tasks = self.range(value, k, 0, crate::input::scenario::MAX_TASKS)?,
                 "steps" => f.steps = self.range(value, k, 1, FOR_ALL_MAX_STEPS)?,
-                "ticks" => f.ticks = self.range(value, k, 1, crate::scenario::MAX_DURATION)?,
-                "count" => f.count = self.range(value, k, 1, crate::scenario::MAX_THREADS)?,
-                "cores" => f.cores = self.range(value, k, 1, crate::scenario::MAX_CORES)?,
-                "block" => f.block = self.range(value, k, 1, crate::scenario::MAX_DURATION)?,
-                "horizon" => f.horizon = self.range(value, k, 1, crate::scenario::MAX_HORIZON)?.0,
+                "ticks" => f.ticks = self.range(value, k, 1, crate::input::scenario::MAX_DURATION)?,
+                "count" => f.count = self.range(value, k, 1, crate::input::scenario::MAX_THREADS)?,
+                "cores" => f.cores = self.range(value, k, 1, crate::input::scenario::MAX_CORES)?,
+                "block" => f.block = self.range(value, k, 1, crate::input::scenario::MAX_DURATION)?,
+                "horizon" => f.horizon = self.range(value, k, 1, crate::input::scenario::MAX_HORIZON)?.0,
                 "cases" => f.cases = self.range(value, k, 1, FOR_ALL_MAX_CASES)?.0,
                 "shared_vars" => f.shared_vars = self.boolean(value, k)?,
                 "repeat" => f.repeat = self.boolean(value, k)?,
@@ -1739,13 +1739,13 @@ impl ClaimFile<'_> {
                 "kinds" => {
                     let kinds = self.strings(value, k)?;
                     for (kind, span) in &kinds {
-                        if !crate::generate::STEP_KINDS.contains(kind) {
+                        if !crate::fuzz::generate::STEP_KINDS.contains(kind) {
                             return Err(self.error(
                                 span,
                                 format!(
                                     "unknown step kind `{kind}`; expected one of: {}{}",
-                                    crate::generate::STEP_KINDS.join(", "),
-                                    did_you_mean(kind, &crate::generate::STEP_KINDS)
+                                    crate::fuzz::generate::STEP_KINDS.join(", "),
+                                    did_you_mean(kind, &crate::fuzz::generate::STEP_KINDS)
                                 ),
                             ));
                         }
@@ -1774,13 +1774,13 @@ impl ClaimFile<'_> {
         let loops = if f.shape == Shape::BlockingCall { 1 } else { f.loops.1 };
         let threads = f.threads.1 * f.count.1 + loops;
         let tasks = loops * f.tasks.1 * f.count.1 + if f.shape == Shape::BlockingCall { 2 } else { 0 };
-        if threads > crate::scenario::MAX_THREADS || tasks > crate::scenario::MAX_TASKS {
+        if threads > crate::input::scenario::MAX_THREADS || tasks > crate::input::scenario::MAX_TASKS {
             return Err(self.error(
                 &whole,
                 format!(
                     "`for_all` allows programs of up to {threads} threads and {tasks} tasks, copies counted; expected at most {} and {}",
-                    crate::scenario::MAX_THREADS,
-                    crate::scenario::MAX_TASKS
+                    crate::input::scenario::MAX_THREADS,
+                    crate::input::scenario::MAX_TASKS
                 ),
             ));
         }

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::checker::Budget;
-use crate::claim::{glob_matches, load_claims, Claim};
-use crate::error::InputError;
-use crate::model::GilModel;
-use crate::program::System;
-use crate::report;
-use crate::run::{self, Row};
-use crate::scenario::{load_scenarios, Scenario};
+use crate::check::search::Budget;
+use crate::input::claim::{glob_matches, load_claims, Claim};
+use crate::input::located::InputError;
+use crate::cpython::model::GilModel;
+use crate::cpython::program::System;
+use crate::suite::report;
+use crate::check::job::{self as run, Row};
+use crate::input::scenario::{load_scenarios, Scenario};
 use stateright::Model;
 
 /// Machine-checked answers to what the CPython GIL and asyncio really guarantee.
@@ -236,7 +236,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, InputError> {
         .into_iter()
         .filter(|j| args.model.as_deref().is_none_or(|g| glob_matches(g, &j.scenario.name)))
         .collect();
-    let mut rows = run::run_all(&jobs, args.limits.budget(crate::checker::DEFAULT_MAX_STATES), args.limits.threads())?;
+    let mut rows = run::run_all(&jobs, args.limits.budget(crate::check::search::DEFAULT_MAX_STATES), args.limits.threads())?;
 
     let filtered = args.claim.is_some() || args.model.is_some();
     let out_dir = match (&args.out, args.no_report, filtered) {
@@ -327,8 +327,8 @@ fn with_target<R>(
     match claim {
         Some(claim) => {
             let expected = match &claim.expect {
-                crate::claim::Expect::All(o) => o.clone(),
-                crate::claim::Expect::PerVariant(map) => map.values().next().cloned().expect("a non-empty table"),
+                crate::input::claim::Expect::All(o) => o.clone(),
+                crate::input::claim::Expect::PerVariant(map) => map.values().next().cloned().expect("a non-empty table"),
             };
             let job = run::Job { claim, scenario, variant, expected };
             f(run::build(&job)?, Some(&job))
@@ -365,7 +365,7 @@ fn draw(args: &GraphArgs, model: &GilModel, job: Option<&run::Job>) -> Result<Ex
         }
         None => {
             let limit = if args.force { usize::MAX } else { 2000 };
-            match crate::graph::state_graph_dot(model, &args.target.model, limit) {
+            match crate::evidence::graph::state_graph_dot(model, &args.target.model, limit) {
                 Ok(dot) => dot,
                 Err(states) => {
                     eprintln!(
@@ -381,7 +381,7 @@ fn draw(args: &GraphArgs, model: &GilModel, job: Option<&run::Job>) -> Result<Ex
     match &args.out {
         None => emit(&dot),
         Some(path) if path.extension().is_some_and(|e| e == "svg") => {
-            let svg = crate::graph::svg(&dot).map_err(|e| InputError::new(path, 1, 1, e))?;
+            let svg = crate::evidence::graph::svg(&dot).map_err(|e| InputError::new(path, 1, 1, e))?;
             report::write_atomically(path, &svg).map_err(|e| write_err(path, e))?;
         }
         Some(path) => report::write_atomically(path, &dot).map_err(|e| write_err(path, e))?,
@@ -421,12 +421,12 @@ fn fuzz(args: &FuzzArgs) -> Result<ExitCode, InputError> {
     }
     let mut jobs = Vec::new();
     for claim in &claims {
-        jobs.extend(crate::fuzz::jobs(claim)?);
+        jobs.extend(crate::fuzz::universal::jobs(claim)?);
     }
-    let opts = crate::fuzz::Options {
+    let opts = crate::fuzz::universal::Options {
         cases: args.cases,
         seed: args.seed,
-        budget: args.limits.budget(crate::fuzz::CASE_STATES),
+        budget: args.limits.budget(crate::fuzz::universal::CASE_STATES),
         ..Default::default()
     };
     let total: u64 = jobs
@@ -442,7 +442,7 @@ fn fuzz(args: &FuzzArgs) -> Result<ExitCode, InputError> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let rows = crate::fuzz::run_jobs(&jobs, &opts, args.limits.threads(), &|| bar.inc(1));
+    let rows = crate::fuzz::universal::run_jobs(&jobs, &opts, args.limits.threads(), &|| bar.inc(1));
     bar.finish_and_clear();
     let rows = rows?;
     match args.format {

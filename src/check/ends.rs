@@ -7,7 +7,7 @@
 //! reachable state where no action is possible (all done, a deadlock, or in ticks mode the
 //! horizon); what is compared is what the program leaves behind: whether everything is done,
 //! each thread's and task's progress and `done`, and every shared variable. The search is
-//! breadth first in the model's action order, as [`crate::checker`]'s, so the first end and the
+//! breadth first in the model's action order, as [`crate::check::search`]'s, so the first end and the
 //! first different end (with the shortest path to it) are the same on every run.
 
 use std::collections::{HashSet, VecDeque};
@@ -16,11 +16,11 @@ use std::time::Instant;
 
 use stateright::Model;
 
-use crate::atoms::{Bound, Who};
-use crate::checker::{replay, Budget, Stop, Trace};
-use crate::model::{Action, GilModel};
-use crate::program::ThreadKind;
-use crate::state::State;
+use crate::check::atoms::{Bound, Who};
+use crate::check::search::{replay, Budget, Stop, Trace};
+use crate::cpython::model::{Action, GilModel};
+use crate::cpython::program::ThreadKind;
+use crate::cpython::state::State;
 
 /// What a run leaves behind.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,7 +117,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
     'search: while let Some((s, i, depth)) = queue.pop_front() {
         if processed.is_multiple_of(4096) {
             if let Some(limit) = budget.timeout.filter(|l| start.elapsed() >= *l) {
-                out.stopped = Some(crate::run::stop_text(&Stop::Timeout(limit)));
+                out.stopped = Some(crate::check::job::stop_text(&Stop::Timeout(limit)));
                 break;
             }
         }
@@ -149,7 +149,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
                 continue;
             }
             if parent.len() >= max_states {
-                out.stopped = Some(crate::run::stop_text(&Stop::MaxStates(parent.len())));
+                out.stopped = Some(crate::check::job::stop_text(&Stop::MaxStates(parent.len())));
                 break 'search;
             }
             visited.insert(fp);

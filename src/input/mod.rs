@@ -1,0 +1,3 @@
+pub mod claim;
+pub mod located;
+pub mod scenario;
