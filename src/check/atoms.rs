@@ -9,7 +9,8 @@
 use crate::input::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
-use crate::cpython::program::{ThreadKind, NONE};
+use crate::cpython::program::ThreadKind;
+use crate::cpython::state::NONE;
 use crate::input::scenario::GilKind;
 use crate::cpython::state::{Phase, State, Wait};
 

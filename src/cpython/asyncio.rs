@@ -18,7 +18,8 @@
 //! schedule the step directly (one round).
 
 use crate::cpython::gil;
-use crate::cpython::program::{Op, System, NONE};
+use crate::cpython::program::{Op, System};
+use crate::cpython::state::NONE;
 use crate::cpython::state::{Callback, Phase, State, Wait};
 
 /// `create_task` schedules each task's first step with `call_soon`: tasks start in creation

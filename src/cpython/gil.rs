@@ -20,7 +20,8 @@
 //! In the model a thread's relation to the GIL is its [`GilRel`]; these functions are the only
 //! places that change it.
 
-use crate::cpython::program::{System, NONE};
+use crate::cpython::program::System;
+use crate::cpython::state::NONE;
 use crate::input::scenario::GilKind;
 use crate::cpython::state::{GilRel, Phase, State};
 

@@ -31,7 +31,8 @@ use stateright::{Model, Property};
 use crate::cpython::asyncio;
 use crate::check::atoms::Goal;
 use crate::cpython::gil::{self, Caps};
-use crate::cpython::program::{Op, System, ThreadKind, MAX_THREADS, NONE};
+use crate::cpython::program::{Op, System, ThreadKind};
+use crate::cpython::state::{MAX_THREADS, NONE};
 use crate::input::scenario::{GilKind, WriteValue};
 use crate::cpython::state::{Callback, Fault, GilRel, Phase, State, Wait};
 

@@ -3,17 +3,7 @@
 //! half is [`crate::cpython::state::State`].
 
 use crate::input::scenario::{Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue};
-use crate::cpython::state::Dims;
-
-/// "No thread / no task": the empty value of a `u8` index.
-pub const NONE: u8 = u8::MAX;
-
-/// Fixed capacities of the state arrays (the scenario parser enforces the user-facing ones).
-pub const MAX_THREADS: usize = 16;
-pub const MAX_TASKS: usize = 8;
-pub const MAX_LOOPS: usize = 4;
-pub const MAX_VARS: usize = 8;
-pub const MAX_LOCKS: usize = 4;
+use crate::cpython::state::{Dims, MAX_LOCKS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
 
 /// The default executor's size: `ThreadPoolExecutor(max_workers=None)` picks
 /// `min(32, (os.cpu_count() or 1) + 4)` (`Lib/concurrent/futures/thread.py: ThreadPoolExecutor.__init__`).

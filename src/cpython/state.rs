@@ -1,7 +1,16 @@
 //! The dynamic half of the model: one global state of the interpreter, compact enough that
 //! millions of them fit in memory (small integers and fixed arrays, no strings).
 
-use crate::cpython::program::{MAX_LOCKS, MAX_LOOPS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
+/// "No thread / no task": the empty value of a `u8` index.
+pub const NONE: u8 = u8::MAX;
+
+/// Fixed capacities of the state arrays (the scenario parser and [`crate::cpython::program`] enforces the user-facing ones).
+pub const MAX_THREADS: usize = 16;
+pub const MAX_TASKS: usize = 8;
+pub const MAX_LOOPS: usize = 4;
+pub const MAX_VARS: usize = 8;
+pub const MAX_LOCKS: usize = 4;
+
 
 /// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
 /// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.

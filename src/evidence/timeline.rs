@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use crate::check::search::Trace;
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
-use crate::cpython::program::{ThreadKind, NONE};
+use crate::cpython::program::ThreadKind;
+use crate::cpython::state::NONE;
 use crate::input::scenario::GilKind;
 use crate::cpython::state::{GilRel, Phase, State, Wait};
 

@@ -20,32 +20,11 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use crate::input::claim::{ForAll, Shape};
+use crate::input::claim::{ForAll, Shape, STEP_KINDS};
 use crate::input::scenario::{
     parse_scenario, Duration, Runtime, Scenario, Step, TaskSpec, ThreadBody, ThreadSpec, TimeMode, WriteValue,
     PYTHON_VERSIONS,
 };
-
-/// The step kinds a `for_all` table may allow (`kinds`), in the order shrinking prefers them.
-/// `lock` is a `lock L … unlock L` section, `await lock` an `await lock A … release A` section.
-pub const STEP_KINDS: [&str; 16] = [
-    "compute",
-    "c_call",
-    "c_nogil",
-    "io",
-    "time.sleep",
-    "read",
-    "write",
-    "incr",
-    "incr_call",
-    "lock",
-    "await coro",
-    "await asyncio.sleep",
-    "await io",
-    "await to_thread",
-    "await lock",
-    "await task",
-];
 
 /// Kinds that use shared state: dropped by `shared_vars = false`.
 const SHARED_KINDS: [&str; 6] = ["read", "write", "incr", "incr_call", "lock", "await lock"];
