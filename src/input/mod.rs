@@ -1,3 +1,4 @@
 pub mod claim;
+pub mod files;
 pub mod located;
 pub mod scenario;

@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::lang::parse_check_located;
 use super::*;
+use crate::input::files::toml_files;
 use crate::input::located::{did_you_mean, line_col, InputError, Node, Source};
 use crate::input::scenario::PYTHON_VERSIONS;
 
@@ -461,7 +462,11 @@ pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, InputError> {
     let mut ids = ClaimIds::default();
     let mut all = Vec::new();
     for path in paths {
-        for file in toml_files(path)? {
+        let files = toml_files(path).map_err(|(folder, e)| {
+            let message = format!("cannot read the folder: {e}; expected a readable folder of claim files");
+            InputError::new(&folder, 1, 1, message)
+        })?;
+        for file in files {
             let source = std::fs::read_to_string(&file).map_err(|e| {
                 InputError::new(
                     &file,
@@ -478,31 +483,3 @@ pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, InputError> {
     }
     Ok(all)
 }
-
-/// `path` itself, or when it is a folder every `*.toml` file below it, sorted. Symbolic links
-/// to folders are not followed, so a link cycle cannot make this loop.
-fn toml_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let unreadable = |dir: &Path, e: std::io::Error| {
-        InputError::new(dir, 1, 1, format!("cannot read the folder: {e}; expected a readable folder of claim files"))
-    };
-    let mut files = Vec::new();
-    let mut folders = vec![path.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).map_err(|e| unreadable(&folder, e))? {
-            let entry = entry.map_err(|e| unreadable(&folder, e))?;
-            let file_type = entry.file_type().map_err(|e| unreadable(&folder, e))?;
-            let path = entry.path();
-            if file_type.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "toml") && path.is_file() {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-

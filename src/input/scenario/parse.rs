@@ -1,0 +1,703 @@
+//! Reading a scenario file: the located TOML tree ([`crate::input::located`]) decoded entry by
+//! entry, each checked on its own, then what the entries say of each other (unique names, loops
+//! and their tasks, locks, sizes); and loading folders of them.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::step::{is_identifier, LockKind, LockOp, BLOCKING_FORMS, IDENTIFIER};
+use super::*;
+use crate::input::files::toml_files;
+use crate::input::located::{Fields, InputError, Node, Source};
+
+
+// ---------------------------------------------------------------------------------------------
+// The file as TOML gives it, with the spans errors point at
+// ---------------------------------------------------------------------------------------------
+
+/// A list of strings with the location of the list and of each string.
+type SpannedList = Spanned<Vec<Spanned<String>>>;
+
+/// The keys of each table, as "unknown field" messages list them.
+const FILE_KEYS: [&str; 6] = ["name", "title", "runtime", "threads", "tasks", "vars"];
+const RUNTIME_KEYS: [&str; 8] =
+    ["python", "gil", "switch_points", "switch_interval", "check_interval", "cores", "time", "horizon"];
+const THREAD_KEYS: [&str; 5] = ["name", "count", "repeat", "steps", "loop"];
+const TASK_KEYS: [&str; 4] = ["name", "count", "repeat", "steps"];
+
+/// The file's values, each located, before any check of what they mean.
+struct RawFile {
+    name: Option<Spanned<String>>,
+    title: Option<String>,
+    runtime: Option<RawRuntime>,
+    threads: Vec<RawThread>,
+    tasks: Vec<RawTask>,
+    /// `[vars]` in file order, each key and value located.
+    vars: Vec<(Spanned<String>, Spanned<i64>)>,
+}
+
+#[derive(Default)]
+struct RawRuntime {
+    python: Option<Spanned<String>>,
+    gil: Option<Spanned<String>>,
+    switch_points: Option<Spanned<String>>,
+    switch_interval: Option<Spanned<i64>>,
+    check_interval: Option<Spanned<i64>>,
+    cores: Option<Spanned<i64>>,
+    time: Option<Spanned<String>>,
+    horizon: Option<Spanned<i64>>,
+}
+
+struct RawThread {
+    name: Spanned<String>,
+    count: Option<Spanned<i64>>,
+    repeat: Option<Spanned<bool>>,
+    steps: Option<SpannedList>,
+    /// `loop = [...]`: the tasks of this thread's event loop.
+    tasks: Option<SpannedList>,
+}
+
+struct RawTask {
+    name: Spanned<String>,
+    count: Option<Spanned<i64>>,
+    repeat: Option<Spanned<bool>>,
+    steps: SpannedList,
+}
+
+/// The steps of a thread or a task entry, with their locations.
+fn raw_steps(list: Option<&SpannedList>) -> &[Spanned<String>] {
+    list.map_or(&[], |l| l.get_ref().as_slice())
+}
+
+/// An optional value of a table, read by `read`.
+fn optional<T>(
+    fields: &Fields,
+    key: &str,
+    read: impl Fn(&Spanned<Node>) -> Result<T, InputError>,
+) -> Result<Option<T>, InputError> {
+    fields.get(key).map(read).transpose()
+}
+
+impl ScenarioFile<'_> {
+    /// Decodes the located tree into the raw entries: keys and value types only.
+    fn raw_file(&self, root: &Spanned<Node>) -> Result<RawFile, InputError> {
+        let src = &self.src;
+        let file = src.fields(root, "a table", &FILE_KEYS)?;
+        let runtime = optional(&file, "runtime", |node| {
+            let f = src.fields(node, "a table", &RUNTIME_KEYS)?;
+            Ok(RawRuntime {
+                python: optional(&f, "python", |n| src.string(n))?,
+                gil: optional(&f, "gil", |n| src.string(n))?,
+                switch_points: optional(&f, "switch_points", |n| src.string(n))?,
+                switch_interval: optional(&f, "switch_interval", |n| src.int(n))?,
+                check_interval: optional(&f, "check_interval", |n| src.int(n))?,
+                cores: optional(&f, "cores", |n| src.int(n))?,
+                time: optional(&f, "time", |n| src.string(n))?,
+                horizon: optional(&f, "horizon", |n| src.int(n))?,
+            })
+        })?;
+        let entries = |key: &str| match file.get(key) {
+            Some(node) => src.array(node),
+            None => Ok(&[][..]),
+        };
+        let threads = entries("threads")?.iter().map(|node| {
+            let f = src.fields(node, "a table, written `[[threads]]`", &THREAD_KEYS)?;
+            Ok(RawThread {
+                name: src.string(src.required(&f, "name")?)?,
+                count: optional(&f, "count", |n| src.int(n))?,
+                repeat: optional(&f, "repeat", |n| src.boolean(n))?,
+                steps: optional(&f, "steps", |n| src.strings(n))?,
+                tasks: optional(&f, "loop", |n| src.strings(n))?,
+            })
+        });
+        let tasks = entries("tasks")?.iter().map(|node| {
+            let f = src.fields(node, "a table, written `[[tasks]]`", &TASK_KEYS)?;
+            Ok(RawTask {
+                name: src.string(src.required(&f, "name")?)?,
+                count: optional(&f, "count", |n| src.int(n))?,
+                repeat: optional(&f, "repeat", |n| src.boolean(n))?,
+                steps: src.strings(src.required(&f, "steps")?)?,
+            })
+        });
+        let vars = match file.get("vars").map(|node| (node, node.get_ref())) {
+            None => Vec::new(),
+            Some((_, Node::Table(entries))) => {
+                entries.iter().map(|(k, v)| Ok((k.clone(), src.int(v)?))).collect::<Result<_, InputError>>()?
+            }
+            Some((node, _)) => return Err(src.invalid_type(node, "a table of variable names and integer starting values")),
+        };
+        Ok(RawFile {
+            name: optional(&file, "name", |n| src.string(n))?,
+            title: optional(&file, "title", |n| src.string(n))?.map(Spanned::into_inner),
+            runtime,
+            threads: threads.collect::<Result<_, InputError>>()?,
+            tasks: tasks.collect::<Result<_, InputError>>()?,
+            vars,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locating errors
+// ---------------------------------------------------------------------------------------------
+
+/// The scenario file being read.
+#[derive(Clone, Copy)]
+struct ScenarioFile<'a> {
+    src: Source<'a>,
+}
+
+impl ScenarioFile<'_> {
+    fn error(&self, offset: usize, message: impl Into<String>) -> InputError {
+        self.src.error(offset, message)
+    }
+
+    fn at(&self, span: Range<usize>, message: impl Into<String>) -> InputError {
+        self.src.at(span, message)
+    }
+
+    /// An integer field from `lo` to `hi`.
+    fn int_in(&self, value: &Spanned<i64>, key: &str, lo: u32, hi: u32) -> Result<u32, InputError> {
+        let v = *value.get_ref();
+        match u32::try_from(v) {
+            Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+            _ => {
+                Err(self
+                    .at(value.span(), format!("{key} = {v} is out of range; expected an integer from {lo} to {hi}")))
+            }
+        }
+    }
+
+    /// A keyword-valued field, e.g. `time = "ticks"`.
+    fn choice<T: Copy>(&self, value: &Spanned<String>, key: &str, table: &[(&str, T)]) -> Result<T, InputError> {
+        let found = table.iter().find(|(name, _)| name == value.get_ref());
+        found.map(|&(_, v)| v).ok_or_else(|| {
+            let names = quoted_names(table.iter().map(|&(name, _)| name));
+            let message = format!("unknown {key} `{}`; expected one of {names}", value.get_ref());
+            self.at(value.span(), message)
+        })
+    }
+
+    /// A thread, task or variable name.
+    fn identifier(&self, name: &Spanned<String>, what: &str) -> Result<String, InputError> {
+        if is_identifier(name.get_ref()) {
+            Ok(name.get_ref().clone())
+        } else {
+            Err(self.at(name.span(), format!("bad {what} name `{}`; expected {IDENTIFIER}", name.get_ref())))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing one file: each entry on its own first
+// ---------------------------------------------------------------------------------------------
+
+/// Who runs a program: only tasks may await.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Thread,
+    Task,
+}
+
+impl ScenarioFile<'_> {
+    fn runtime(&self, raw: &RawRuntime) -> Result<Runtime, InputError> {
+        let python = match &raw.python {
+            Some(p) if python_rules(p.get_ref()).is_some() => p.get_ref().clone(),
+            Some(p) => {
+                let message = format!(
+                    "unknown python version `{}`; expected one of {}",
+                    p.get_ref(),
+                    quoted_names(PYTHON_VERSIONS.iter().copied())
+                );
+                return Err(self.at(p.span(), message));
+            }
+            None => Runtime::default().python,
+        };
+        let version = Runtime::default().with_python(&python).unwrap_or_default();
+        Ok(Runtime {
+            gil: self.choice_or(raw.gil.as_ref(), "gil", GIL_NAMES, version.gil)?,
+            gil_explicit: raw.gil.is_some(),
+            switch_points: self.choice_or(
+                raw.switch_points.as_ref(),
+                "switch_points",
+                SWITCH_POINT_NAMES,
+                version.switch_points,
+            )?,
+            switch_points_explicit: raw.switch_points.is_some(),
+            switch_interval: self.int_or(
+                raw.switch_interval.as_ref(),
+                "switch_interval",
+                MAX_INTERVAL,
+                version.switch_interval,
+            )?,
+            check_interval: self.int_or(
+                raw.check_interval.as_ref(),
+                "check_interval",
+                MAX_INTERVAL,
+                version.check_interval,
+            )?,
+            cores: self.int_or(raw.cores.as_ref(), "cores", MAX_CORES, version.cores)?,
+            time: self.choice_or(raw.time.as_ref(), "time", TIME_NAMES, version.time)?,
+            horizon: self.int_or(raw.horizon.as_ref(), "horizon", MAX_HORIZON, version.horizon)?,
+            python,
+        })
+    }
+
+    /// An optional keyword field, or its default.
+    fn choice_or<T: Copy>(
+        &self,
+        value: Option<&Spanned<String>>,
+        key: &str,
+        table: &[(&str, T)],
+        default: T,
+    ) -> Result<T, InputError> {
+        value.map_or(Ok(default), |v| self.choice(v, key, table))
+    }
+
+    /// An optional positive integer field up to `hi`, or its default.
+    fn int_or(&self, value: Option<&Spanned<i64>>, key: &str, hi: u32, default: u32) -> Result<u32, InputError> {
+        value.map_or(Ok(default), |v| self.int_in(v, key, 1, hi))
+    }
+
+    fn count(&self, count: Option<&Spanned<i64>>) -> Result<u32, InputError> {
+        self.int_or(count, "count", MAX_THREADS.min(MAX_TASKS), 1)
+    }
+
+    fn thread(&self, raw: &RawThread, time: TimeMode) -> Result<ThreadSpec, InputError> {
+        let name = self.identifier(&raw.name, "thread")?;
+        let count = self.count(raw.count.as_ref())?;
+        let body = match (&raw.steps, &raw.tasks) {
+            (Some(steps), None) => ThreadBody::Steps(self.program(steps, Owner::Thread, raw.repeat.as_ref(), time)?),
+            (None, Some(tasks)) => {
+                self.loop_thread(raw)?;
+                ThreadBody::Loop(tasks.get_ref().iter().map(|t| t.get_ref().clone()).collect())
+            }
+            (Some(_), Some(tasks)) => {
+                let message = format!(
+                    "thread `{name}` has both `steps` and `loop`; expected one of them (a loop's code is its tasks)"
+                );
+                return Err(self.at(tasks.span(), message));
+            }
+            (None, None) => {
+                let message = format!(
+                    "thread `{name}` has neither `steps` nor `loop`; expected `steps = [...]` or `loop = [task names]`"
+                );
+                return Err(self.at(raw.name.span(), message));
+            }
+        };
+        Ok(ThreadSpec { name, count, repeat: is_true(raw.repeat.as_ref()), body })
+    }
+
+    /// A loop thread runs its own tasks once: copies would put a task on two loops, and
+    /// `repeat` belongs on the tasks.
+    fn loop_thread(&self, raw: &RawThread) -> Result<(), InputError> {
+        if let Some(count) = raw.count.as_ref().filter(|c| *c.get_ref() != 1) {
+            let message =
+                "count on a loop thread; expected count = 1 (each task runs on one loop: write one thread per loop)";
+            return Err(self.at(count.span(), message));
+        }
+        if let Some(repeat) = raw.repeat.as_ref().filter(|r| *r.get_ref()) {
+            let message =
+                "repeat = true on a loop thread; expected it on the tasks (a loop runs until its tasks are done)";
+            return Err(self.at(repeat.span(), message));
+        }
+        Ok(())
+    }
+
+    fn task(&self, raw: &RawTask, time: TimeMode) -> Result<TaskSpec, InputError> {
+        Ok(TaskSpec {
+            name: self.identifier(&raw.name, "task")?,
+            count: self.count(raw.count.as_ref())?,
+            repeat: is_true(raw.repeat.as_ref()),
+            steps: self.program(&raw.steps, Owner::Task, raw.repeat.as_ref(), time)?,
+        })
+    }
+
+    /// The steps of one thread or task, checked on their own.
+    fn program(
+        &self,
+        list: &SpannedList,
+        owner: Owner,
+        repeat: Option<&Spanned<bool>>,
+        time: TimeMode,
+    ) -> Result<Vec<Step>, InputError> {
+        let raw = list.get_ref();
+        if let Some(extra) = raw.get(MAX_STEPS) {
+            let message = format!("too many steps; expected at most {MAX_STEPS} in one program");
+            return Err(self.at(extra.span(), message));
+        }
+        let steps = raw.iter().map(|s| self.step(s, owner)).collect::<Result<Vec<_>, _>>()?;
+        self.lock_pairs(&steps, raw)?;
+        if let Some(repeat) = repeat.filter(|r| *r.get_ref()) {
+            self.repeat_body(&steps, repeat, time)?;
+        }
+        Ok(steps)
+    }
+
+    fn step(&self, raw: &Spanned<String>, owner: Owner) -> Result<Step, InputError> {
+        let step: Step = raw.get_ref().parse().map_err(|message: String| self.at(raw.span(), message))?;
+        if owner == Owner::Thread && step.is_awaiting() {
+            let message = format!(
+                "`{}` is an awaiting step, and a thread cannot await; expected a blocking step ({}), or move it to a [[tasks]] entry",
+                raw.get_ref(),
+                BLOCKING_FORMS.join(", ")
+            );
+            return Err(self.at(raw.span(), message));
+        }
+        Ok(step)
+    }
+
+    /// A program gives back only locks it holds at that point (CPython raises RuntimeError on
+    /// releasing an unlocked lock; a model of it would have nothing to release).
+    fn lock_pairs(&self, steps: &[Step], raw: &[Spanned<String>]) -> Result<(), InputError> {
+        let mut held: Vec<(&str, LockKind)> = Vec::new();
+        for (step, raw) in steps.iter().zip(raw) {
+            let Some((lock, kind, op)) = step.lock_use() else {
+                continue;
+            };
+            match (op, held.iter().position(|&h| h == (lock, kind))) {
+                (LockOp::Acquire, _) => held.push((lock, kind)),
+                (LockOp::Release, Some(i)) => {
+                    held.remove(i);
+                }
+                (LockOp::Release, None) => {
+                    let message = format!(
+                        "`{}` gives back `{lock}`, which this program does not hold here; expected a `{} {lock}` earlier in the same program",
+                        raw.get_ref(),
+                        kind.acquire_verb()
+                    );
+                    return Err(self.at(raw.span(), message));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A `repeat` body must do something, and in ticks mode take time: a body that takes no
+    /// tick would run forever at one instant, and the clock would never pass.
+    fn repeat_body(&self, steps: &[Step], repeat: &Spanned<bool>, time: TimeMode) -> Result<(), InputError> {
+        if steps.is_empty() {
+            return Err(self.at(repeat.span(), "repeat = true with no steps; expected at least one step to repeat"));
+        }
+        if time == TimeMode::Ticks && !steps.iter().any(Step::takes_ticks) {
+            let message = "repeat = true but no step takes a tick, so time would never pass; expected a step that lasts at least 1 tick (compute, c_call, c_nogil, io, time.sleep, await asyncio.sleep N > 0, await io, await to_thread of one)";
+            return Err(self.at(repeat.span(), message));
+        }
+        Ok(())
+    }
+}
+
+fn is_true(flag: Option<&Spanned<bool>>) -> bool {
+    flag.is_some_and(|f| *f.get_ref())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing one file: what the entries say of each other
+// ---------------------------------------------------------------------------------------------
+
+/// The parsed entries beside their raw forms, for checks across entries.
+struct Entries<'a> {
+    src: ScenarioFile<'a>,
+    raw: &'a RawFile,
+    threads: &'a [ThreadSpec],
+    tasks: &'a [TaskSpec],
+}
+
+impl Entries<'_> {
+    /// Every thread and task entry: its kind, name (located) and count, threads first.
+    fn named(&self) -> Vec<(&'static str, &Spanned<String>, u32)> {
+        let threads = self.raw.threads.iter().zip(self.threads).map(|(r, t)| ("thread", &r.name, t.count));
+        let tasks = self.raw.tasks.iter().zip(self.tasks).map(|(r, t)| ("task", &r.name, t.count));
+        threads.chain(tasks).collect()
+    }
+
+    /// Every step of every program in order (threads in file order, then tasks), located.
+    fn steps(&self) -> Vec<(&Step, &Spanned<String>)> {
+        let threads = self.raw.threads.iter().zip(self.threads).flat_map(|(r, t)| {
+            let steps: &[Step] = match &t.body {
+                ThreadBody::Steps(steps) => steps,
+                ThreadBody::Loop(_) => &[],
+            };
+            steps.iter().zip(raw_steps(r.steps.as_ref()))
+        });
+        let tasks = self.raw.tasks.iter().zip(self.tasks).flat_map(|(r, t)| t.steps.iter().zip(r.steps.get_ref()));
+        threads.chain(tasks).collect()
+    }
+
+    /// Names are unique over threads and tasks, counting copies: claims name them all.
+    fn unique_names(&self) -> Result<(), InputError> {
+        let mut taken: HashMap<String, String> = HashMap::new();
+        for (kind, name, count) in self.named() {
+            let owner = match count {
+                1 => format!("{kind} `{}`", name.get_ref()),
+                _ => format!("{kind} `{}` (count {count})", name.get_ref()),
+            };
+            let mut names = copy_names(name.get_ref(), count);
+            if count != 1 {
+                names.insert(0, name.get_ref().clone());
+            }
+            for n in names {
+                if let Some(first) = taken.get(&n) {
+                    let message = format!(
+                        "duplicate name `{n}`: {first} has it already; expected unique thread and task names (an entry with count N also takes NAME0 … NAME(N-1))"
+                    );
+                    return Err(self.src.at(name.span(), message));
+                }
+                taken.insert(n, owner.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The model's fixed-size arrays: threads, tasks (copies counted) and loops.
+    fn sizes(&self) -> Result<(), InputError> {
+        let mut totals = [("thread", 0, MAX_THREADS), ("task", 0, MAX_TASKS)];
+        for (kind, name, count) in self.named() {
+            let Some((_, total, max)) = totals.iter_mut().find(|(k, _, _)| *k == kind) else {
+                continue;
+            };
+            *total += count;
+            if *total > *max {
+                let message =
+                    format!("too many {kind}s: this entry makes {total}; expected at most {max}, copies counted");
+                return Err(self.src.at(name.span(), message));
+            }
+        }
+        if let Some(extra) = self.raw.threads.iter().filter_map(|t| t.tasks.as_ref()).nth(MAX_LOOPS) {
+            let message = format!("too many event loops; expected at most {MAX_LOOPS} loop threads");
+            return Err(self.src.at(extra.span(), message));
+        }
+        Ok(())
+    }
+
+    /// Each task runs on exactly one loop: for each task entry, the index of its loop thread.
+    fn loops(&self) -> Result<Vec<usize>, InputError> {
+        let mut loop_of: Vec<Option<usize>> = vec![None; self.tasks.len()];
+        for (t, raw) in self.raw.threads.iter().enumerate() {
+            for entry in raw_steps(raw.tasks.as_ref()) {
+                let Some(k) = self.tasks.iter().position(|task| task.name == *entry.get_ref()) else {
+                    let message = format!(
+                        "unknown task `{}` in `loop`; expected the name of a [[tasks]] entry{}",
+                        entry.get_ref(),
+                        self.task_names_hint()
+                    );
+                    return Err(self.src.at(entry.span(), message));
+                };
+                if let Some(other) = loop_of[k] {
+                    let message = format!(
+                        "task `{}` is already on the loop of thread `{}`; expected each task on one loop, once",
+                        entry.get_ref(),
+                        self.threads[other].name
+                    );
+                    return Err(self.src.at(entry.span(), message));
+                }
+                loop_of[k] = Some(t);
+            }
+        }
+        let placed = loop_of.iter().zip(&self.raw.tasks).map(|(l, raw)| {
+            l.ok_or_else(|| {
+                let message = format!(
+                    "task `{}` runs on no loop; expected its name in some thread's `loop = [...]`",
+                    raw.name.get_ref()
+                );
+                self.src.at(raw.name.span(), message)
+            })
+        });
+        placed.collect()
+    }
+
+    fn task_names_hint(&self) -> String {
+        let names: Vec<&str> = self.tasks.iter().map(|t| t.name.as_str()).collect();
+        if names.is_empty() {
+            " (there are none)".to_string()
+        } else {
+            format!(": {}", names.join(", "))
+        }
+    }
+
+    /// `await task T` names another task of the same loop (asyncio refuses a task of another
+    /// loop, and a task awaiting itself never ends). T is a copy name when T's entry has copies.
+    fn awaited_tasks(&self, loop_of: &[usize]) -> Result<(), InputError> {
+        let copies = expand(self.tasks, |t| (&t.name, t.count));
+        for (k, (task, raw)) in self.tasks.iter().zip(&self.raw.tasks).enumerate() {
+            for (step, raw_step) in task.steps.iter().zip(raw.steps.get_ref()) {
+                let Step::AwaitTask(target) = step else {
+                    continue;
+                };
+                let problem = match copies.iter().find(|(n, _)| n == target) {
+                    None => {
+                        let names: Vec<&str> = copies.iter().map(|(n, _)| n.as_str()).collect();
+                        format!("`await task {target}` names no task; expected one of: {}", names.join(", "))
+                    }
+                    Some(&(_, j)) if j == k => {
+                        format!("task `{}` would await itself; expected another task", task.name)
+                    }
+                    Some(&(_, j)) if loop_of[j] != loop_of[k] => format!(
+                        "task `{target}` runs on the loop of thread `{}`, not on this task's loop; expected a task of the same loop",
+                        self.threads[loop_of[j]].name
+                    ),
+                    Some(_) => continue,
+                };
+                return Err(self.src.at(raw_step.span(), problem));
+            }
+        }
+        Ok(())
+    }
+
+    /// Shared variables, `[vars]` first in file order, then the others in order of first use;
+    /// checks locks on the way (one kind per name, and the array sizes).
+    fn shared(&self) -> Result<Vec<(String, i64)>, InputError> {
+        let mut vars = self.declared_vars()?;
+        let mut locks: Vec<(&str, LockKind)> = Vec::new();
+        for (step, raw) in self.steps() {
+            if let Some(x) = step.variable().filter(|x| !vars.iter().any(|(v, _)| v == x)) {
+                if vars.len() == MAX_VARS {
+                    let message = format!("`{x}` is one shared variable too many; expected at most {MAX_VARS}");
+                    return Err(self.src.at(raw.span(), message));
+                }
+                vars.push((x.to_string(), 0));
+            }
+            if let Some((lock, kind, _)) = step.lock_use() {
+                self.add_lock(&mut locks, lock, kind, raw)?;
+            }
+        }
+        Ok(vars)
+    }
+
+    fn add_lock<'s>(
+        &self,
+        locks: &mut Vec<(&'s str, LockKind)>,
+        lock: &'s str,
+        kind: LockKind,
+        raw: &Spanned<String>,
+    ) -> Result<(), InputError> {
+        let message = match locks.iter().find(|(l, _)| *l == lock) {
+            Some(&(_, k)) if k == kind => return Ok(()),
+            Some(&(_, k)) => format!(
+                "`{lock}` is used here as {} but earlier as {}; expected one kind per lock name",
+                kind.describe(),
+                k.describe()
+            ),
+            None if locks.iter().filter(|(_, k)| *k == kind).count() < MAX_LOCKS => {
+                locks.push((lock, kind));
+                return Ok(());
+            }
+            None => format!("`{lock}` is one lock too many; expected at most {MAX_LOCKS} of {}", kind.describe()),
+        };
+        Err(self.src.at(raw.span(), message))
+    }
+
+    /// The `[vars]` table: names and one-byte starting values.
+    fn declared_vars(&self) -> Result<Vec<(String, i64)>, InputError> {
+        let entries = &self.raw.vars;
+        if let Some((extra, _)) = entries.get(MAX_VARS) {
+            let message = format!("too many shared variables; expected at most {MAX_VARS}");
+            return Err(self.src.at(extra.span(), message));
+        }
+        let var = |(name, value): &(Spanned<String>, Spanned<i64>)| {
+            let name = self.src.identifier(name, "variable")?;
+            let value = self.src.int_in(value, &name, 0, MAX_VALUE)?;
+            Ok((name, i64::from(value)))
+        };
+        entries.iter().map(var).collect()
+    }
+}
+
+/// Parses and validates one scenario file (SPEC §2). `default_name` is used when the file sets
+/// no `name`; `title` defaults to the name.
+pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<Scenario, InputError> {
+    let src = ScenarioFile { src: Source::new(path, source) };
+    let raw = src.raw_file(&src.src.tree("scenario files")?)?;
+    let name = match &raw.name {
+        Some(n) if n.get_ref().trim().is_empty() => {
+            return Err(src.at(n.span(), "empty scenario name; expected a name such as \"asyncio/blocking-sleep\""))
+        }
+        Some(n) => n.get_ref().clone(),
+        None => default_name.to_string(),
+    };
+    let runtime = src.runtime(raw.runtime.as_ref().unwrap_or(&RawRuntime::default()))?;
+    let threads = raw.threads.iter().map(|t| src.thread(t, runtime.time)).collect::<Result<Vec<_>, _>>()?;
+    let tasks = raw.tasks.iter().map(|t| src.task(t, runtime.time)).collect::<Result<Vec<_>, _>>()?;
+    let entries = Entries { src, raw: &raw, threads: &threads, tasks: &tasks };
+    entries.unique_names()?;
+    entries.sizes()?;
+    let loop_of = entries.loops()?;
+    entries.awaited_tasks(&loop_of)?;
+    let vars = entries.shared()?;
+    if threads.is_empty() {
+        return Err(src.error(0, "no threads; expected at least one [[threads]] entry"));
+    }
+    Ok(Scenario {
+        title: raw.title.clone().unwrap_or_else(|| name.clone()),
+        name,
+        path: path.to_path_buf(),
+        runtime,
+        threads,
+        tasks,
+        vars,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading folders of scenarios
+// ---------------------------------------------------------------------------------------------
+
+/// Loads every scenario of `dirs`: each a folder (its `*.toml` files, recursively, sorted by
+/// path, named by their path under it) or one file (named by its stem). Names must be unique.
+pub fn load_scenarios(dirs: &[PathBuf]) -> Result<Vec<Scenario>, InputError> {
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for (path, default_name) in scenario_files(dirs)? {
+        let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
+        let scenario = parse_scenario(&path, &source, &default_name)?;
+        if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
+            let src = Source::new(&path, &source);
+            let message = format!(
+                "duplicate scenario name `{}`: {} has it already; expected unique names (set `name` to rename one)",
+                scenario.name,
+                first.path.display()
+            );
+            return Err(src.error(name_key_offset(&path, &source).unwrap_or(0), message));
+        }
+        scenarios.push(scenario);
+    }
+    Ok(scenarios)
+}
+
+/// Where the top-level `name` key is written, if it is.
+fn name_key_offset(path: &Path, source: &str) -> Option<usize> {
+    let root = Source::new(path, source).tree("scenario files").ok()?;
+    let Node::Table(entries) = root.get_ref() else { return None };
+    entries.iter().find(|(k, _)| k.get_ref() == "name").map(|(k, _)| k.span().start)
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> InputError {
+    InputError::new(path, 1, 1, format!("cannot read: {error}; expected a readable scenario file or folder"))
+}
+
+/// Every scenario file of `roots` with its default name, in load order: a file's stem, or
+/// its path under the folder given.
+fn scenario_files(roots: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, InputError> {
+    let mut found = Vec::new();
+    for root in roots {
+        let files = toml_files(root).map_err(|(folder, e)| io_error(&folder, &e))?;
+        for file in files {
+            let name = if root.is_dir() {
+                relative_name(root, &file)
+            } else {
+                file.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned())
+            };
+            found.push((file, name));
+        }
+    }
+    Ok(found)
+}
+
+/// `root/gil/convoy.toml` → `gil/convoy`, with `/` on every platform.
+fn relative_name(root: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(root).unwrap_or(file).with_extension("");
+    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
+}

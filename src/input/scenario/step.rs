@@ -1,0 +1,360 @@
+//! Steps: the verbs of a scenario's programs (`compute 3`, `await asyncio.sleep 1`, …), parsed
+//! from their text with messages that quote the step, and printed back the same way.
+
+use std::fmt;
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Steps: syntax
+// ---------------------------------------------------------------------------------------------
+
+/// The blocking steps of SPEC §2, as error messages list them.
+pub(super) const BLOCKING_FORMS: &[&str] = &[
+    "compute N",
+    "c_call N",
+    "c_nogil N",
+    "io N",
+    "time.sleep N",
+    "read X",
+    "write X V",
+    "incr X",
+    "incr_call X",
+    "lock L",
+    "unlock L",
+];
+/// The awaiting steps of SPEC §2, allowed in tasks only.
+pub(super) const AWAITING_FORMS: &[&str] = &[
+    "await asyncio.sleep N",
+    "await io N",
+    "await coro",
+    "await to_thread STEP",
+    "await lock L",
+    "release L",
+    "await task T",
+];
+
+impl fmt::Display for Duration {
+    /// `N`, or `a..b` for a range: the file syntax.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.lo == self.hi {
+            write!(f, "{}", self.lo)
+        } else {
+            write!(f, "{}..{}", self.lo, self.hi)
+        }
+    }
+}
+
+impl fmt::Display for WriteValue {
+    /// `7`, `local`, `local+1` or `local-2`: the file syntax.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            WriteValue::Const(v) => write!(f, "{v}"),
+            WriteValue::LocalPlus(0) => f.write_str("local"),
+            WriteValue::LocalPlus(k) if k > 0 => write!(f, "local+{k}"),
+            WriteValue::LocalPlus(k) => write!(f, "local-{}", k.unsigned_abs()),
+        }
+    }
+}
+
+impl fmt::Display for Step {
+    /// The step as a scenario file writes it, so that parsing it back gives the same step.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Compute(d) => write!(f, "compute {d}"),
+            Step::CCall(d) => write!(f, "c_call {d}"),
+            Step::CNoGil(d) => write!(f, "c_nogil {d}"),
+            Step::Io(d) => write!(f, "io {d}"),
+            Step::Sleep(d) => write!(f, "time.sleep {d}"),
+            Step::Read(x) => write!(f, "read {x}"),
+            Step::Write(x, v) => write!(f, "write {x} {v}"),
+            Step::Incr(x) => write!(f, "incr {x}"),
+            Step::IncrCall(x) => write!(f, "incr_call {x}"),
+            Step::Lock(l) => write!(f, "lock {l}"),
+            Step::Unlock(l) => write!(f, "unlock {l}"),
+            Step::AwaitSleep(d) => write!(f, "await asyncio.sleep {d}"),
+            Step::AwaitIo(d) => write!(f, "await io {d}"),
+            Step::AwaitCoro => f.write_str("await coro"),
+            Step::AwaitToThread(step) => write!(f, "await to_thread {step}"),
+            Step::AwaitLock(l) => write!(f, "await lock {l}"),
+            Step::Release(l) => write!(f, "release {l}"),
+            Step::AwaitTask(t) => write!(f, "await task {t}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Step {
+    /// What is wrong and what was expected, without a location.
+    type Err = String;
+
+    /// Parses one step as a file writes it: words separated by one or more spaces.
+    fn from_str(text: &str) -> Result<Step, String> {
+        let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+        StepText { text }.any(&words)
+    }
+}
+
+impl Step {
+    /// Allowed in tasks only: the awaits, and `release` of an `asyncio.Lock`.
+    pub fn is_awaiting(&self) -> bool {
+        matches!(
+            self,
+            Step::AwaitSleep(_)
+                | Step::AwaitIo(_)
+                | Step::AwaitCoro
+                | Step::AwaitToThread(_)
+                | Step::AwaitLock(_)
+                | Step::Release(_)
+                | Step::AwaitTask(_)
+        )
+    }
+
+    /// Lets the clock move: the step lasts at least one tick whatever its range picks.
+    pub fn takes_ticks(&self) -> bool {
+        match self {
+            Step::Compute(d)
+            | Step::CCall(d)
+            | Step::CNoGil(d)
+            | Step::Io(d)
+            | Step::Sleep(d)
+            | Step::AwaitSleep(d)
+            | Step::AwaitIo(d) => d.lo > 0,
+            Step::AwaitToThread(step) => step.takes_ticks(),
+            _ => false,
+        }
+    }
+
+    /// The shared variable the step reads or writes (on a worker thread for `await to_thread`).
+    pub fn variable(&self) -> Option<&str> {
+        match self.leaf() {
+            Step::Read(x) | Step::Write(x, _) | Step::Incr(x) | Step::IncrCall(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The step that really runs: the blocking step of an `await to_thread`, else itself.
+    fn leaf(&self) -> &Step {
+        match self {
+            Step::AwaitToThread(step) => step,
+            step => step,
+        }
+    }
+
+    /// The lock the step takes or gives back, with its kind.
+    pub(super) fn lock_use(&self) -> Option<(&str, LockKind, LockOp)> {
+        match self.leaf() {
+            Step::Lock(l) => Some((l, LockKind::Threading, LockOp::Acquire)),
+            Step::Unlock(l) => Some((l, LockKind::Threading, LockOp::Release)),
+            Step::AwaitLock(l) => Some((l, LockKind::Asyncio, LockOp::Acquire)),
+            Step::Release(l) => Some((l, LockKind::Asyncio, LockOp::Release)),
+            _ => None,
+        }
+    }
+}
+
+/// `threading.Lock` and `asyncio.Lock` behave differently, so one name is one kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LockKind {
+    Threading,
+    Asyncio,
+}
+
+impl LockKind {
+    pub(super) fn describe(self) -> &'static str {
+        match self {
+            LockKind::Threading => "a threading.Lock (lock/unlock)",
+            LockKind::Asyncio => "an asyncio.Lock (await lock/release)",
+        }
+    }
+
+    /// The step that takes a lock of this kind, for messages.
+    pub(super) fn acquire_verb(self) -> &'static str {
+        match self {
+            LockKind::Threading => "lock",
+            LockKind::Asyncio => "await lock",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LockOp {
+    Acquire,
+    Release,
+}
+
+/// The text of one step being parsed: every error message quotes it whole.
+struct StepText<'a> {
+    text: &'a str,
+}
+
+impl StepText<'_> {
+    fn error(&self, what: impl fmt::Display, expected: impl fmt::Display) -> String {
+        format!("{what} in step `{}`; expected {expected}", self.text)
+    }
+
+    fn unknown(&self) -> String {
+        let forms: Vec<&str> = BLOCKING_FORMS.iter().chain(AWAITING_FORMS).copied().collect();
+        format!("unknown step `{}`; expected one of: {}", self.text, forms.join(", "))
+    }
+
+    /// Any step of SPEC §2.
+    fn any(&self, words: &[&str]) -> Result<Step, String> {
+        match words.split_first() {
+            Some((&"await", rest)) => self.awaiting(rest),
+            Some((&"release", args)) => Ok(Step::Release(self.name("release L", args)?)),
+            _ => self.blocking(words)?.ok_or_else(|| self.unknown()),
+        }
+    }
+
+    /// A blocking step, or None when the first word is no blocking verb.
+    fn blocking(&self, words: &[&str]) -> Result<Option<Step>, String> {
+        let Some((&verb, args)) = words.split_first() else {
+            return Ok(None);
+        };
+        let step = match verb {
+            "compute" => Step::Compute(self.duration("compute N", args, 1)?),
+            "c_call" => Step::CCall(self.duration("c_call N", args, 1)?),
+            "c_nogil" => Step::CNoGil(self.duration("c_nogil N", args, 1)?),
+            "io" => Step::Io(self.duration("io N", args, 1)?),
+            "time.sleep" => Step::Sleep(self.duration("time.sleep N", args, 1)?),
+            "read" => Step::Read(self.name("read X", args)?),
+            "write" => self.write(args)?,
+            "incr" => Step::Incr(self.name("incr X", args)?),
+            "incr_call" => Step::IncrCall(self.name("incr_call X", args)?),
+            "lock" => Step::Lock(self.name("lock L", args)?),
+            "unlock" => Step::Unlock(self.name("unlock L", args)?),
+            _ => return Ok(None),
+        };
+        Ok(Some(step))
+    }
+
+    /// The words after `await`.
+    fn awaiting(&self, words: &[&str]) -> Result<Step, String> {
+        let Some((&what, args)) = words.split_first() else {
+            return Err(self.unknown());
+        };
+        Ok(match what {
+            "asyncio.sleep" => Step::AwaitSleep(self.duration("await asyncio.sleep N", args, 0)?),
+            "io" => Step::AwaitIo(self.duration("await io N", args, 1)?),
+            "coro" => {
+                let [] = self.args("await coro", args)?;
+                Step::AwaitCoro
+            }
+            "to_thread" => self.to_thread(args)?,
+            "lock" => Step::AwaitLock(self.name("await lock L", args)?),
+            "task" => Step::AwaitTask(self.name("await task T", args)?),
+            _ => return Err(self.unknown()),
+        })
+    }
+
+    /// `await to_thread STEP`: the executor runs blocking code only (never an await).
+    fn to_thread(&self, words: &[&str]) -> Result<Step, String> {
+        match self.blocking(words)? {
+            Some(step) => Ok(Step::AwaitToThread(Box::new(step))),
+            None if words.is_empty() => Err(self.error(
+                "missing step after `await to_thread`",
+                format!("a blocking step: {}", BLOCKING_FORMS.join(", ")),
+            )),
+            None => Err(self.error(
+                format!("`{}` cannot run in `await to_thread`", words.join(" ")),
+                format!("a blocking step: {}", BLOCKING_FORMS.join(", ")),
+            )),
+        }
+    }
+
+    /// Exactly the N arguments of `form` (e.g. "write X V").
+    fn args<'w, const N: usize>(&self, form: &str, args: &[&'w str]) -> Result<[&'w str; N], String> {
+        <[&str; N]>::try_from(args).map_err(|_| {
+            let what = args.get(N).map_or("missing argument".to_string(), |w| format!("unexpected `{w}`"));
+            self.error(what, format_args!("`{form}`"))
+        })
+    }
+
+    /// The one argument of `form`, a name.
+    fn name(&self, form: &str, args: &[&str]) -> Result<String, String> {
+        let [word] = self.args(form, args)?;
+        self.identifier(word)
+    }
+
+    fn identifier(&self, word: &str) -> Result<String, String> {
+        if is_identifier(word) {
+            Ok(word.to_string())
+        } else {
+            Err(self.error(format_args!("bad name `{word}`"), IDENTIFIER))
+        }
+    }
+
+    /// The one argument of `form`, a duration of at least `min` ticks.
+    fn duration(&self, form: &str, args: &[&str], min: u32) -> Result<Duration, String> {
+        let [word] = self.args(form, args)?;
+        let (lo, hi) = word.split_once("..").unwrap_or((word, word));
+        let (Some(lo), Some(hi)) = (parse_uint(lo), parse_uint(hi)) else {
+            return Err(
+                self.error(format_args!("bad duration `{word}`"), "whole ticks N, or a range a..b (both included)")
+            );
+        };
+        if lo > hi {
+            return Err(self.error(format_args!("empty range `{word}`"), "a..b with a <= b"));
+        }
+        if hi > u64::from(MAX_DURATION) {
+            return Err(
+                self.error(format_args!("duration `{word}` is too long"), format_args!("at most {MAX_DURATION} ticks"))
+            );
+        }
+        if lo < u64::from(min) {
+            return Err(self.error(
+                format_args!("zero-tick duration `{word}`"),
+                "at least 1 tick (a blocking step takes time; only `await asyncio.sleep` may take 0)",
+            ));
+        }
+        // Both fit: hi <= MAX_DURATION.
+        Ok(Duration { lo: lo as u32, hi: hi as u32 })
+    }
+
+    /// `write X V`.
+    fn write(&self, args: &[&str]) -> Result<Step, String> {
+        let [var, value] = self.args("write X V", args)?;
+        let var = self.identifier(var)?;
+        let value = self.write_value(value)?;
+        Ok(Step::Write(var, value))
+    }
+
+    /// `V` of `write X V`: a byte, `local`, `local+K` or `local-K`.
+    fn write_value(&self, word: &str) -> Result<WriteValue, String> {
+        let (magnitude, make): (&str, fn(i64) -> WriteValue) = if word == "local" {
+            ("0", WriteValue::LocalPlus)
+        } else if let Some(k) = word.strip_prefix("local+") {
+            (k, WriteValue::LocalPlus)
+        } else if let Some(k) = word.strip_prefix("local-") {
+            (k, |k| WriteValue::LocalPlus(-k))
+        } else {
+            (word, WriteValue::Const)
+        };
+        match parse_uint(magnitude) {
+            Some(k) if k <= u64::from(MAX_VALUE) => Ok(make(k as i64)),
+            Some(_) => Err(self.error(
+                format_args!("value `{word}` does not fit a shared variable"),
+                format_args!("0 to {MAX_VALUE} (shared variables are one byte)"),
+            )),
+            None => Err(self.error(
+                format_args!("bad value `{word}`"),
+                format_args!("an integer 0 to {MAX_VALUE}, `local`, `local+K` or `local-K`"),
+            )),
+        }
+    }
+}
+
+/// What a name must look like, for messages.
+pub(super) const IDENTIFIER: &str = "an identifier: a letter or `_`, then letters, digits or `_`";
+
+pub(super) fn is_identifier(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A whole number written with ASCII digits only (no sign); `u64::MAX` when it overflows.
+fn parse_uint(word: &str) -> Option<u64> {
+    let digits = !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| word.parse().unwrap_or(u64::MAX))
+}
