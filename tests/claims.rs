@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use gilcheck::check::search::Budget;
+use gilcheck::check::resources::Budget;
 use gilcheck::suite::report;
-use gilcheck::check::job::{plan, run_all, Row};
+use gilcheck::check::job::Row;
+use gilcheck::suite::{plan, run_all};
 
 use common::committed_suite;
 

@@ -10,7 +10,8 @@ use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
-use gilcheck::check::search::{explore, Budget};
+use gilcheck::check::resources::Budget;
+use gilcheck::check::search::explore;
 use gilcheck::input::claim::{CmpOp, ForAll};
 use gilcheck::fuzz::generate::{self, Case};
 use gilcheck::cpython::model::GilModel;
@@ -219,9 +220,8 @@ proptest! {
             scenario.runtime.time = TimeMode::Ticks;
             scenario.runtime.horizon = 10;
         }
-        let mut m = model(&scenario);
+        let m = model(&scenario);
         let goal = Goal::Always(BExpr::Cmp(BTerm::Int(0), CmpOp::Le, BTerm::Int(0)));
-        m.goal = Some(goal.clone());
         let ours = explore(&m, &goal, Budget::default());
         let dfs = m.checker().spawn_dfs().join();
         prop_assert_eq!(dfs.unique_state_count(), ours.states, "{}", scenario.to_toml());

@@ -2,10 +2,11 @@
 
 mod common;
 
-use gilcheck::check::search::Budget;
+use gilcheck::check::resources::Budget;
 use gilcheck::input::claim::Check;
 use gilcheck::cpython::model::GilModel;
-use gilcheck::check::job::{build, check_one, plan, run_job};
+use gilcheck::check::job::{build, check_one, run_job};
+use gilcheck::suite::plan;
 
 use common::{committed_suite, scenario, verdict};
 
@@ -105,7 +106,7 @@ fn lassos_are_paths_of_the_model_and_their_cycles_close() {
     let mut lassos = 0;
     for job in &jobs {
         let row = run_job(job, Budget::default()).unwrap();
-        let model = build(job).unwrap();
+        let (model, _) = build(job).unwrap();
         match (row.verdict.as_str(), &row.counterexample) {
             ("holds", None) => {}
             ("refuted", Some(cx)) => {

@@ -3,9 +3,12 @@
 
 mod common;
 
-use gilcheck::check::search::{explore, Budget};
+use gilcheck::check::explorable::Explorable;
+use gilcheck::check::resources::Budget;
+use gilcheck::check::search::explore;
 use gilcheck::input::claim::Check;
-use gilcheck::check::job::{build, plan, Job};
+use gilcheck::check::job::{build, Job};
+use gilcheck::suite::plan;
 use stateright::{Checker, Model};
 
 use common::committed_suite;
@@ -18,12 +21,12 @@ fn stateright_finds_the_same_states_and_verdicts() {
     let safety = |j: &&Job| matches!(j.claim.check, Check::Always(_) | Check::Never(_) | Check::Sometimes(_));
     // Universal claims run on generated programs, not on scenarios.
     for job in jobs.iter().filter(|j| j.claim.for_all.is_none()).filter(safety) {
-        let mut model = build(job).unwrap();
+        let (mut model, goal) = build(job).unwrap();
         // stateright's BFS ignores symmetry: compare full state spaces.
         model.symmetry = false;
-        let ours = explore(&model, model.goal.as_ref().unwrap(), Budget::default());
+        let ours = explore(&model, &goal, Budget::default());
         let ours_found = ours.hit.is_some();
-        let checker = model.checker().spawn_bfs().join();
+        let checker = Explorable { model, goal: Some(goal) }.checker().spawn_bfs().join();
         assert_eq!(
             checker.unique_state_count(),
             ours.states,
@@ -45,8 +48,7 @@ fn symmetry_reduction_keeps_every_verdict() {
     let jobs = plan(&claims, &scenarios).unwrap();
     let mut reduced = 0;
     for job in jobs.iter().filter(|j| j.claim.for_all.is_none()) {
-        let mut model = build(job).unwrap();
-        let Some(goal) = model.goal.clone() else { continue };
+        let (mut model, goal) = build(job).unwrap();
         if !model.symmetry || matches!(goal, gilcheck::check::atoms::Goal::LeadsTo { .. }) {
             continue;
         }

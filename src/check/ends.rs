@@ -17,7 +17,8 @@ use std::time::Instant;
 use stateright::Model;
 
 use crate::check::atoms::{Bound, Who};
-use crate::check::search::{replay, Budget, Stop, Trace};
+use crate::check::resources::{Budget, Stop};
+use crate::check::search::{replay, Trace};
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::program::ThreadKind;
 use crate::cpython::state::State;
@@ -117,7 +118,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
     'search: while let Some((s, i, depth)) = queue.pop_front() {
         if processed.is_multiple_of(4096) {
             if let Some(limit) = budget.timeout.filter(|l| start.elapsed() >= *l) {
-                out.stopped = Some(crate::check::job::stop_text(&Stop::Timeout(limit)));
+                out.stopped = Some(Stop::Timeout(limit).to_string());
                 break;
             }
         }
@@ -149,7 +150,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
                 continue;
             }
             if parent.len() >= max_states {
-                out.stopped = Some(crate::check::job::stop_text(&Stop::MaxStates(parent.len())));
+                out.stopped = Some(Stop::MaxStates(parent.len()).to_string());
                 break 'search;
             }
             visited.insert(fp);

@@ -2,14 +2,12 @@
 //! scenario under the variant, binds the claim's check to it, explores the model and turns
 //! what it found into a verdict. Jobs run in parallel; results come back in a fixed order.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use serde::Serialize;
 
 use crate::check::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
-use crate::check::search::{explore, Budget, Exploration, Stop, Trace};
-use crate::input::claim::{glob_matches, AtomKind, Check, Claim, CmpOp, Expect, Outcome, Trend, Verdict};
+use crate::check::resources::{Budget, Stop};
+use crate::check::search::{explore, Exploration, Trace};
+use crate::input::claim::{AtomKind, Check, Claim, CmpOp, Expect, Outcome, Verdict};
 use crate::input::located::InputError;
 use crate::check::liveness;
 use crate::cpython::model::GilModel;
@@ -76,60 +74,8 @@ pub struct Job<'a> {
     pub expected: Outcome,
 }
 
-/// The jobs of a set of claims over a set of scenarios, in claim order, then each claim's
-/// model patterns in order (a glob's matches by name), then variants.
-pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Job<'a>>, InputError> {
-    let mut jobs = Vec::new();
-    for claim in claims {
-        if claim.for_all.is_some() {
-            jobs.extend(crate::fuzz::universal::jobs(claim)?);
-            continue;
-        }
-        let mut models: Vec<&Scenario> = Vec::new();
-        for pattern in &claim.models {
-            let mut matched: Vec<&Scenario> = scenarios.iter().filter(|s| glob_matches(pattern, &s.name)).collect();
-            matched.sort_by(|a, b| a.name.cmp(&b.name));
-            if matched.is_empty() {
-                return Err(InputError::new(
-                    &claim.path,
-                    claim.models_line,
-                    claim.models_col,
-                    format!("claim `{}`: no scenario matches `{pattern}`; expected a scenario name or glob", claim.id),
-                ));
-            }
-            for m in matched {
-                if !models.iter().any(|x| x.name == m.name) {
-                    models.push(m);
-                }
-            }
-        }
-        for scenario in models {
-            let variants =
-                if claim.variants.is_empty() { vec![scenario.runtime.python.clone()] } else { claim.variants.clone() };
-            for variant in variants {
-                let expected = match &claim.expect {
-                    Expect::All(o) => o.clone(),
-                    Expect::PerVariant(map) => match map.get(&variant) {
-                        Some(o) => o.clone(),
-                        None => {
-                            return Err(InputError::new(
-                                &claim.path,
-                                claim.check_line,
-                                1,
-                                format!("claim `{}`: no expectation for variant {variant}", claim.id),
-                            ))
-                        }
-                    },
-                };
-                jobs.push(Job { claim, scenario, variant, expected });
-            }
-        }
-    }
-    Ok(jobs)
-}
-
-/// Builds the model of a job, with the claim's check bound to it.
-pub fn build(job: &Job) -> Result<GilModel, InputError> {
+/// Builds the model of a job and binds the claim's check to it.
+pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
     let claim = job.claim;
     let at = |offset: usize, message: String| {
         let (line, col) = claim.locate(offset);
@@ -146,18 +92,22 @@ pub fn build(job: &Job) -> Result<GilModel, InputError> {
     let binder = Binder { model: &model };
     let bind = |e| binder.expr(e).map_err(|b| at(b.offset, b.message));
     let goal = match &claim.check {
-        Check::Always(e) => Some(Goal::Always(bind(e)?)),
-        Check::Never(e) => Some(Goal::Always(BExpr::Not(Box::new(bind(e)?)))),
-        Check::Sometimes(e) => Some(Goal::Sometimes(bind(e)?)),
+        Check::Always(e) => Goal::Always(bind(e)?),
+        Check::Never(e) => Goal::Always(BExpr::Not(Box::new(bind(e)?))),
+        Check::Sometimes(e) => Goal::Sometimes(bind(e)?),
         Check::Max(t, w) | Check::Min(t, w) => {
             let t = binder.term(t).map_err(|b| at(b.offset, b.message))?;
             let w = w.as_ref().map(bind).transpose()?;
-            Some(if matches!(claim.check, Check::Max(..)) { Goal::Max(t, w) } else { Goal::Min(t, w) })
+            if matches!(claim.check, Check::Max(..)) {
+                Goal::Max(t, w)
+            } else {
+                Goal::Min(t, w)
+            }
         }
-        Check::Eventually(e) => Some(Goal::LeadsTo { trigger: None, goal: bind(e)? }),
-        Check::LeadsTo(a, b) => Some(Goal::LeadsTo { trigger: Some(bind(a)?), goal: bind(b)? }),
+        Check::Eventually(e) => Goal::LeadsTo { trigger: None, goal: bind(e)? },
+        Check::LeadsTo(a, b) => Goal::LeadsTo { trigger: Some(bind(a)?), goal: bind(b)? },
     };
-    if matches!(goal, Some(Goal::LeadsTo { .. })) && model.sys.is_ticks() {
+    if matches!(goal, Goal::LeadsTo { .. }) && model.sys.is_ticks() {
         return Err(at(0, "liveness claims run on untimed models (the clock makes every path acyclic); this scenario has `time = \"ticks\"`".into()));
     }
     // `count` copies are interchangeable unless the check names one of them, or asks about
@@ -169,46 +119,13 @@ pub fn build(job: &Job) -> Result<GilModel, InputError> {
         .flat_map(|&(lo, hi)| model.sys.threads[lo..hi].iter().map(|t| t.name.as_str()))
         .collect();
     let names_a_copy = claim.check.atoms().iter().any(|a| a.arg.as_deref().is_some_and(|n| copies.contains(&n)));
-    model.symmetry = !names_a_copy && !matches!(goal, Some(Goal::LeadsTo { .. }));
-    model.goal = goal;
-    Ok(model)
+    model.symmetry = !names_a_copy && !matches!(goal, Goal::LeadsTo { .. });
+    Ok((model, goal))
 }
 
-/// Runs every job on `threads` worker threads; rows come back in job order. An input error
-/// in any job (a name the scenario lacks) is reported instead, the first in job order.
-pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>, InputError> {
-    let rows: Result<Vec<Row>, InputError> =
-        in_parallel(jobs, threads, |job| run_job(job, budget)).into_iter().collect();
-    series(jobs, rows?)
-}
-
-/// `f` of every item on `threads` worker threads; results in the items' order, whatever
-/// finishes first.
-pub fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1).min(items.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= items.len() {
-                    break;
-                }
-                let result = f(&items[i]);
-                results.lock().expect("no panics while holding the lock")[i] = Some(result);
-            });
-        }
-    });
-    let results = results.into_inner().expect("no panics while holding the lock");
-    results.into_iter().map(|r| r.expect("every item ran")).collect()
-}
-
-/// Checks one job.
+/// Checks one job on its scenario (a universal claim's jobs go to [`crate::fuzz`]).
 pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
-    if job.claim.for_all.is_some() {
-        return crate::fuzz::universal::run_job(job, budget);
-    }
-    let model = build(job)?;
+    let (model, goal) = build(job)?;
     let mut row = Row {
         claim: job.claim.id.clone(),
         model: job.scenario.name.clone(),
@@ -227,8 +144,7 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         notes: notes(job, &model),
         shrunk: None,
     };
-    let goal = model.goal.as_ref().expect("build binds every check");
-    if let Goal::LeadsTo { trigger, goal } = goal {
+    if let Goal::LeadsTo { trigger, goal } = &goal {
         let found = liveness::check(&model, trigger.as_ref(), goal, budget);
         row.states = found.states as u64;
         row.max_depth = found.max_depth as u64;
@@ -236,12 +152,12 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         judge_liveness(&model, job, &found, &mut row);
         return Ok(row);
     }
-    let found = explore(&model, goal, budget);
+    let found = explore(&model, &goal, budget);
     row.states = found.states as u64;
     row.max_depth = found.max_depth as u64;
     row.elapsed_ms = found.elapsed.as_millis() as u64;
     row.horizon_hit = found.horizon_hit;
-    judge(&model, job, goal, &found, &mut row);
+    judge(&model, job, &goal, &found, &mut row);
     Ok(row)
 }
 
@@ -249,7 +165,7 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
 /// when every fair path reaches the goal.
 fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult, row: &mut Row) {
     if let Some(stop) = &found.stopped {
-        row.notes.push(stop_text(stop));
+        row.notes.push(stop.to_string());
         return;
     }
     if found.fault {
@@ -278,17 +194,9 @@ fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult,
 pub const FAIRNESS_NOTE: &str = "weak fairness: a thread that can move continuously eventually moves, and a pending \
      timer, I/O or interval eventually fires; nothing is fair to a thread that can take the GIL only now and then";
 
-/// What a budget that ended a search says.
-pub fn stop_text(stop: &Stop) -> String {
-    match stop {
-        Stop::MaxStates(n) => format!("stopped at the state budget ({n} states, --max-states)"),
-        Stop::Timeout(d) => format!("stopped at the time budget ({} s, --timeout)", d.as_secs()),
-    }
-}
-
 /// Turns an exploration into a verdict (and value, counterexample, vacuity).
 fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mut Row) {
-    let stopped = found.stopped.as_ref().map(stop_text);
+    let stopped = found.stopped.as_ref().map(Stop::to_string);
     let fault = found.fault.as_ref().map(|(f, _)| match f {
         crate::cpython::state::Fault::VarOverflow { var } => {
             format!("shared variable `{}` would leave its byte (0..=255)", model.sys.vars[*var as usize].0)
@@ -366,7 +274,7 @@ fn reads_counter(check: &Check) -> bool {
         .any(|a| matches!(a.kind, AtomKind::GilHandoffs | AtomKind::ForcedSwitches | AtomKind::TaskSwitches))
 }
 
-fn verdict_text(holds: bool) -> String {
+pub fn verdict_text(holds: bool) -> String {
     if holds { "holds" } else { "refuted" }.into()
 }
 
@@ -410,73 +318,6 @@ fn notes(job: &Job, model: &GilModel) -> Vec<String> {
         notes.push(format!("the scenario fixes switch_points = {:?}, kept under {}", rt.switch_points, job.variant));
     }
     notes
-}
-
-/// Adds a `"model": "series"` row after the rows of each series claim, with the trend's verdict.
-fn series(jobs: &[Job], rows: Vec<Row>) -> Result<Vec<Row>, InputError> {
-    let mut out: Vec<Row> = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let Outcome::Series(trend) = jobs[i].expected else {
-            out.push(rows[i].clone());
-            i += 1;
-            continue;
-        };
-        // The rows of one claim and variant form one series.
-        let mut j = i;
-        let mut group: Vec<usize> = Vec::new();
-        while j < rows.len() && jobs[j].claim.id == jobs[i].claim.id {
-            group.push(j);
-            j += 1;
-        }
-        let variants: Vec<String> = {
-            let mut v: Vec<String> = group.iter().map(|&g| rows[g].variant.clone()).collect();
-            v.dedup();
-            let mut seen = Vec::new();
-            v.retain(|x| {
-                let new = !seen.contains(x);
-                seen.push(x.clone());
-                new
-            });
-            v
-        };
-        for &g in &group {
-            out.push(rows[g].clone());
-        }
-        for variant in variants {
-            let members: Vec<&Row> = group.iter().map(|&g| &rows[g]).filter(|r| r.variant == variant).collect();
-            let values: Option<Vec<i64>> = members.iter().map(|r| r.value.as_ref().and_then(|v| v.as_i64())).collect();
-            let mut row = members[0].clone();
-            row.model = "series".into();
-            row.counterexample = None;
-            row.states = members.iter().map(|r| r.states).sum();
-            row.max_depth = members.iter().map(|r| r.max_depth).max().unwrap_or(0);
-            row.elapsed_ms = members.iter().map(|r| r.elapsed_ms).sum();
-            row.horizon_hit = members.iter().any(|r| r.horizon_hit);
-            row.vacuous = members.iter().any(|r| r.vacuous);
-            match values {
-                Some(vs) => {
-                    let ok = vs.windows(2).all(|w| match trend {
-                        Trend::Increasing => w[0] < w[1],
-                        Trend::NonDecreasing => w[0] <= w[1],
-                        Trend::Constant => w[0] == w[1],
-                    });
-                    row.value = Some(serde_json::json!(vs));
-                    row.verdict = verdict_text(ok);
-                    row.as_expected = ok;
-                }
-                None => {
-                    row.value = None;
-                    row.verdict = "unknown".into();
-                    row.as_expected = false;
-                    row.notes.push("no trend: a model's value is unbounded or unknown".into());
-                }
-            }
-            out.push(row);
-        }
-        i = j;
-    }
-    Ok(out)
 }
 
 /// Checks one check text on one scenario under one CPython (the scenario's own when `None`),

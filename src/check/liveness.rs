@@ -38,7 +38,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use stateright::Model;
 
 use crate::check::atoms::BExpr;
-use crate::check::search::{replay_actions, Budget, Stop, Trace, Visited};
+use crate::check::resources::{Budget, Stop};
+use crate::check::search::{replay_actions, Trace, Visited};
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::state::State;
 

@@ -17,30 +17,13 @@ use std::time::{Duration, Instant};
 use stateright::Model;
 
 use crate::check::atoms::{BExpr, BTerm, Goal};
+use crate::check::resources::{Budget, Stop};
 use crate::input::claim::CmpOp;
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::state::{Fault, State};
 
 /// A path from the initial state: each state with the action that led to it.
 pub type Trace = Vec<(Option<Action>, State)>;
-
-/// The command line's state budget when none is given: a search this large takes seconds
-/// and well under a few GiB; a larger one says so instead of filling the machine's memory.
-pub const DEFAULT_MAX_STATES: usize = 10_000_000;
-
-/// Limits that end a search early (the verdict is then unknown).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Budget {
-    pub max_states: Option<usize>,
-    pub timeout: Option<Duration>,
-}
-
-/// Why a search stopped before exploring every state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Stop {
-    MaxStates(usize),
-    Timeout(Duration),
-}
 
 /// What a search found.
 #[derive(Clone, Debug)]

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::check::search::Budget;
+use crate::check::resources::{Budget, DEFAULT_MAX_STATES};
 use crate::input::claim::{glob_matches, load_claims, Claim};
 use crate::input::located::InputError;
+use crate::check::explorable::Explorable;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::System;
-use crate::suite::report;
+use crate::suite::{self, report};
 use crate::check::job::{self as run, Row};
 use crate::input::scenario::{load_scenarios, Scenario};
 use stateright::Model;
@@ -232,11 +233,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, InputError> {
     let (scenarios, claims) = args.sources.load()?;
     let claims: Vec<Claim> =
         claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
-    let jobs: Vec<run::Job> = run::plan(&claims, &scenarios)?
+    let jobs: Vec<run::Job> = suite::plan(&claims, &scenarios)?
         .into_iter()
         .filter(|j| args.model.as_deref().is_none_or(|g| glob_matches(g, &j.scenario.name)))
         .collect();
-    let mut rows = run::run_all(&jobs, args.limits.budget(crate::check::search::DEFAULT_MAX_STATES), args.limits.threads())?;
+    let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
 
     let filtered = args.claim.is_some() || args.model.is_some();
     let out_dir = match (&args.out, args.no_report, filtered) {
@@ -307,7 +308,7 @@ fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {
 /// claim's job when a claim is named (its check is then bound to the model).
 fn with_target<R>(
     target: &Target,
-    f: impl FnOnce(GilModel, Option<&run::Job>) -> Result<R, InputError>,
+    f: impl FnOnce(Explorable, Option<&run::Job>) -> Result<R, InputError>,
 ) -> Result<R, InputError> {
     let (scenarios, claims) = target.sources.load()?;
     let usage = |message: String| InputError::new(std::path::Path::new("gilcheck"), 1, 1, message);
@@ -331,7 +332,8 @@ fn with_target<R>(
                 crate::input::claim::Expect::PerVariant(map) => map.values().next().cloned().expect("a non-empty table"),
             };
             let job = run::Job { claim, scenario, variant, expected };
-            f(run::build(&job)?, Some(&job))
+            let (model, goal) = run::build(&job)?;
+            f(Explorable { model, goal: Some(goal) }, Some(&job))
         }
         None => {
             let runtime = scenario
@@ -339,19 +341,19 @@ fn with_target<R>(
                 .with_python(&variant)
                 .ok_or_else(|| usage(format!("unknown CPython `{variant}`; expected e.g. 2.7, 3.9, 3.11, 3.13t")))?;
             let sys = System::compile(scenario, &runtime).map_err(usage)?;
-            f(GilModel::new(sys, Default::default()), None)
+            f(Explorable { model: GilModel::new(sys, Default::default()), goal: None }, None)
         }
     }
 }
 
 fn graph(args: &GraphArgs) -> Result<ExitCode, InputError> {
-    with_target(&args.target, |model, job| draw(args, &model, job))
+    with_target(&args.target, |target, job| draw(args, &target.model, job))
 }
 
 fn draw(args: &GraphArgs, model: &GilModel, job: Option<&run::Job>) -> Result<ExitCode, InputError> {
     let dot = match job {
         Some(job) => {
-            let row = run::run_job(job, Budget::default())?;
+            let row = suite::run_job(job, Budget::default())?;
             match row.counterexample {
                 Some(cx) => cx.dot,
                 None => {
@@ -393,7 +395,7 @@ fn explore(args: &ExploreArgs) -> Result<ExitCode, InputError> {
     with_target(&args.target, |model, _| serve(args, model))
 }
 
-fn serve(args: &ExploreArgs, model: GilModel) -> Result<ExitCode, InputError> {
+fn serve(args: &ExploreArgs, model: Explorable) -> Result<ExitCode, InputError> {
     let address = ("127.0.0.1", args.port);
     // tiny_http panics on a port it cannot bind: find out first, and say so.
     if let Err(e) = std::net::TcpListener::bind(address) {

@@ -1,2 +1,3 @@
+pub mod describe;
 pub mod graph;
 pub mod timeline;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::check::search::Budget;
+use crate::check::resources::{in_parallel, Budget};
 use crate::input::claim::{parse_check, substitute, Claim, Expect, Outcome, Verdict};
 use crate::check::ends::explore_ends;
 use crate::input::located::InputError;
@@ -148,7 +148,7 @@ pub fn check_case(claim: &Claim, case: &Case, variant: &str, budget: Budget) -> 
     let job = Job { claim: &adhoc, scenario: &case.scenario, variant, expected: Outcome::Verdict(Verdict::Holds) };
     let mut row = run::run_job(&job, budget).map_err(|e| e.to_string())?;
     if claim.for_all.as_ref().is_some_and(|f| f.same_end) && row.verdict != "refuted" {
-        let model = run::build(&job).map_err(|e| e.to_string())?;
+        let (model, _) = run::build(&job).map_err(|e| e.to_string())?;
         let ends = explore_ends(&model, budget);
         row.states += ends.states as u64;
         row.max_depth = row.max_depth.max(ends.max_depth as u64);
@@ -339,5 +339,5 @@ pub fn run_jobs(
     threads: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Row>, InputError> {
-    run::in_parallel(jobs, threads, |job| run_job_with(job, opts, progress)).into_iter().collect()
+    in_parallel(jobs, threads, |job| run_job_with(job, opts, progress)).into_iter().collect()
 }

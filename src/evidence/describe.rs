@@ -1,0 +1,244 @@
+//! How a model's actions and states read for people, in Python's vocabulary: the text of
+//! every counterexample step, graph node and Explorer page. It only reads the model; nothing
+//! here changes what is explored.
+
+use std::fmt::Write as _;
+
+use crate::cpython::model::{Action, Ctx, GilModel};
+use crate::input::scenario::{GilKind, WriteValue};
+use crate::cpython::program::{Op, ThreadKind};
+use crate::cpython::state::{Callback, GilRel, Phase, State, Wait, NONE};
+
+impl GilModel {
+    /// An action without the state it is taken in: a label for the Explorer's list of moves.
+    pub fn action_label(&self, action: &Action) -> String {
+        let name = |t: u8| self.sys.threads[t as usize].name.as_str();
+        match *action {
+            Action::Tick { swap: None } => "the clock ticks".into(),
+            Action::Tick { swap: Some((a, b)) } => {
+                format!("the OS gives {}'s CPU to {}; the clock ticks", name(a), name(b))
+            }
+            Action::TakeGil(t) => format!("{} takes the GIL", name(t)),
+            Action::Timeout(t) => format!("{}'s switch interval runs out", name(t)),
+            Action::ForcedDrop(t) => format!("{} drops the GIL on the drop request", name(t)),
+            Action::CheckInterval(t) => format!("{} releases the GIL at its check interval", name(t)),
+            Action::Step(t, d) => format!("{} steps ({d})", name(t)),
+            Action::Return(t) => format!("{}'s blocking call returns", name(t)),
+            Action::Due(k) => format!("{}'s timer or I/O is due", self.sys.tasks[k as usize].name),
+            Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::Preempt(a, b) => format!("the OS gives {}'s CPU to {}", name(a), name(b)),
+        }
+    }
+
+    /// A one-line, human description of an action, in Python's vocabulary.
+    pub fn describe_action(&self, s: &State, action: Action) -> String {
+        let name = |t: u8| self.sys.threads[t as usize].name.as_str();
+        match action {
+            Action::Tick { swap: None } => format!("tick {} -> {}", s.now, s.now + 1),
+            Action::Tick { swap: Some((a, b)) } => {
+                format!("OS gives {}'s CPU to {}; tick {} -> {}", name(a), name(b), s.now, s.now + 1)
+            }
+            Action::TakeGil(t) => format!("{} takes the GIL", name(t)),
+            Action::Timeout(t) => format!("{}'s switch interval runs out: it sets the drop request", name(t)),
+            Action::ForcedDrop(t) => format!("{} drops the GIL on the drop request", name(t)),
+            Action::CheckInterval(t) => format!("{} releases the GIL at its check interval", name(t)),
+            Action::Step(t, d) => self.describe_step(s, t as usize, d),
+            Action::Return(t) => format!("{}'s blocking call returns", name(t)),
+            Action::Due(k) => {
+                let what = if matches!(s.tasks[k as usize].wait, Wait::Timer { .. }) { "timer" } else { "I/O" };
+                format!("{}'s {what} is due", self.sys.tasks[k as usize].name)
+            }
+            Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::Preempt(a, b) => format!("OS gives {}'s CPU to {}", name(a), name(b)),
+        }
+    }
+
+    fn describe_step(&self, s: &State, t: usize, d: u8) -> String {
+        let name = &self.sys.threads[t].name;
+        let mut text = String::new();
+        match s.threads[t].phase {
+            Phase::Ready => {
+                let (op, ctx) = self.current_op(s, t);
+                let who = match ctx {
+                    Ctx::Task(k) => format!("{name} (task {})", self.sys.tasks[k].name),
+                    Ctx::Thread(_) => name.clone(),
+                };
+                match op {
+                    Some(op) => {
+                        let _ = write!(text, "{who}: {}", self.op_text(op, d));
+                    }
+                    None => {
+                        let repeats = match ctx {
+                            Ctx::Task(k) => self.sys.tasks[k].program.repeat,
+                            Ctx::Thread(_) => matches!(&self.sys.threads[t].kind, ThreadKind::Plain(p) if p.repeat),
+                        };
+                        let what = if repeats { "loops back to its first step" } else { "finishes" };
+                        let _ = write!(text, "{who}: {what}");
+                    }
+                }
+            }
+            Phase::Cpu { left, .. } => {
+                let _ = write!(text, "{name} runs one tick ({} left)", left - 1);
+            }
+            Phase::NoGil { left } => {
+                let _ = write!(text, "{name} runs one tick of C code without the GIL ({} left)", left - 1);
+            }
+            Phase::IncrLoaded { value, .. } => {
+                let _ = write!(text, "{name} stores {} (loaded {value})", value as u16 + 1);
+            }
+            Phase::LoopTop => {
+                let _ = write!(text, "{name}: loop polls the selector (releases the GIL)");
+            }
+            Phase::LoopProcess => {
+                let _ = write!(text, "{name}: loop moves due I/O and timers to the ready queue");
+            }
+            Phase::LoopRun => {
+                let l = self.loop_of(t);
+                let cb = s.loops[l].ready.front();
+                let _ = match (s.loops[l].todo, cb) {
+                    (0, _) => write!(text, "{name}: loop round ends"),
+                    (_, Some(Callback::Step(k))) => {
+                        write!(text, "{name}: loop resumes task {}", self.sys.tasks[k as usize].name)
+                    }
+                    (_, Some(Callback::SetResult(k))) => {
+                        write!(text, "{name}: loop sets the result awaited by {}", self.sys.tasks[k as usize].name)
+                    }
+                    _ => write!(text, "{name}: loop"),
+                };
+            }
+            other => {
+                let _ = write!(text, "{name}: {other:?}");
+            }
+        }
+        text
+    }
+
+    fn op_text(&self, op: &Op, d: u8) -> String {
+        let var = |x: &u8| self.sys.vars[*x as usize].0.clone();
+        match op {
+            Op::Compute(_) => format!("compute {d}"),
+            Op::CCall(_) => format!("c_call {d}"),
+            Op::CNoGil(_) => format!("c_nogil {d} (releases the GIL)"),
+            Op::Io(_) => "io (releases the GIL)".into(),
+            Op::Sleep(_) => "time.sleep (releases the GIL)".into(),
+            Op::Read(x) => format!("read {}", var(x)),
+            Op::Write(x, v) => format!(
+                "write {} {}",
+                var(x),
+                match v {
+                    WriteValue::Const(c) => c.to_string(),
+                    WriteValue::LocalPlus(c) => format!("local{c:+}"),
+                }
+            ),
+            Op::Incr(x) => format!("{} += 1: load", var(x)),
+            Op::IncrCall(x) => format!("{} += f(): load", var(x)),
+            Op::Lock(l) => format!("acquire threading.Lock {}", self.sys.locks[*l as usize]),
+            Op::Unlock(l) => format!("release threading.Lock {}", self.sys.locks[*l as usize]),
+            Op::AwaitSleep(_) => format!("await asyncio.sleep({d})"),
+            Op::AwaitIo(_) => "await io".into(),
+            Op::AwaitCoro => "await coro() (does not suspend)".into(),
+            Op::AwaitToThread(inner) => format!("await to_thread({})", self.op_text(inner, 0)),
+            Op::AwaitLock(l) => format!("await asyncio.Lock {}", self.sys.async_locks[*l as usize]),
+            Op::Release(l) => format!("release asyncio.Lock {}", self.sys.async_locks[*l as usize]),
+            Op::AwaitTask(k) => format!("await task {}", self.sys.tasks[*k as usize].name),
+        }
+    }
+
+    /// A short description of a state for people: who holds the GIL, what each thread and
+    /// task is doing, the clock.
+    pub fn describe_state(&self, s: &State) -> String {
+        self.state_lines(s).join("; ")
+    }
+
+    /// [`GilModel::describe_state`] as separate lines: the clock, the GIL, each thread, each
+    /// loop's ready queue, each task, the shared variables.
+    pub fn state_lines(&self, s: &State) -> Vec<String> {
+        let sys = &self.sys;
+        let mut parts = Vec::new();
+        if sys.is_ticks() {
+            parts.push(format!("t={}", s.now));
+        }
+        if sys.gil() != GilKind::None {
+            let holder =
+                if s.gil.holder == NONE { "free".to_string() } else { sys.threads[s.gil.holder as usize].name.clone() };
+            parts.push(format!("GIL {holder}{}", if s.gil.drop_request { " (drop requested)" } else { "" }));
+        }
+        for (t, info) in sys.threads.iter().enumerate() {
+            let th = &s.threads[t];
+            if matches!(info.kind, ThreadKind::Worker(_)) && th.phase == Phase::Idle {
+                continue;
+            }
+            let gil = match th.gil {
+                GilRel::Wants => " waits GIL",
+                GilRel::Switching => " waits switch",
+                _ => "",
+            };
+            let task = match (&info.kind, th.task) {
+                (ThreadKind::Loop(_), k) if k != NONE => format!("task {}: ", sys.tasks[k as usize].name),
+                (ThreadKind::Worker(_), k) if k != NONE => format!("job of {}: ", sys.tasks[k as usize].name),
+                _ => String::new(),
+            };
+            parts.push(format!("{}: {task}{}{gil}", info.name, phase_text(th.phase)));
+        }
+        for (l, info) in sys.loops.iter().enumerate() {
+            let lp = &s.loops[l];
+            let ready: Vec<String> = lp
+                .ready
+                .as_slice()
+                .iter()
+                .map(|c| match c {
+                    Callback::Step(k) => sys.tasks[*k as usize].name.clone(),
+                    Callback::SetResult(k) => format!("set_result({})", sys.tasks[*k as usize].name),
+                    Callback::Empty => String::new(),
+                })
+                .collect();
+            let name = &sys.threads[info.thread as usize].name;
+            parts.push(format!("{name} ready queue [{}]", ready.join(", ")));
+        }
+        for (k, info) in sys.tasks.iter().enumerate() {
+            let task = &s.tasks[k];
+            let what = if task.done { "done".to_string() } else { wait_text(task.wait) };
+            parts.push(format!("{}: {what}", info.name));
+        }
+        if !sys.vars.is_empty() {
+            let vars: Vec<String> =
+                sys.vars.iter().enumerate().map(|(i, (n, _))| format!("{n}={}", s.vars[i])).collect();
+            parts.push(vars.join(" "));
+        }
+        parts
+    }
+}
+
+fn phase_text(p: Phase) -> String {
+    match p {
+        Phase::Ready => "ready".into(),
+        Phase::Cpu { left, python: true } => format!("compute ({left} left)"),
+        Phase::Cpu { left, python: false } => format!("c_call ({left} left)"),
+        Phase::NoGil { left } => format!("c_nogil ({left} left)"),
+        Phase::Blocked { sleep: true, .. } => "time.sleep".into(),
+        Phase::Blocked { .. } => "io".into(),
+        Phase::LockWait { .. } => "waits for lock".into(),
+        Phase::IncrLoaded { value, .. } => format!("loaded {value}"),
+        Phase::Done => "done".into(),
+        Phase::Idle => "idle".into(),
+        Phase::LoopTop => "loop top".into(),
+        Phase::Select => "select".into(),
+        Phase::LoopProcess => "loop back from select".into(),
+        Phase::LoopRun => "loop runs callbacks".into(),
+    }
+}
+
+fn wait_text(w: Wait) -> String {
+    match w {
+        Wait::Nothing => "running".into(),
+        Wait::Timer { .. } => "sleeping (timer)".into(),
+        Wait::Io { .. } => "awaiting I/O".into(),
+        Wait::Due { .. } => "due".into(),
+        Wait::Job => "awaiting executor".into(),
+        Wait::Wakeup => "result being set".into(),
+        Wait::AsyncLock { .. } => "awaiting lock".into(),
+        Wait::Task { .. } => "awaiting task".into(),
+        Wait::Scheduled => "ready".into(),
+    }
+}
+
