@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
+use gilcheck::check::job::Row;
 use gilcheck::check::resources::Budget;
 use gilcheck::suite::report;
-use gilcheck::check::job::Row;
 use gilcheck::suite::{plan, run_all};
 
 use common::committed_suite;

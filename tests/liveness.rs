@@ -2,10 +2,10 @@
 
 mod common;
 
-use gilcheck::check::resources::Budget;
-use gilcheck::input::claim::Check;
-use gilcheck::cpython::model::GilModel;
 use gilcheck::check::job::{build, check_one, run_job};
+use gilcheck::check::resources::Budget;
+use gilcheck::cpython::model::GilModel;
+use gilcheck::input::claim::Check;
 use gilcheck::suite::plan;
 
 use common::{committed_suite, scenario, verdict};

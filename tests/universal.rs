@@ -5,16 +5,16 @@
 use std::path::Path;
 use std::process::Command;
 
-use gilcheck::check::resources::Budget;
-use gilcheck::input::claim::{load_claims, parse_claim_file, Claim, Shape};
 use gilcheck::check::ends::explore_ends;
-use gilcheck::fuzz::universal::{self as fuzz, Options};
+use gilcheck::check::job::check_one;
+use gilcheck::check::resources::Budget;
 use gilcheck::cpython::model::GilModel;
 use gilcheck::cpython::program::System;
-use gilcheck::suite::report;
-use gilcheck::check::job::check_one;
-use gilcheck::suite::{plan, run_all};
+use gilcheck::fuzz::universal::{self as fuzz, Options};
+use gilcheck::input::claim::{load_claims, parse_claim_file, Claim, Shape};
 use gilcheck::input::scenario::{parse_scenario, Scenario, Step, ThreadBody};
+use gilcheck::suite::report;
+use gilcheck::suite::{plan, run_all};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,13 +6,13 @@
 //! current task while its thread waits for the GIL; `loop_blocked` holds while a task of the
 //! loop is inside any blocking step, `compute` included.
 
-use crate::input::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::ThreadKind;
 use crate::cpython::state::NONE;
-use crate::input::scenario::GilKind;
 use crate::cpython::state::{Phase, State, Wait};
+use crate::input::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
+use crate::input::scenario::GilKind;
 
 /// A thread or a task, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,26 +24,29 @@ pub enum Who {
 /// An atom with its argument resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bound {
-    RunningPython,
-    RunningTasks,
-    Now,
-    GilHandoffs,
-    ForcedSwitches,
-    TaskSwitches,
-    GilFree,
-    AllDone,
+    // of one thread or task
     HoldsGil(Who),
     WaitingGil(Who),
     Blocked(Who),
     Sleeping(Who),
-    LoopBlocked(u8),
     Running(Who),
-    Ready(u8),
     Done(Who),
     Progress(Who),
-    Var(u8),
+    // of one loop thread, one task, one thread, one variable
+    LoopBlocked(u8),
+    Ready(u8),
     Lateness(u8),
     GilWait(u8),
+    Var(u8),
+    // of the whole interpreter
+    AllDone,
+    GilFree,
+    Now,
+    RunningPython,
+    RunningTasks,
+    GilHandoffs,
+    ForcedSwitches,
+    TaskSwitches,
 }
 
 /// A term with bound atoms.

@@ -10,16 +10,13 @@
 //! breadth first in the model's action order, as [`crate::check::search`]'s, so the first end and the
 //! first different end (with the shortest path to it) are the same on every run.
 
-use std::collections::{HashSet, VecDeque};
 use std::fmt;
-use std::time::Instant;
-
-use stateright::Model;
 
 use crate::check::atoms::{Bound, Who};
-use crate::check::resources::{Budget, Stop};
-use crate::check::search::{replay, Trace};
-use crate::cpython::model::{Action, GilModel};
+use crate::check::resources::Budget;
+use crate::check::search::{breadth_first, replay};
+use crate::cpython::model::GilModel;
+use crate::cpython::model::Trace;
 use crate::cpython::program::ThreadKind;
 use crate::cpython::state::State;
 
@@ -90,78 +87,43 @@ pub fn end_of(model: &GilModel, s: &State) -> End {
     End { all_done: model.all_done(s), programs, vars }
 }
 
-/// Explores the model breadth first until two ends differ (or every state is seen).
+/// Explores the model breadth first until two ends differ (or every state is seen). Copies
+/// are not reduced by symmetry: an end names each copy's progress.
 pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
-    let start = Instant::now();
-    let dims = model.sys.dims();
-    let mut buf = Vec::with_capacity(256);
-    let mut fingerprint = |s: &State| {
-        s.encode(&dims, &mut buf);
-        xxhash_rust::xxh3::xxh3_64(&buf)
-    };
-    let mut visited: HashSet<u64> = HashSet::new();
-    let mut parent: Vec<(u32, Option<Action>)> = Vec::new();
-    let mut queue: VecDeque<(State, u32, u32)> = VecDeque::new();
-    for s in model.init_states() {
-        if visited.insert(fingerprint(&s)) {
-            queue.push_back((s, parent.len() as u32, 0));
-            parent.push((u32::MAX, None));
-        }
-    }
-    let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
-    let max_states = budget.max_states.unwrap_or(usize::MAX);
-    let mut out = Ends { states: 0, max_depth: 0, first: None, other: None, horizon_hit: false, stopped: None };
     let mut first: Option<(End, usize)> = None;
     let mut other: Option<(End, usize)> = None;
-    let mut actions = Vec::new();
-    let mut processed = 0usize;
-    'search: while let Some((s, i, depth)) = queue.pop_front() {
-        if processed.is_multiple_of(4096) {
-            if let Some(limit) = budget.timeout.filter(|l| start.elapsed() >= *l) {
-                out.stopped = Some(Stop::Timeout(limit).to_string());
-                break;
-            }
-        }
-        processed += 1;
-        if horizon.is_some_and(|h| s.now >= h) {
-            out.horizon_hit = true;
-        }
+    let mut fault = false;
+    let walk = breadth_first(model, budget, false, |s, i, actions| {
         if s.fault.is_some() {
-            out.stopped = Some("a shared variable would leave its byte (0..=255)".into());
-            break;
+            fault = true;
+            return false;
         }
-        actions.clear();
-        model.actions(&s, &mut actions);
         if actions.is_empty() {
-            let end = end_of(model, &s);
+            let end = end_of(model, s);
             match &first {
-                None => first = Some((end, i as usize)),
+                None => first = Some((end, i)),
                 Some((e, _)) if *e != end => {
-                    other = Some((end, i as usize));
-                    break 'search;
+                    other = Some((end, i));
+                    return false;
                 }
                 Some(_) => {}
             }
         }
-        for &a in &actions {
-            let next = model.apply(&s, a);
-            let fp = fingerprint(&next);
-            if visited.contains(&fp) {
-                continue;
-            }
-            if parent.len() >= max_states {
-                out.stopped = Some(Stop::MaxStates(parent.len()).to_string());
-                break 'search;
-            }
-            visited.insert(fp);
-            queue.push_back((next, parent.len() as u32, depth + 1));
-            parent.push((i, Some(a)));
-            out.max_depth = out.max_depth.max(depth as usize + 1);
-        }
-    }
-    out.states = parent.len();
-    out.first = first.map(|(e, j)| (e, replay(model, &parent, j)));
-    out.other = other.map(|(e, j)| (e, replay(model, &parent, j)));
+        true
+    });
+    let stopped = if fault {
+        Some("a shared variable would leave its byte (0..=255)".to_string())
+    } else {
+        walk.stopped.map(|stop| stop.to_string())
+    };
+    let mut out = Ends {
+        states: walk.parent.len(),
+        max_depth: walk.max_depth,
+        first: first.map(|(e, j)| (e, replay(model, &walk.parent, j))),
+        other: other.map(|(e, j)| (e, replay(model, &walk.parent, j))),
+        horizon_hit: walk.horizon_hit,
+        stopped,
+    };
     if out.other.is_some() {
         // A difference found is real, whatever the search did not reach.
         out.stopped = None;

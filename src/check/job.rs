@@ -5,16 +5,17 @@
 use serde::Serialize;
 
 use crate::check::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
-use crate::check::resources::{Budget, Stop};
-use crate::check::search::{explore, Exploration, Trace};
-use crate::input::claim::{AtomKind, Check, Claim, CmpOp, Expect, Outcome, Verdict};
-use crate::input::located::InputError;
 use crate::check::liveness;
+use crate::check::resources::{Budget, Stop};
+use crate::check::search::{explore, Exploration};
 use crate::cpython::model::GilModel;
+use crate::cpython::model::Trace;
 use crate::cpython::program::System;
-use crate::input::scenario::Scenario;
 use crate::cpython::state::State;
 use crate::evidence::{graph, timeline};
+use crate::input::claim::{AtomKind, Check, Claim, CmpOp, Expect, Outcome, Verdict};
+use crate::input::located::InputError;
+use crate::input::scenario::Scenario;
 
 /// One result row: the JSON contract of SPEC §4, plus `notes` for people.
 #[derive(Clone, Debug, Serialize, PartialEq)]

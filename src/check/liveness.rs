@@ -39,7 +39,8 @@ use stateright::Model;
 
 use crate::check::atoms::BExpr;
 use crate::check::resources::{Budget, Stop};
-use crate::check::search::{replay_actions, Trace, Visited};
+use crate::check::search::{replay_actions, Visited};
+use crate::cpython::model::Trace;
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::state::State;
 

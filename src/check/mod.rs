@@ -1,3 +1,12 @@
+//! Layer 4, one claim on one scenario under one CPython: bind the claim's atoms to the model
+//! ([`atoms`]), explore it breadth-first ([`search`]) or as a graph under fairness
+//! ([`liveness`]), compare where runs end ([`ends`]), and turn what was found into a verdict
+//! row with its counterexample ([`job`]), within a budget ([`resources`]). [`explorable`]
+//! offers the same bound model to stateright's own checker and Explorer.
+//!
+//! May use: [`crate::evidence`], [`crate::cpython`], [`crate::input`]. Knows nothing of
+//! generated programs, of other jobs, or of the reports folder.
+
 pub mod atoms;
 pub mod ends;
 pub mod explorable;

@@ -18,12 +18,9 @@ use stateright::Model;
 
 use crate::check::atoms::{BExpr, BTerm, Goal};
 use crate::check::resources::{Budget, Stop};
-use crate::input::claim::CmpOp;
-use crate::cpython::model::{Action, GilModel};
+use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Fault, State};
-
-/// A path from the initial state: each state with the action that led to it.
-pub type Trace = Vec<(Option<Action>, State)>;
+use crate::input::claim::CmpOp;
 
 /// What a search found.
 #[derive(Clone, Debug)]
@@ -99,97 +96,127 @@ fn observe(model: &GilModel, goal: &Goal, s: &State, i: usize, hit: &mut Option<
     }
 }
 
-/// Explores every state reachable from the model's initial state, breadth first.
-pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
+/// What every breadth-first search of a model has found, whatever it looked for.
+pub struct Walk {
+    /// For each state (by discovery index): the state it was first reached from and how.
+    pub parent: Vec<(u32, Option<Action>)>,
+    /// The longest shortest path from the initial state.
+    pub max_depth: usize,
+    /// Some state reached the horizon (ticks mode).
+    pub horizon_hit: bool,
+    /// A budget ended the walk before every state was seen.
+    pub stopped: Option<Stop>,
+}
+
+/// Visits every state reachable from the model's initial state, breadth first and in the
+/// model's action order, each once (up to symmetry when `reduce` and the model reduces it):
+/// `visit(state, index, enabled actions)` returns false to end the walk there. This is the one
+/// search every exhaustive check uses; liveness builds its graph on its own (it needs every
+/// edge, not a tree).
+pub fn breadth_first(
+    model: &GilModel,
+    budget: Budget,
+    reduce: bool,
+    mut visit: impl FnMut(&State, usize, &[Action]) -> bool,
+) -> Walk {
     let start = Instant::now();
     let dims = model.sys.dims();
     let mut buf = Vec::with_capacity(256);
     let mut fingerprint = |s: &State| {
-        model.representative(s).encode(&dims, &mut buf);
+        if reduce {
+            model.representative(s).encode(&dims, &mut buf);
+        } else {
+            s.encode(&dims, &mut buf);
+        }
         xxhash_rust::xxh3::xxh3_64(&buf)
     };
     let mut visited = Visited::default();
-    // For each state (by discovery index): the state it was first reached from and how.
-    let mut parent: Vec<(u32, Option<Action>)> = Vec::new();
+    let mut walk = Walk { parent: Vec::new(), max_depth: 0, horizon_hit: false, stopped: None };
     let mut queue: VecDeque<(State, u32, u32)> = VecDeque::new();
     for s in model.init_states() {
-        if visited.insert(fingerprint(&s), parent.len() as u32).is_none() {
-            queue.push_back((s, parent.len() as u32, 0));
-            parent.push((u32::MAX, None));
+        if visited.insert(fingerprint(&s), walk.parent.len() as u32).is_none() {
+            queue.push_back((s, walk.parent.len() as u32, 0));
+            walk.parent.push((u32::MAX, None));
         }
     }
-    let antecedent = match goal {
-        Goal::Always(BExpr::Implies(a, _)) => Some(a.as_ref()),
-        Goal::Max(_, Some(w)) | Goal::Min(_, Some(w)) => Some(w),
-        _ => None,
-    };
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let max_states = budget.max_states.unwrap_or(usize::MAX);
-    let mut out = Exploration {
-        states: 0,
-        max_depth: 0,
-        hit: None,
-        value: None,
-        antecedent_seen: false,
-        horizon_hit: false,
-        fault: None,
-        stopped: None,
-        elapsed: Duration::ZERO,
-    };
-    let mut hit_index: Option<usize> = None;
-    let mut fault_index: Option<usize> = None;
     let mut actions = Vec::new();
     let mut processed = 0usize;
     while let Some((s, i, depth)) = queue.pop_front() {
-        let i = i as usize;
         if processed.is_multiple_of(4096) {
-            if let Some(limit) = budget.timeout {
-                if start.elapsed() >= limit {
-                    out.stopped = Some(Stop::Timeout(limit));
-                    break;
-                }
+            if let Some(limit) = budget.timeout.filter(|l| start.elapsed() >= *l) {
+                walk.stopped = Some(Stop::Timeout(limit));
+                break;
             }
         }
         processed += 1;
-        if antecedent.is_some_and(|a| model.eval(&s, a)) {
-            out.antecedent_seen = true;
-        }
         if horizon.is_some_and(|h| s.now >= h) {
-            out.horizon_hit = true;
+            walk.horizon_hit = true;
         }
-        if s.fault.is_some() && fault_index.is_none() {
-            fault_index = Some(i);
-        }
-        observe(model, goal, &s, i, &mut hit_index, &mut out.value);
         actions.clear();
         model.actions(&s, &mut actions);
+        if !visit(&s, i as usize, &actions) {
+            break;
+        }
         for &a in &actions {
             let next = model.apply(&s, a);
             let fp = fingerprint(&next);
             if visited.contains_key(&fp) {
                 continue;
             }
-            if parent.len() >= max_states {
-                out.stopped = Some(Stop::MaxStates(parent.len()));
+            if walk.parent.len() >= max_states {
+                walk.stopped = Some(Stop::MaxStates(walk.parent.len()));
                 break;
             }
-            visited.insert(fp, parent.len() as u32);
-            queue.push_back((next, parent.len() as u32, depth + 1));
-            parent.push((i as u32, Some(a)));
-            out.max_depth = out.max_depth.max(depth as usize + 1);
+            visited.insert(fp, walk.parent.len() as u32);
+            queue.push_back((next, walk.parent.len() as u32, depth + 1));
+            walk.parent.push((i, Some(a)));
+            walk.max_depth = walk.max_depth.max(depth as usize + 1);
         }
-        if out.stopped.is_some() {
+        if walk.stopped.is_some() {
             break;
         }
     }
-    out.states = parent.len();
-    out.hit = hit_index.map(|j| replay(model, &parent, j));
-    out.fault = fault_index.map(|j| {
-        let trace = replay(model, &parent, j);
-        (trace.last().and_then(|(_, s)| s.fault).expect("a fault state"), trace)
+    walk
+}
+
+/// Explores every state reachable from the model's initial state, observing the goal.
+pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
+    let start = Instant::now();
+    let antecedent = match goal {
+        Goal::Always(BExpr::Implies(a, _)) => Some(a.as_ref()),
+        Goal::Max(_, Some(w)) | Goal::Min(_, Some(w)) => Some(w),
+        _ => None,
+    };
+    let mut antecedent_seen = false;
+    let mut value = None;
+    let mut hit_index: Option<usize> = None;
+    let mut fault_index: Option<usize> = None;
+    let walk = breadth_first(model, budget, true, |s, i, _| {
+        if antecedent.is_some_and(|a| model.eval(s, a)) {
+            antecedent_seen = true;
+        }
+        if s.fault.is_some() && fault_index.is_none() {
+            fault_index = Some(i);
+        }
+        observe(model, goal, s, i, &mut hit_index, &mut value);
+        true
     });
-    out.elapsed = start.elapsed();
-    out
+    Exploration {
+        states: walk.parent.len(),
+        max_depth: walk.max_depth,
+        hit: hit_index.map(|j| replay(model, &walk.parent, j)),
+        value,
+        antecedent_seen,
+        horizon_hit: walk.horizon_hit,
+        fault: fault_index.map(|j| {
+            let trace = replay(model, &walk.parent, j);
+            (trace.last().and_then(|(_, s)| s.fault).expect("a fault state"), trace)
+        }),
+        stopped: walk.stopped,
+        elapsed: start.elapsed(),
+    }
 }
 
 /// Rebuilds the path to state `j` of a search by replaying the action that first reached

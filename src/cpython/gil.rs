@@ -22,8 +22,8 @@
 
 use crate::cpython::program::System;
 use crate::cpython::state::NONE;
-use crate::input::scenario::GilKind;
 use crate::cpython::state::{GilRel, Phase, State};
+use crate::input::scenario::GilKind;
 
 /// Saturating add for a counter with a cap (cap 0: the counter is not tracked).
 pub fn bump(counter: &mut u8, cap: u8) {

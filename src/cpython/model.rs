@@ -24,16 +24,14 @@
 //! 69 states in all, 36 up to the symmetry of the two copies; `always running_python <= 1`
 //! holds on every one of them (the tests at the bottom check these numbers).
 
-
-
 use stateright::{Model, Property};
 
 use crate::cpython::asyncio;
 use crate::cpython::gil::{self, Caps};
 use crate::cpython::program::{Op, System, ThreadKind};
+use crate::cpython::state::{Fault, GilRel, Phase, State, Wait};
 use crate::cpython::state::{MAX_THREADS, NONE};
 use crate::input::scenario::{GilKind, WriteValue};
-use crate::cpython::state::{Fault, GilRel, Phase, State, Wait};
 
 /// One transition of the model. Listed in a fixed order by [`GilModel::actions`], so a
 /// counterexample replays identically.
@@ -95,6 +93,9 @@ impl GilModel {
         (0..self.n()).filter(|&t| self.wants_cpu(s, t)).fold(0, |acc, t| acc | thread_unit(t))
     }
 }
+
+/// A path from the initial state: each state with the action that led to it.
+pub type Trace = Vec<(Option<Action>, State)>;
 
 /// A compiled scenario under one runtime, ready to explore.
 pub struct GilModel {

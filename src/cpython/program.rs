@@ -2,8 +2,10 @@
 //! expanded, executor workers allotted. This is the static half of the model; the dynamic
 //! half is [`crate::cpython::state::State`].
 
-use crate::input::scenario::{Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue};
 use crate::cpython::state::{Dims, MAX_LOCKS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
+use crate::input::scenario::{
+    Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue,
+};
 
 /// The default executor's size: `ThreadPoolExecutor(max_workers=None)` picks
 /// `min(32, (os.cpu_count() or 1) + 4)` (`Lib/concurrent/futures/thread.py: ThreadPoolExecutor.__init__`).

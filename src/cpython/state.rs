@@ -11,7 +11,6 @@ pub const MAX_LOOPS: usize = 4;
 pub const MAX_VARS: usize = 8;
 pub const MAX_LOCKS: usize = 4;
 
-
 /// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
 /// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]

@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::cpython::model::{Action, Ctx, GilModel};
-use crate::input::scenario::{GilKind, WriteValue};
 use crate::cpython::program::{Op, ThreadKind};
 use crate::cpython::state::{Callback, GilRel, Phase, State, Wait, NONE};
+use crate::input::scenario::{GilKind, WriteValue};
 
 impl GilModel {
     /// An action without the state it is taken in: a label for the Explorer's list of moves.
@@ -241,4 +241,3 @@ fn wait_text(w: Wait) -> String {
         Wait::Scheduled => "ready".into(),
     }
 }
-

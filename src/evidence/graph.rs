@@ -11,8 +11,7 @@ use std::fmt::Write as _;
 
 use stateright::Model;
 
-use crate::check::search::Trace;
-use crate::cpython::model::GilModel;
+use crate::cpython::model::{GilModel, Trace};
 use crate::cpython::state::State;
 
 /// Colours: the refuting state, the states of a lasso's cycle.
@@ -61,9 +60,12 @@ pub fn trace_dot(model: &GilModel, title: &str, trace: &Trace, loop_start: Optio
     out
 }
 
-/// The whole reachable state graph, breadth first, or the number of states when there are
-/// more than `limit`.
-pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<String, usize> {
+/// A state graph with more states than the drawing may have.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooLarge;
+
+/// The whole reachable state graph, breadth first, unless it has more than `limit` states.
+pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<String, TooLarge> {
     let dims = model.sys.dims();
     let mut buf = Vec::new();
     let mut key = |s: &State| {
@@ -90,7 +92,7 @@ pub fn state_graph_dot(model: &GilModel, title: &str, limit: usize) -> Result<St
                 Some(&j) => j,
                 None => {
                     if states.len() >= limit {
-                        return Err(crate::check::search::count_states(model));
+                        return Err(TooLarge);
                     }
                     index.insert(k, states.len());
                     states.push(next);

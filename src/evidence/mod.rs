@@ -1,3 +1,10 @@
+//! Layer 3, how a path of the model reads for people: each action and state in Python's
+//! vocabulary ([`describe`]), counterexample and state graphs as DOT and SVG ([`graph`]), GIL
+//! timelines as SVG ([`timeline`]).
+//!
+//! May use: [`crate::cpython`], [`crate::input`]. Only reads the model: nothing here changes
+//! what is explored or decides a verdict.
+
 pub mod describe;
 pub mod graph;
 pub mod timeline;

@@ -7,13 +7,12 @@
 
 use std::fmt::Write as _;
 
-use crate::check::search::Trace;
 use crate::cpython::gil;
-use crate::cpython::model::GilModel;
+use crate::cpython::model::{GilModel, Trace};
 use crate::cpython::program::ThreadKind;
 use crate::cpython::state::NONE;
-use crate::input::scenario::GilKind;
 use crate::cpython::state::{GilRel, Phase, State, Wait};
+use crate::input::scenario::GilKind;
 
 /// What a lane shows in one column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::check::resources::{in_parallel, Budget};
-use crate::input::claim::{parse_check, substitute, Claim, Expect, Outcome, Verdict};
 use crate::check::ends::explore_ends;
-use crate::input::located::InputError;
-use crate::fuzz::generate::{self, Case};
 use crate::check::job::{self as run, Job, Row};
+use crate::check::resources::{in_parallel, Budget};
+use crate::fuzz::generate::{self, Case};
+use crate::input::claim::{parse_check, substitute, Claim, Expect, Outcome, Verdict};
+use crate::input::located::InputError;
 use crate::input::scenario::{Runtime, Scenario};
 
 /// The variant of a universal claim that gives no `variants`: each program runs on a CPython

@@ -1,7 +1,10 @@
-//! A suite: every claim on every scenario and CPython it names, checked in parallel, with
-//! the rows of series claims judged together; [`report`] writes what a suite found to the
-//! reports folder. Claims on scenarios are checked by [`crate::check`], universal claims by
-//! [`crate::fuzz`]; this layer only plans, dispatches and orders.
+//! Layer 6, a suite: every claim on every scenario and CPython it names, checked in
+//! parallel, with the rows of series claims judged together; [`report`] writes what a suite
+//! found to the reports folder. Claims on scenarios are checked by [`crate::check`], universal
+//! claims by [`crate::fuzz`]; this layer only plans, dispatches, orders and writes.
+//!
+//! May use: every layer below. Knows nothing of the command line: it returns rows and files,
+//! and the caller decides where they go.
 
 pub mod report;
 
@@ -146,4 +149,3 @@ fn series(jobs: &[Job], rows: Vec<Row>) -> Result<Vec<Row>, InputError> {
     }
     Ok(out)
 }
-

@@ -8,9 +8,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::input::claim::Claim;
-use crate::evidence::graph;
 use crate::check::job::Row;
+use crate::evidence::graph;
+use crate::input::claim::Claim;
 
 /// Every file of a report, by path relative to the report folder.
 pub type Files = BTreeMap<PathBuf, String>;

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use gilcheck::input::claim::{load_claims, Claim};
 use gilcheck::check::job::check_one;
+use gilcheck::input::claim::{load_claims, Claim};
 use gilcheck::input::scenario::{load_scenarios, parse_scenario, Scenario};
 
 pub fn scenario(toml: &str) -> Scenario {

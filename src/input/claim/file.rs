@@ -26,7 +26,6 @@ const CLAIM_KEYS: [(&str, Option<&str>); 10] = [
     ("notes", None),
 ];
 
-
 /// Globs match scenario names: `*` stays within one folder, `**` crosses folders.
 fn compile_glob(pattern: &str) -> Result<globset::GlobMatcher, globset::Error> {
     globset::GlobBuilder::new(pattern).literal_separator(true).build().map(|glob| glob.compile_matcher())

@@ -192,7 +192,6 @@ pub fn substitute(text: &str, value: impl Fn(&str) -> Option<i64>) -> Result<Str
 // Names, queries and printing of the AST
 // ---------------------------------------------------------------------------------------------
 
-
 const FOR_ALL_KEYS: [&str; 16] = [
     "threads",
     "loops",
@@ -216,7 +215,6 @@ const FOR_ALL_KEYS: [&str; 16] = [
 const FOR_ALL_MAX_STEPS: u32 = 8;
 /// Programs per variant, at most.
 const FOR_ALL_MAX_CASES: u32 = 1_000_000;
-
 
 impl ClaimFile<'_> {
     /// The `for_all` table of a universal claim.

@@ -2,7 +2,7 @@
 //! or asyncio, its formal check, the scenarios it is checked on and the verdict we expect.
 //!
 //! This module holds the claim's types and the syntax tree of the claim language; [`lang`]
-//! parses a check, [`file`] reads claim files, [`for_all`] is the `for_all` table of universal
+//! parses a check, [`file`](mod@file) reads claim files, [`for_all`] is the `for_all` table of universal
 //! claims. It parses and validates; it evaluates nothing (that is [`crate::check`]).
 
 pub mod file;
@@ -298,13 +298,6 @@ impl CmpOp {
 }
 
 impl Term {
-    /// Every atom of the term, left to right.
-    pub fn atoms(&self) -> Vec<&Atom> {
-        let mut atoms = Vec::new();
-        self.collect(&mut atoms, &mut Vec::new());
-        atoms
-    }
-
     /// One walk gathers both atoms and integer literals, so `atoms` and `constants` agree.
     fn collect<'a>(&'a self, atoms: &mut Vec<&'a Atom>, ints: &mut Vec<i64>) {
         match self {
@@ -319,13 +312,6 @@ impl Term {
 }
 
 impl Expr {
-    /// Every atom of the expression, left to right.
-    pub fn atoms(&self) -> Vec<&Atom> {
-        let mut atoms = Vec::new();
-        self.collect(&mut atoms, &mut Vec::new());
-        atoms
-    }
-
     fn collect<'a>(&'a self, atoms: &mut Vec<&'a Atom>, ints: &mut Vec<i64>) {
         match self {
             Expr::Implies(a, b) | Expr::Or(a, b) | Expr::And(a, b) => {
@@ -397,7 +383,6 @@ impl Check {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests;

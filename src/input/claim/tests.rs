@@ -160,7 +160,8 @@ fn syntax_errors_say_where_and_what_was_expected() {
     );
     assert_eq!(err("always (gil_free"), (7, "this `(` is never closed; expected a matching `)`".into()));
     assert_eq!(err("always (gil_free all_done)").0, 17);
-    let forms = "expected `always`, `never`, `sometimes`, `eventually`, `max`, `min`, or an expression followed by `leads_to`";
+    let forms =
+        "expected `always`, `never`, `sometimes`, `eventually`, `max`, `min`, or an expression followed by `leads_to`";
     assert_eq!(err(""), (0, format!("the check is empty; {forms}")));
     assert_eq!(err("   "), (0, format!("the check is empty; {forms}")));
     assert_eq!(err("alway gil_free"), (0, format!("unknown word `alway`; {forms}; did you mean `always`?")));
@@ -275,9 +276,7 @@ fn outcomes_parse_and_print() {
         ">= x".parse::<Outcome>(),
         Err("bound `>= x` needs a whole number after `>=`; expected e.g. `>= 3`".into())
     );
-    assert!(
-        "3".parse::<Outcome>().is_err() && "".parse::<Outcome>().is_err() && ">= 3 4".parse::<Outcome>().is_err()
-    );
+    assert!("3".parse::<Outcome>().is_err() && "".parse::<Outcome>().is_err() && ">= 3 4".parse::<Outcome>().is_err());
 }
 
 #[test]

@@ -7,7 +7,6 @@ pub mod parse;
 mod print;
 pub mod step;
 
-
 use std::path::PathBuf;
 
 pub use parse::{load_scenarios, parse_scenario};
@@ -237,7 +236,6 @@ fn quoted_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
 fn keyword<T: PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
     table.iter().find(|(_, v)| *v == value).map_or("?", |(name, _)| name)
 }
-
 
 impl Scenario {
     /// The threads one by one, copies expanded and named as claims name them.

@@ -13,7 +13,6 @@ use super::*;
 use crate::input::files::toml_files;
 use crate::input::located::{Fields, InputError, Node, Source};
 
-
 // ---------------------------------------------------------------------------------------------
 // The file as TOML gives it, with the spans errors point at
 // ---------------------------------------------------------------------------------------------
@@ -127,7 +126,9 @@ impl ScenarioFile<'_> {
             Some((_, Node::Table(entries))) => {
                 entries.iter().map(|(k, v)| Ok((k.clone(), src.int(v)?))).collect::<Result<_, InputError>>()?
             }
-            Some((node, _)) => return Err(src.invalid_type(node, "a table of variable names and integer starting values")),
+            Some((node, _)) => {
+                return Err(src.invalid_type(node, "a table of variable names and integer starting values"))
+            }
         };
         Ok(RawFile {
             name: optional(&file, "name", |n| src.string(n))?,

@@ -3,7 +3,6 @@
 
 use std::fmt::{self, Write as _};
 
-
 use super::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -65,4 +64,3 @@ fn list<T: fmt::Display>(items: &[T]) -> String {
     let items: Vec<String> = items.iter().map(|i| quoted(&i.to_string())).collect();
     format!("[{}]", items.join(", "))
 }
-

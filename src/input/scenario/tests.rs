@@ -75,8 +75,9 @@ fn bad_steps_say_what_was_expected() {
     assert_eq!(step_error("compute"), "missing argument in step `compute`; expected `compute N`");
     assert_eq!(step_error("read x y"), "unexpected `y` in step `read x y`; expected `read X`");
     assert_eq!(step_error("await coro now"), "unexpected `now` in step `await coro now`; expected `await coro`");
-    assert!(step_error("await to_thread await io 1")
-        .starts_with("`await io 1` cannot run in `await to_thread` in step"));
+    assert!(
+        step_error("await to_thread await io 1").starts_with("`await io 1` cannot run in `await to_thread` in step")
+    );
     assert!(step_error("await to_thread").contains("a blocking step: compute N"));
     assert!(step_error("write x -1").starts_with("bad value `-1`"));
     assert!(step_error("write x 256").starts_with("value `256` does not fit"));

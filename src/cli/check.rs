@@ -1,0 +1,111 @@
+//! `gilcheck check`: every claim on its scenarios, a table (or JSON), and the reports folder.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{emit, Format, Limits, Sources};
+use crate::check::job::{Job, Row};
+use crate::check::resources::DEFAULT_MAX_STATES;
+use crate::input::claim::{glob_matches, Claim};
+use crate::input::located::InputError;
+use crate::suite::{self, report};
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub sources: Sources,
+    /// Only claims whose id matches this glob (e.g. `seed.*`).
+    #[arg(long = "claim", value_name = "ID")]
+    pub claim: Option<String>,
+    /// Only scenarios whose name matches this glob (e.g. `asyncio/*`).
+    #[arg(long = "model", value_name = "NAME")]
+    pub model: Option<String>,
+    /// Report folder. A filtered run (--claim, --model) writes reports only when this is given,
+    /// so that `reports/` always reflects a whole run.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// `text`: a table for people; `json`: one JSON object on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
+    let (scenarios, claims) = args.sources.load()?;
+    let claims: Vec<Claim> =
+        claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
+    let jobs: Vec<Job> = suite::plan(&claims, &scenarios)?
+        .into_iter()
+        .filter(|j| args.model.as_deref().is_none_or(|g| glob_matches(g, &j.scenario.name)))
+        .collect();
+    let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
+
+    let filtered = args.claim.is_some() || args.model.is_some();
+    let out_dir = match (&args.out, args.no_report, filtered) {
+        (_, true, _) => None,
+        (Some(dir), _, _) => Some(dir.clone()),
+        (None, _, false) => Some(PathBuf::from("reports")),
+        (None, _, true) => None,
+    };
+    if let Some(dir) = &out_dir {
+        report::link_graphs(&mut rows, dir);
+        let files = report::render(&claims, &rows);
+        report::write(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e}")))?;
+    }
+    let ok = rows.iter().all(|r| r.as_expected);
+    match args.format {
+        Format::Json => {
+            let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
+            emit(&(json + "\n"));
+        }
+        Format::Text => print_table(&rows, out_dir.as_ref()),
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {
+    let color = std::io::stdout().is_terminal();
+    let mut out = String::new();
+    let w_claim = rows.iter().map(|r| r.claim.len()).max().unwrap_or(5).max(5);
+    let w_model = rows.iter().map(|r| r.model.len()).max().unwrap_or(5).max(5);
+    out.push_str(&format!(
+        "{:<w_claim$}  {:<w_model$}  {:<6}  {:<22}  {:<16}  {:>9}  {:>7}\n",
+        "claim", "model", "python", "verdict", "expected", "states", "ms"
+    ));
+    for r in rows {
+        let verdict = match &r.value {
+            Some(v) => format!("{} ({})", r.verdict, v),
+            None => r.verdict.clone(),
+        };
+        let mark = if r.as_expected { "" } else { "  <- not as expected" };
+        let (on, off) = if color && !r.as_expected { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
+        out.push_str(&format!(
+            "{on}{:<w_claim$}  {:<w_model$}  {:<6}  {:<22}  {:<16}  {:>9}  {:>7}{mark}{off}\n",
+            r.claim, r.model, r.variant, verdict, r.expected, r.states, r.elapsed_ms
+        ));
+        for note in r.notes.iter().filter(|n| !n.starts_with("untimed")) {
+            if !r.as_expected {
+                out.push_str(&format!("    {note}\n"));
+            }
+        }
+    }
+    let bad = rows.iter().filter(|r| !r.as_expected).count();
+    let states: u64 = rows.iter().map(|r| r.states).sum();
+    out.push_str(&format!(
+        "\n{} checks, {} as expected, {} not; {} states explored",
+        rows.len(),
+        rows.len() - bad,
+        bad,
+        states
+    ));
+    if let Some(dir) = out_dir {
+        out.push_str(&format!("; report in {}", dir.display()));
+    }
+    out.push('\n');
+    emit(&out);
+}
