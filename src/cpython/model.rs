@@ -655,7 +655,7 @@ impl Model for GilModel {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use std::collections::{HashSet, VecDeque};
 
     use super::*;
     use crate::input::scenario::parse_scenario;
@@ -666,21 +666,23 @@ mod tests {
         GilModel::new(System::compile(&s, &s.runtime).unwrap(), Default::default())
     }
 
-    /// The states reachable from the initial one, up to symmetry when the model reduces it,
-    /// and whether two threads ever run Python at once in one of them.
+    /// The states reachable from the initial one, breadth first in action order and up to
+    /// symmetry when the model reduces it, and whether two threads ever run Python at once.
     fn reachable(model: &GilModel) -> (usize, bool) {
-        let mut seen = HashSet::new();
-        let mut queue = vec![model.initial()];
+        let start = model.initial();
+        let mut seen = HashSet::from([model.representative(&start).into_owned()]);
+        let mut queue = VecDeque::from([start]);
         let mut two_run = false;
-        while let Some(s) = queue.pop() {
-            if !seen.insert(model.representative(&s).into_owned()) {
-                continue;
-            }
+        while let Some(s) = queue.pop_front() {
             let python = |t: usize| s.gil.holder == t as u8 && matches!(s.threads[t].phase, Phase::Cpu { .. });
             two_run |= python(0) && python(1);
             let mut enabled = Vec::new();
             model.enabled(&s, &mut enabled);
-            queue.extend(enabled.into_iter().map(|a| model.apply(&s, a)));
+            for next in enabled.into_iter().map(|a| model.apply(&s, a)) {
+                if seen.insert(model.representative(&next).into_owned()) {
+                    queue.push_back(next);
+                }
+            }
         }
         (seen.len(), two_run)
     }
