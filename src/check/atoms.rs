@@ -9,8 +9,8 @@
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::ThreadKind;
-use crate::cpython::state::NONE;
-use crate::cpython::state::{Phase, State, Wait};
+
+use crate::cpython::state::{GilRel, Phase, State, Wait, NONE};
 use crate::input::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
 use crate::input::scenario::GilKind;
 
@@ -83,6 +83,44 @@ pub enum Goal {
     /// On every fair path, whenever `trigger` holds (`None`: at the start) `goal` holds then
     /// or later: `eventually` and `leads_to`, checked by [`crate::check::liveness`].
     LeadsTo { trigger: Option<BExpr>, goal: BExpr },
+}
+
+impl Goal {
+    /// The conditions that must hold somewhere for the goal to say anything: the left side of
+    /// every `->`, at any depth, and the `when` of a `max`/`min` (a check whose antecedent
+    /// never occurs is vacuous, SPEC §3).
+    pub fn antecedents(&self) -> Vec<&BExpr> {
+        fn walk<'a>(e: &'a BExpr, out: &mut Vec<&'a BExpr>) {
+            match e {
+                BExpr::Implies(a, b) => {
+                    out.push(a);
+                    walk(a, out);
+                    walk(b, out);
+                }
+                BExpr::Or(a, b) | BExpr::And(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+                BExpr::Not(a) => walk(a, out),
+                BExpr::Cmp(..) | BExpr::Atom(_) => {}
+            }
+        }
+        let mut out = Vec::new();
+        match self {
+            Goal::Always(e) | Goal::Sometimes(e) => walk(e, &mut out),
+            Goal::Max(_, Some(when)) | Goal::Min(_, Some(when)) => {
+                out.push(when);
+                walk(when, &mut out);
+            }
+            Goal::Max(_, None) | Goal::Min(_, None) => {}
+            Goal::LeadsTo { trigger, goal } => {
+                out.extend(trigger.iter());
+                trigger.iter().for_each(|t| walk(t, &mut out));
+                walk(goal, &mut out);
+            }
+        }
+        out
+    }
 }
 
 /// An atom that cannot be bound to this scenario: where (byte offset in the check) and why.
@@ -236,6 +274,23 @@ impl GilModel {
         }
     }
 
+    /// Whether thread `t` executes code right now: a CPU step on a CPU (with the GIL when the
+    /// step needs it), or at a step boundary holding the GIL (or with no GIL to hold), where
+    /// its zero-time steps run. A loop thread waiting for the GIL, blocked in a call or in its
+    /// selector executes nothing: its current task is not running then (SPEC §3
+    /// `running_tasks`: tasks executing right now).
+    fn executes(&self, s: &State, t: usize) -> bool {
+        let th = &s.threads[t];
+        match th.phase {
+            Phase::Cpu { .. } | Phase::NoGil { .. } => self.on_cpu(s, t),
+            Phase::Ready | Phase::IncrLoaded { .. } => match self.sys.gil() {
+                GilKind::None => th.gil == GilRel::No,
+                _ => th.gil == GilRel::Has,
+            },
+            _ => false,
+        }
+    }
+
     /// The loop thread currently running task `k`, if `k` is its loop's current task.
     fn running_task_thread(&self, s: &State, k: u8) -> Option<usize> {
         let t = self.sys.loops[self.sys.tasks[k as usize].loop_id as usize].thread as usize;
@@ -259,9 +314,11 @@ impl GilModel {
             Bound::RunningPython => (0..n)
                 .filter(|&t| matches!(s.threads[t].phase, Phase::Cpu { python: true, .. }) && self.on_cpu(s, t))
                 .count() as i64,
-            Bound::RunningTasks => {
-                sys.loops.iter().filter(|l| s.threads[l.thread as usize].task != NONE).count() as i64
-            }
+            Bound::RunningTasks => sys
+                .loops
+                .iter()
+                .filter(|l| s.threads[l.thread as usize].task != NONE && self.executes(s, l.thread as usize))
+                .count() as i64,
             Bound::Now => s.now as i64,
             Bound::GilHandoffs => s.handoffs as i64,
             Bound::ForcedSwitches => s.forced_switches as i64,

@@ -26,7 +26,8 @@ pub struct Row {
     pub check: String,
     /// "holds", "refuted" or "unknown".
     pub verdict: String,
-    /// The number a `max`/`min` check found, or "unbounded".
+    /// What a `max`/`min` check found ([`Measured`]): a number, `">= N"` when the search was
+    /// cut at the horizon or a counter's cap, or "unbounded".
     pub value: Option<serde_json::Value>,
     pub expected: String,
     pub as_expected: bool,
@@ -36,12 +37,85 @@ pub struct Row {
     pub counterexample: Option<Counterexample>,
     pub horizon_hit: bool,
     pub vacuous: bool,
+    /// The verdict (or value) follows from the scenario's structure alone, whatever CPython
+    /// does ([`crate::check::structure`]).
+    pub by_construction: bool,
+    /// The claim's counter-models under this row's variant: scenarios on which its check must
+    /// be refuted, each with the verdict it got.
+    pub counter_models: Vec<CounterModel>,
     /// What a reader must know to read the verdict (untimed over-approximation, a 2.7 loop, …).
     pub notes: Vec<String>,
     /// A refuted universal claim (`for_all`): the smallest refuting program found, as a
     /// scenario file (its counterexample is `counterexample`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shrunk: Option<String>,
+}
+
+/// A counter-model of a claim and the verdict its check got there.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CounterModel {
+    pub model: String,
+    pub verdict: String,
+}
+
+/// What a `max`/`min` found: exactly a number, at least a number (the search was cut at the
+/// horizon, or a counter at its cap), or no bound at all (a counter grows around a cycle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measured {
+    Exact(i64),
+    AtLeast(i64),
+    Unbounded,
+}
+
+impl Measured {
+    /// As rows carry it: a number, `">= N"` or `"unbounded"`.
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            Measured::Exact(v) => serde_json::json!(v),
+            Measured::AtLeast(v) => serde_json::json!(format!(">= {v}")),
+            Measured::Unbounded => serde_json::json!("unbounded"),
+        }
+    }
+
+    /// Back from a row's `value`.
+    pub fn from_json(value: &serde_json::Value) -> Option<Measured> {
+        if let Some(v) = value.as_i64() {
+            return Some(Measured::Exact(v));
+        }
+        match value.as_str()? {
+            "unbounded" => Some(Measured::Unbounded),
+            text => text.strip_prefix(">= ")?.parse().ok().map(Measured::AtLeast),
+        }
+    }
+
+    /// The values it may stand for: `lo..=hi`.
+    pub fn range(self) -> (i64, i64) {
+        match self {
+            Measured::Exact(v) => (v, v),
+            Measured::AtLeast(v) => (v, i64::MAX),
+            Measured::Unbounded => (i64::MAX, i64::MAX),
+        }
+    }
+
+    /// `value op k`: `Some` when every value it may stand for agrees.
+    pub fn compare(self, op: CmpOp, k: i64) -> Option<bool> {
+        let (lo, hi) = self.range();
+        let (all, none) = match op {
+            CmpOp::Lt => (hi < k, lo >= k),
+            CmpOp::Le => (hi <= k, lo > k),
+            CmpOp::Gt => (lo > k, hi <= k),
+            CmpOp::Ge => (lo >= k, hi < k),
+            CmpOp::Eq => (lo == k && hi == k, hi < k || lo > k),
+            CmpOp::Ne => (hi < k || lo > k, lo == k && hi == k),
+        };
+        if all {
+            Some(true)
+        } else if none {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 /// A path to the state that refutes (or witnesses) a claim.
@@ -73,6 +147,19 @@ pub struct Job<'a> {
     pub scenario: &'a Scenario,
     pub variant: String,
     pub expected: Outcome,
+    /// The scenario is one of the claim's counter-models: the check must be refuted there.
+    pub counter: bool,
+}
+
+impl Job<'_> {
+    /// The check this job decides, and its text: a universal claim's counter-models take
+    /// its `counter_params`.
+    pub fn check(&self) -> (&str, &Check) {
+        match (&self.claim.counter_check, self.counter) {
+            (Some((text, check)), true) => (text, check),
+            _ => (&self.claim.check_text, &self.claim.check),
+        }
+    }
 }
 
 /// Builds the model of a job and binds the claim's check to it.
@@ -89,17 +176,18 @@ pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
         .ok_or_else(|| at(0, format!("unknown CPython {}", job.variant)))?;
     let sys = System::compile(job.scenario, &runtime)
         .map_err(|m| InputError::new(&job.scenario.path, 1, 1, format!("scenario `{}`: {m}", job.scenario.name)))?;
-    let mut model = GilModel::new(sys, caps_for(&claim.check));
+    let (_, check) = job.check();
+    let mut model = GilModel::new(sys, caps_for(check));
     let binder = Binder { model: &model };
     let bind = |e| binder.expr(e).map_err(|b| at(b.offset, b.message));
-    let goal = match &claim.check {
+    let goal = match check {
         Check::Always(e) => Goal::Always(bind(e)?),
         Check::Never(e) => Goal::Always(BExpr::Not(Box::new(bind(e)?))),
         Check::Sometimes(e) => Goal::Sometimes(bind(e)?),
         Check::Max(t, w) | Check::Min(t, w) => {
             let t = binder.term(t).map_err(|b| at(b.offset, b.message))?;
             let w = w.as_ref().map(bind).transpose()?;
-            if matches!(claim.check, Check::Max(..)) {
+            if matches!(check, Check::Max(..)) {
                 Goal::Max(t, w)
             } else {
                 Goal::Min(t, w)
@@ -119,7 +207,7 @@ pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
         .iter()
         .flat_map(|&(lo, hi)| model.sys.threads[lo..hi].iter().map(|t| t.name.as_str()))
         .collect();
-    let names_a_copy = claim.check.atoms().iter().any(|a| a.arg.as_deref().is_some_and(|n| copies.contains(&n)));
+    let names_a_copy = check.atoms().iter().any(|a| a.arg.as_deref().is_some_and(|n| copies.contains(&n)));
     model.symmetry = !names_a_copy && !matches!(goal, Goal::LeadsTo { .. });
     Ok((model, goal))
 }
@@ -131,7 +219,7 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         claim: job.claim.id.clone(),
         model: job.scenario.name.clone(),
         variant: job.variant.clone(),
-        check: job.claim.check_text.clone(),
+        check: job.check().0.to_string(),
         verdict: "unknown".into(),
         value: None,
         expected: job.expected.to_string(),
@@ -142,6 +230,8 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         counterexample: None,
         horizon_hit: false,
         vacuous: false,
+        by_construction: false,
+        counter_models: Vec::new(),
         notes: notes(job, &model),
         shrunk: None,
     };
@@ -151,14 +241,28 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         row.max_depth = found.max_depth as u64;
         row.elapsed_ms = found.elapsed.as_millis() as u64;
         judge_liveness(&model, job, &found, &mut row);
-        return Ok(row);
+    } else {
+        let found = explore(&model, &goal, budget);
+        row.states = found.states as u64;
+        row.max_depth = found.max_depth as u64;
+        row.elapsed_ms = found.elapsed.as_millis() as u64;
+        row.horizon_hit = found.horizon_hit;
+        judge(&model, job, &goal, &found, &mut row);
     }
-    let found = explore(&model, &goal, budget);
-    row.states = found.states as u64;
-    row.max_depth = found.max_depth as u64;
-    row.elapsed_ms = found.elapsed.as_millis() as u64;
-    row.horizon_hit = found.horizon_hit;
-    judge(&model, job, &goal, &found, &mut row);
+    let decided = row.verdict == "holds" || (row.value.is_some() && matches!(goal, Goal::Max(..) | Goal::Min(..)));
+    if decided && model.decided_by_structure(&goal) {
+        row.by_construction = true;
+        row.notes.push(match &job.claim.by_construction {
+            Some(why) => format!("holds by construction: {why}"),
+            None => {
+                "holds by construction: the scenario's structure alone decides the check, whatever CPython does".into()
+            }
+        });
+    }
+    // A vacuous row says nothing, whatever was expected.
+    if row.vacuous {
+        row.as_expected = false;
+    }
     Ok(row)
 }
 
@@ -224,9 +328,9 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                     "unknown".into()
                 }
             };
-            if matches!(goal, Goal::Always(BExpr::Implies(..))) && !found.antecedent_seen && row.verdict == "holds" {
+            if !found.antecedent_seen && row.verdict == "holds" {
                 row.vacuous = true;
-                row.notes.push("vacuous: the left side of `->` holds in no reachable state".into());
+                row.notes.push("vacuous: the left side of a `->` holds in no reachable state".into());
             }
             row.as_expected =
                 matches!(job.expected, Outcome::Verdict(v) if verdict_text(v == Verdict::Holds) == row.verdict);
@@ -241,26 +345,44 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                 row.notes.push("vacuous: the `when` condition holds in no reachable state".into());
                 return;
             };
-            // A counter saturates at its cap; it is unbounded only if it grows around a cycle.
-            let capped = v >= COUNTER_CAP as i64 && reads_counter(&job.claim.check);
-            let unbounded = capped && crate::check::search::counter_grows_on_a_cycle(model);
-            if capped && !unbounded {
-                row.notes.push(format!("at least {v}: counters saturate at {COUNTER_CAP}"));
+            if !found.antecedent_seen {
+                row.vacuous = true;
+                row.notes.push("vacuous: the left side of a `->` holds in no reachable state".into());
             }
-            row.value = Some(if unbounded { serde_json::json!("unbounded") } else { serde_json::json!(v) });
+            // A counter saturates at its cap; it is unbounded only if it grows around a cycle.
+            let capped = v >= COUNTER_CAP as i64 && reads_counter(job.check().1);
+            let measured = if capped && crate::check::search::counter_grows_on_a_cycle(model) {
+                Measured::Unbounded
+            } else if capped {
+                row.notes.push(format!("at least {v}: counters saturate at {COUNTER_CAP}"));
+                Measured::AtLeast(v)
+            } else if found.value_at_horizon {
+                row.notes.push(format!(
+                    "at least {v}: the largest value is reached only at the horizon ({}), where every path is cut",
+                    model.sys.runtime.horizon
+                ));
+                Measured::AtLeast(v)
+            } else {
+                Measured::Exact(v)
+            };
+            row.value = Some(measured.to_json());
             if let Some(steps) = &found.hit {
                 row.counterexample = Some(trace(steps));
             }
             match job.expected {
                 Outcome::Bound(op, k) => {
-                    let ok = if unbounded { matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Ne) } else { op.eval(v, k) };
-                    row.verdict = verdict_text(ok);
-                    row.as_expected = ok;
+                    row.verdict = match measured.compare(op, k) {
+                        Some(ok) => verdict_text(ok),
+                        None => {
+                            row.notes
+                                .push(format!("no verdict: the value may or may not be {op} {k} beyond the horizon"));
+                            "unknown".into()
+                        }
+                    };
+                    row.as_expected = row.verdict == "holds";
                 }
-                _ => {
-                    row.verdict = "holds".into();
-                    row.as_expected = true;
-                }
+                // A series: judged with the other models' values.
+                _ => {}
             }
         }
         Goal::LeadsTo { .. } => unreachable!("liveness is judged by judge_liveness"),
@@ -340,12 +462,17 @@ pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Res
         models_line: 1,
         models_col: 1,
         for_all: None,
+        counter_models: Vec::new(),
+        counter_params: Vec::new(),
+        counter_check: None,
+        by_construction: None,
     };
     let job = Job {
         claim: &claim,
         scenario,
         variant: variant.unwrap_or(&scenario.runtime.python).to_string(),
         expected: Outcome::Verdict(Verdict::Holds),
+        counter: false,
     };
     run_job(&job, Budget::default()).map_err(|e| e.to_string())
 }

@@ -14,3 +14,4 @@ pub mod job;
 pub mod liveness;
 pub mod resources;
 pub mod search;
+pub mod structure;

@@ -34,7 +34,11 @@ pub struct Exploration {
     pub hit: Option<Trace>,
     /// `Max`/`Min`: the extreme value, if any state qualified.
     pub value: Option<i64>,
-    /// The left side of a top-level `->` (or a `when`) held somewhere.
+    /// `Max`: the largest value is reached only in states at the horizon, where every path is
+    /// cut: the quantity was still growing there, and the true maximum may be larger.
+    pub value_at_horizon: bool,
+    /// Every antecedent of the goal ([`Goal::antecedents`]: the left side of each `->`, a
+    /// `when`) held in some reachable state.
     pub antecedent_seen: bool,
     /// Some state reached the horizon (ticks mode).
     pub horizon_hit: bool,
@@ -184,23 +188,28 @@ pub fn breadth_first(
 /// Explores every state reachable from the model's initial state, observing the goal.
 pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let start = Instant::now();
-    let antecedent = match goal {
-        Goal::Always(BExpr::Implies(a, _)) => Some(a.as_ref()),
-        Goal::Max(_, Some(w)) | Goal::Min(_, Some(w)) => Some(w),
-        _ => None,
-    };
-    let mut antecedent_seen = false;
+    let antecedents = goal.antecedents();
+    let mut unseen: Vec<&BExpr> = antecedents.clone();
     let mut value = None;
+    let mut value_at_horizon = false;
+    let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let mut hit_index: Option<usize> = None;
     let mut fault_index: Option<usize> = None;
     let walk = breadth_first(model, budget, true, |s, i, _| {
-        if antecedent.is_some_and(|a| model.eval(s, a)) {
-            antecedent_seen = true;
-        }
+        unseen.retain(|a| !model.eval(s, a));
         if s.fault.is_some() && fault_index.is_none() {
             fault_index = Some(i);
         }
+        let before = value;
         observe(model, goal, s, i, &mut hit_index, &mut value);
+        if let (Goal::Max(t, when), Some(best)) = (goal, value) {
+            let at_horizon = horizon.is_some_and(|h| s.now >= h);
+            if value != before {
+                value_at_horizon = at_horizon;
+            } else if !at_horizon && when.as_ref().is_none_or(|w| model.eval(s, w)) && model.value(s, t) == best {
+                value_at_horizon = false;
+            }
+        }
         true
     });
     Exploration {
@@ -208,7 +217,8 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
         max_depth: walk.max_depth,
         hit: hit_index.map(|j| replay(model, &walk.parent, j)),
         value,
-        antecedent_seen,
+        value_at_horizon,
+        antecedent_seen: unseen.is_empty(),
         horizon_hit: walk.horizon_hit,
         fault: fault_index.map(|j| {
             let trace = replay(model, &walk.parent, j);

@@ -39,10 +39,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     let (scenarios, claims) = args.sources.load()?;
     let claims: Vec<Claim> =
         claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
-    let jobs: Vec<Job> = suite::plan(&claims, &scenarios)?
-        .into_iter()
-        .filter(|j| args.model.as_deref().is_none_or(|g| glob_matches(g, &j.scenario.name)))
-        .collect();
+    let mut jobs: Vec<Job> = suite::plan(&claims, &scenarios)?;
+    if let Some(glob) = &args.model {
+        jobs = suite::only_models(jobs, glob);
+    }
     let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
 
     let filtered = args.claim.is_some() || args.model.is_some();

@@ -186,7 +186,7 @@ pub(crate) fn with_target<R>(
                 Expect::All(o) => o.clone(),
                 Expect::PerVariant(map) => map.values().next().cloned().expect("a non-empty table"),
             };
-            let job = Job { claim, scenario, variant, expected };
+            let job = Job { claim, scenario, variant, expected, counter: false };
             let (model, goal) = crate::check::job::build(&job)?;
             f(Explorable { model, goal: Some(goal) }, Some(&job))
         }

@@ -64,6 +64,8 @@ pub struct Fuzzed {
     pub max_depth: u64,
     /// Programs on which the check held vacuously, or that a budget cut short.
     pub vacuous: u32,
+    /// Programs on which the check held by construction ([`crate::check::structure`]).
+    pub by_construction: u32,
     pub unknown: u32,
     pub horizon_hit: bool,
     /// The smallest refuting program found, its scenario file, and its result row.
@@ -105,7 +107,7 @@ pub fn jobs(claim: &Claim) -> Result<Vec<Job<'_>>, InputError> {
                     )
                 })?,
             };
-            Ok(Job { claim, scenario: placeholder(), variant, expected })
+            Ok(Job { claim, scenario: placeholder(), variant, expected, counter: false })
         })
         .collect()
 }
@@ -143,9 +145,19 @@ pub fn check_case(claim: &Claim, case: &Case, variant: &str, budget: Budget) -> 
         models_line: claim.models_line,
         models_col: claim.models_col,
         for_all: None,
+        counter_models: Vec::new(),
+        counter_params: Vec::new(),
+        counter_check: None,
+        by_construction: None,
     };
     let variant = if variant == ANY_VARIANT { case.scenario.runtime.python.clone() } else { variant.to_string() };
-    let job = Job { claim: &adhoc, scenario: &case.scenario, variant, expected: Outcome::Verdict(Verdict::Holds) };
+    let job = Job {
+        claim: &adhoc,
+        scenario: &case.scenario,
+        variant,
+        expected: Outcome::Verdict(Verdict::Holds),
+        counter: false,
+    };
     let mut row = run::run_job(&job, budget).map_err(|e| e.to_string())?;
     if claim.for_all.as_ref().is_some_and(|f| f.same_end) && row.verdict != "refuted" {
         let (model, _) = run::build(&job).map_err(|e| e.to_string())?;
@@ -174,6 +186,7 @@ struct Tally {
     states: u64,
     max_depth: u64,
     vacuous: u32,
+    by_construction: u32,
     unknown: u32,
     horizon_hit: bool,
     error: Option<String>,
@@ -219,6 +232,7 @@ pub fn fuzz(claim: &Claim, variant: &str, opts: &Options, progress: &(dyn Fn() +
         } else {
             t.generated += 1;
             t.vacuous += u32::from(row.vacuous);
+            t.by_construction += u32::from(row.by_construction);
             t.unknown += u32::from(row.verdict == "unknown");
             t.horizon_hit |= row.horizon_hit;
             progress();
@@ -243,6 +257,7 @@ pub fn fuzz(claim: &Claim, variant: &str, opts: &Options, progress: &(dyn Fn() +
         states: t.states,
         max_depth: t.max_depth,
         vacuous: t.vacuous,
+        by_construction: t.by_construction,
         unknown: t.unknown,
         horizon_hit: t.horizon_hit,
         shrunk: None,
@@ -297,7 +312,9 @@ pub fn row(job: &Job, f: &Fuzzed, opts: &Options) -> Row {
     if let Some(r) = cx_row {
         notes.extend(r.notes.iter().cloned());
     }
-    let as_expected = matches!(job.expected, Outcome::Verdict(v) if (v == Verdict::Holds && f.verdict == "holds") || (v == Verdict::Refuted && f.verdict == "refuted"));
+    let vacuous = f.cases > 0 && f.vacuous == f.cases;
+    let as_expected = !vacuous
+        && matches!(job.expected, Outcome::Verdict(v) if (v == Verdict::Holds && f.verdict == "holds") || (v == Verdict::Refuted && f.verdict == "refuted"));
     Row {
         claim: job.claim.id.clone(),
         model: FOR_ALL_MODEL.into(),
@@ -312,7 +329,9 @@ pub fn row(job: &Job, f: &Fuzzed, opts: &Options) -> Row {
         elapsed_ms: f.elapsed.as_millis() as u64,
         counterexample: cx_row.and_then(|r| r.counterexample.clone()),
         horizon_hit: cx_row.map_or(f.horizon_hit, |r| r.horizon_hit),
-        vacuous: f.cases > 0 && f.vacuous == f.cases,
+        vacuous,
+        by_construction: f.verdict == "holds" && f.cases > 0 && f.by_construction == f.cases,
+        counter_models: Vec::new(),
         notes,
         shrunk: f.shrunk_toml.clone(),
     }

@@ -13,7 +13,7 @@ use crate::input::files::toml_files;
 use crate::input::located::{did_you_mean, line_col, InputError, Node, Source};
 use crate::input::scenario::PYTHON_VERSIONS;
 
-const CLAIM_KEYS: [(&str, Option<&str>); 10] = [
+const CLAIM_KEYS: [(&str, Option<&str>); 13] = [
     ("id", Some("id = \"seed.my-claim\"")),
     ("quote", Some("quote = \"the sentence, as people say it\"")),
     ("source", Some("source = \"seed\"")),
@@ -22,6 +22,9 @@ const CLAIM_KEYS: [(&str, Option<&str>); 10] = [
     ("check", Some("check = \"always running_tasks <= 1\"")),
     ("expect", Some("expect = \"holds\"")),
     ("variants", None),
+    ("counter_models", None),
+    ("counter_params", None),
+    ("by_construction", None),
     ("title", None),
     ("notes", None),
 ];
@@ -184,6 +187,45 @@ impl ClaimFile<'_> {
                 self.string(node, key)?;
             }
         }
+        let counter_models = match fields.get("counter_models") {
+            Some(node) => self.strings(node, "counter_models")?,
+            None => Vec::new(),
+        };
+        for (model, span) in &counter_models {
+            if let Err(e) = compile_glob(model) {
+                return Err(
+                    self.error(span, format!("invalid glob `{model}`: {}; expected a scenario name or glob", e.kind()))
+                );
+            }
+        }
+        let counter_params = match fields.get("counter_params") {
+            Some(node) => self.counter_params(node, for_all.as_ref())?,
+            None => Vec::new(),
+        };
+        if let Some(node) = fields.get("counter_models") {
+            let params = for_all.as_ref().map_or(&[][..], |f| f.shape.params());
+            if let Some(missing) = params.iter().find(|p| !counter_params.iter().any(|(k, _)| k == *p)) {
+                return Err(self.error(
+                    &node.span(),
+                    format!("the check names `{{{missing}}}`; expected its value for the counter-models in `counter_params = {{ {missing} = … }}`"),
+                ));
+            }
+        }
+        let counter_check = if counter_params.is_empty() {
+            None
+        } else {
+            let value = |name: &str| counter_params.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+            let text = substitute(check_text, value).map_err(|(_, what)| self.error(&check_node.span(), what))?;
+            let parsed = parse_check_located(&text).map_err(|e| {
+                self.error(
+                    &check_node.span(),
+                    format!("{} in check `{text}` with `counter_params`; {}", e.what, e.expected),
+                )
+            })?;
+            Some((text, parsed))
+        };
+        let by_construction =
+            fields.get("by_construction").map(|node| self.text(node, "by_construction")).transpose()?;
         let (check_line, check_col) = line_col(self.src.text, inner);
         let (models_line, models_col) =
             fields.get("models").map_or((check_line, 1), |n| line_col(self.src.text, n.span().start));
@@ -202,8 +244,46 @@ impl ClaimFile<'_> {
             models_line,
             models_col,
             for_all,
+            counter_models: counter_models.into_iter().map(|(m, _)| m.to_owned()).collect(),
+            counter_params,
+            counter_check,
+            by_construction: by_construction.map(str::to_owned),
         };
         Ok((claim, id_node.span()))
+    }
+
+    /// `counter_params = { D = 3 }`: a value for each of the shape's parameters.
+    fn counter_params(&self, node: &Spanned<Node>, for_all: Option<&ForAll>) -> Result<Vec<(String, i64)>, InputError> {
+        let params = for_all.map_or(&[][..], |f| f.shape.params());
+        let Node::Table(entries) = node.get_ref() else {
+            return Err(self.error(
+                &node.span(),
+                format!("`counter_params` is {}; expected a table such as `{{ D = 3 }}`", node.get_ref().describe()),
+            ));
+        };
+        entries
+            .iter()
+            .map(|(key, value)| {
+                if !params.contains(&key.get_ref().as_str()) {
+                    let names: Vec<String> = params.iter().map(|p| format!("`{p}`")).collect();
+                    let expected = if names.is_empty() {
+                        "none: this claim's check has no parameters".to_owned()
+                    } else {
+                        names.join(", ")
+                    };
+                    return Err(
+                        self.error(&key.span(), format!("unknown parameter `{}`; expected {expected}", key.get_ref()))
+                    );
+                }
+                match value.get_ref() {
+                    Node::Int(v) => Ok((key.get_ref().clone(), *v)),
+                    other => Err(self.error(
+                        &value.span(),
+                        format!("`{}` is {}; expected an integer", key.get_ref(), other.describe()),
+                    )),
+                }
+            })
+            .collect()
     }
 
     /// `[min, max]` (or a single number `n`, meaning `[n, n]`) within `lo..=hi`.

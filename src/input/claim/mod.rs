@@ -172,6 +172,17 @@ pub struct Claim {
     /// (which is then empty). `check_text` may name the shape's parameters as `{D}`; `check`
     /// is parsed with each of them read as 1, to validate it.
     pub for_all: Option<ForAll>,
+    /// Scenarios (names or globs) on which the check must be refuted: evidence that a `holds`
+    /// could have failed (SPEC §3 "Falsifiability"). In order: a series' counter-models form a
+    /// series whose trend must be refuted.
+    pub counter_models: Vec<String>,
+    /// A universal claim's shape parameters (`{D}` …) for checking it on its counter-models.
+    pub counter_params: Vec<(String, i64)>,
+    /// The check as the counter-models are checked (`counter_params` filled in), text and tree.
+    pub counter_check: Option<(String, Check)>,
+    /// Why a `holds` that follows from the scenario's structure alone is still worth stating
+    /// (the fact is structural in CPython too); without it such a row is reported as a defect.
+    pub by_construction: Option<String>,
 }
 
 impl AtomKind {
