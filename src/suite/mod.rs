@@ -121,8 +121,8 @@ pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>,
 }
 
 /// Gives each row the verdicts of its claim's counter-models under its variant (a series
-/// claim's counter-models form a series: the trend must be refuted there). A counter-model
-/// on which the check is not refuted leaves the claim not shown falsifiable.
+/// claim's counter-models form a series: the trend must be refuted there). A `holds` row
+/// whose check is not refuted on some counter-model is not shown falsifiable: not as expected.
 fn attach_counter_models(rows: &mut [Row], counter: &[(&Job, Row)]) {
     for row in rows.iter_mut() {
         let of_claim: Vec<&(&Job, Row)> = counter
@@ -143,7 +143,8 @@ fn attach_counter_models(rows: &mut [Row], counter: &[(&Job, Row)]) {
             _ => of_claim.iter().map(|(_, r)| (r.model.clone(), r.verdict.clone())).collect(),
         };
         for (model, verdict) in verdicts {
-            if verdict != "refuted" {
+            // A refuted row shows its check can fail already; a `holds` needs the evidence.
+            if verdict != "refuted" && row.verdict == "holds" {
                 row.notes.push(format!("not shown falsifiable: the check is {verdict} on counter-model `{model}`"));
                 row.as_expected = false;
             }
