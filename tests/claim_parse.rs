@@ -85,7 +85,8 @@ fn keys_are_checked() {
     assert_eq!(
         error(&with(6, "chek = \"always gil_free\"")),
         "p.toml:6:1: unknown key `chek` in a claim; expected one of: id, quote, source, models, \
-         for_all, check, expect, variants, title, notes; did you mean `check`?"
+         for_all, check, expect, variants, counter_models, counter_params, by_construction, title, notes; \
+         did you mean `check`?"
     );
     assert_eq!(
         error(&with(6, "")),

@@ -37,6 +37,32 @@ fn every_claim_gets_its_expected_verdict() {
     assert!(wrong.is_empty(), "verdicts differ from expectations:\n{}", wrong.join("\n"));
 }
 
+/// Every committed verdict could have failed: no vacuous row, no row that holds by
+/// construction unless its claim says why, and every `holds` row has a counter-model on
+/// which the same check is refuted.
+#[test]
+fn every_committed_holds_could_have_failed() {
+    let (claims, rows) = suite();
+    let mut defects = Vec::new();
+    for r in &rows {
+        let claim = claims.iter().find(|c| c.id == r.claim).expect("a row's claim");
+        let what = format!("{} on {} under {}", r.claim, r.model, r.variant);
+        if r.vacuous {
+            defects.push(format!("{what}: vacuous"));
+        }
+        if r.by_construction && claim.by_construction.is_none() {
+            defects.push(format!("{what}: holds by construction, and the claim does not say why"));
+        }
+        if r.verdict == "holds" && r.counter_models.is_empty() {
+            defects.push(format!("{what}: holds, with no counter-model"));
+        }
+        if r.verdict == "holds" && r.counter_models.iter().any(|c| c.verdict != "refuted") {
+            defects.push(format!("{what}: a counter-model does not refute the check"));
+        }
+    }
+    assert!(defects.is_empty(), "{}", defects.join("\n"));
+}
+
 #[test]
 fn committed_reports_are_up_to_date() {
     let (claims, rows) = suite();

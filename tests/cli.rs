@@ -180,7 +180,7 @@ fn results(out: &Output) -> Vec<Value> {
     rows
 }
 
-const ROW_KEYS: [&str; 14] = [
+const ROW_KEYS: [&str; 16] = [
     "claim",
     "model",
     "variant",
@@ -195,6 +195,8 @@ const ROW_KEYS: [&str; 14] = [
     "counterexample",
     "horizon_hit",
     "vacuous",
+    "by_construction",
+    "counter_models",
 ];
 
 /// The keys and JSON types of a result row (SPEC section 4).
@@ -208,7 +210,7 @@ fn check_row_shape(row: &Value) {
     }
     let verdict = o["verdict"].as_str().unwrap();
     assert!(["holds", "refuted", "unknown"].contains(&verdict), "verdict `{verdict}`");
-    for k in ["as_expected", "horizon_hit", "vacuous"] {
+    for k in ["as_expected", "horizon_hit", "vacuous", "by_construction"] {
         assert!(o[k].is_boolean(), "`{k}` is a boolean in {row}");
     }
     for k in ["states", "max_depth", "elapsed_ms"] {
@@ -217,16 +219,26 @@ fn check_row_shape(row: &Value) {
     if verdict == "unknown" {
         assert_eq!(o["as_expected"], false, "unknown is never as expected: {row}");
     }
+    let counters = o["counter_models"].as_array().unwrap_or_else(|| panic!("`counter_models` is an array: {row}"));
+    for c in counters {
+        assert!(c["model"].is_string() && c["verdict"].is_string(), "a counter-model is {{model, verdict}}: {row}");
+    }
+    let falsifiable = verdict != "holds" || counters.iter().all(|c| c["verdict"] == "refuted");
     if (verdict == "holds" || verdict == "refuted") && (o["expected"] == "holds" || o["expected"] == "refuted") {
-        assert_eq!(o["as_expected"].as_bool().unwrap(), o["expected"] == o["verdict"], "as_expected of {row}");
+        let plain = o["expected"] == o["verdict"] && o["vacuous"] == false && falsifiable;
+        assert_eq!(o["as_expected"].as_bool().unwrap(), plain, "as_expected of {row}");
+    }
+    if o["vacuous"] == true {
+        assert_eq!(o["as_expected"], false, "a vacuous row is never as expected: {row}");
     }
     let value = &o["value"];
     if o["model"] == "series" {
         assert!(value.is_null() || value.is_array(), "a series row's value: {row}");
     } else {
+        let at_least = value.as_str().is_some_and(|s| s.strip_prefix(">= ").is_some_and(|n| n.parse::<i64>().is_ok()));
         assert!(
-            value.is_null() || value.is_number() || value == "unbounded",
-            "value is null, a number or \"unbounded\": {row}"
+            value.is_null() || value.is_number() || value == "unbounded" || at_least,
+            "value is null, a number, \">= N\" or \"unbounded\": {row}"
         );
     }
     if let Some(notes) = o.get("notes") {
@@ -464,13 +476,14 @@ fn horizon_hit_and_vacuous_are_reported() {
             + &claim("j.real", &["w2"], "always (all_done -> now >= 2)", "\"holds\""),
     );
     let (code, rows) = p.check_json(&[]);
-    assert_eq!(code, 0, "{rows:?}");
+    assert_eq!(code, 1, "a vacuous row is not as expected: {rows:?}");
 
     // all_done is never reached within the horizon: the implication is vacuous, and says so.
     let vac = row(&rows, "j.vacuous", "forever", "3.11");
     assert_eq!(vac["horizon_hit"], true, "the clock reaches the horizon 10");
     assert_eq!(vac["vacuous"], true);
     assert_eq!(vac["verdict"], "holds", "reported as holds, flagged vacuous");
+    assert_eq!(vac["as_expected"], false, "a vacuous holds says nothing");
     assert!(
         notes(vac).iter().any(|n| n.contains("vacuous")),
         "a vacuous result is never silent: notes {:?}",

@@ -183,7 +183,7 @@ fn errors_carry_the_full_location_and_expectation() {
     assert_eq!(
         error(&thread_with("\"compute 1\", \"compte 3\"")),
         "m.toml:3:24: unknown step `compte 3`; expected one of: compute N, c_call N, c_nogil N, io N, \
-         time.sleep N, read X, write X V, incr X, incr_call X, lock L, unlock L, await asyncio.sleep N, \
+         time.sleep N, read X, write X V, incr X, incr_call X, append X, lock L, unlock L, await asyncio.sleep N, \
          await io N, await coro, await to_thread STEP, await lock L, release L, await task T"
     );
     assert_eq!(

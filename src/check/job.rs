@@ -151,17 +151,6 @@ pub struct Job<'a> {
     pub counter: bool,
 }
 
-impl Job<'_> {
-    /// The check this job decides, and its text: a universal claim's counter-models take
-    /// its `counter_params`.
-    pub fn check(&self) -> (&str, &Check) {
-        match (&self.claim.counter_check, self.counter) {
-            (Some((text, check)), true) => (text, check),
-            _ => (&self.claim.check_text, &self.claim.check),
-        }
-    }
-}
-
 /// Builds the model of a job and binds the claim's check to it.
 pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
     let claim = job.claim;
@@ -176,7 +165,7 @@ pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
         .ok_or_else(|| at(0, format!("unknown CPython {}", job.variant)))?;
     let sys = System::compile(job.scenario, &runtime)
         .map_err(|m| InputError::new(&job.scenario.path, 1, 1, format!("scenario `{}`: {m}", job.scenario.name)))?;
-    let (_, check) = job.check();
+    let check = &claim.check;
     let mut model = GilModel::new(sys, caps_for(check));
     let binder = Binder { model: &model };
     let bind = |e| binder.expr(e).map_err(|b| at(b.offset, b.message));
@@ -219,7 +208,7 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
         claim: job.claim.id.clone(),
         model: job.scenario.name.clone(),
         variant: job.variant.clone(),
-        check: job.check().0.to_string(),
+        check: job.claim.check_text.clone(),
         verdict: "unknown".into(),
         value: None,
         expected: job.expected.to_string(),
@@ -350,7 +339,7 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                 row.notes.push("vacuous: the left side of a `->` holds in no reachable state".into());
             }
             // A counter saturates at its cap; it is unbounded only if it grows around a cycle.
-            let capped = v >= COUNTER_CAP as i64 && reads_counter(job.check().1);
+            let capped = v >= COUNTER_CAP as i64 && reads_counter(&job.claim.check);
             let measured = if capped && crate::check::search::counter_grows_on_a_cycle(model) {
                 Measured::Unbounded
             } else if capped {
@@ -369,8 +358,9 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
             if let Some(steps) = &found.hit {
                 row.counterexample = Some(trace(steps));
             }
-            match job.expected {
-                Outcome::Bound(op, k) => {
+            // A series is judged with the other models' values.
+            if let Outcome::Bound(op, k) = job.expected {
+                {
                     row.verdict = match measured.compare(op, k) {
                         Some(ok) => verdict_text(ok),
                         None => {
@@ -381,8 +371,6 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                     };
                     row.as_expected = row.verdict == "holds";
                 }
-                // A series: judged with the other models' values.
-                _ => {}
             }
         }
         Goal::LeadsTo { .. } => unreachable!("liveness is judged by judge_liveness"),
@@ -464,7 +452,6 @@ pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Res
         for_all: None,
         counter_models: Vec::new(),
         counter_params: Vec::new(),
-        counter_check: None,
         by_construction: None,
     };
     let job = Job {

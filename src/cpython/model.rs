@@ -535,6 +535,15 @@ impl GilModel {
                 self.store(s, *x, v);
                 self.advance(s, t);
             }
+            // `list.append` / `dict.__setitem__`: the whole update happens inside one C call
+            // that holds the GIL and checks no eval breaker (`Objects/listobject.c:
+            // list_append` → `_PyList_AppendTakeRef`); on free-threaded builds the same call
+            // holds the object's lock (`Py_BEGIN_CRITICAL_SECTION`, PEP 703). No other thread
+            // sees a half-done update.
+            Op::Append(x) => {
+                self.store(s, *x, i64::from(s.vars[*x as usize]) + 1);
+                self.advance(s, t);
+            }
             Op::Incr(x) | Op::IncrCall(x) => {
                 let value = s.vars[*x as usize];
                 s.threads[t].phase = Phase::IncrLoaded { value, call: matches!(op, Op::IncrCall(_)) };

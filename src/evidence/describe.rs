@@ -132,6 +132,7 @@ impl GilModel {
             ),
             Op::Incr(x) => format!("{} += 1: load", var(x)),
             Op::IncrCall(x) => format!("{} += f(): load", var(x)),
+            Op::Append(x) => format!("{}.append(…) (one C call)", var(x)),
             Op::Lock(l) => format!("acquire threading.Lock {}", self.sys.locks[*l as usize]),
             Op::Unlock(l) => format!("release threading.Lock {}", self.sys.locks[*l as usize]),
             Op::AwaitSleep(_) => format!("await asyncio.sleep({d})"),

@@ -27,12 +27,12 @@ use crate::input::scenario::{
 };
 
 /// Kinds that use shared state: dropped by `shared_vars = false`.
-const SHARED_KINDS: [&str; 6] = ["read", "write", "incr", "incr_call", "lock", "await lock"];
+const SHARED_KINDS: [&str; 7] = ["read", "write", "incr", "incr_call", "append", "lock", "await lock"];
 
 /// Blocking steps that cannot wait for another thread: they run in `await to_thread`, before
 /// a blocking call of the `blocking-call` shape, and as the blocking call itself (the first five).
-const PLAIN_BLOCKING: [&str; 9] =
-    ["compute", "c_call", "c_nogil", "io", "time.sleep", "read", "write", "incr", "incr_call"];
+const PLAIN_BLOCKING: [&str; 10] =
+    ["compute", "c_call", "c_nogil", "io", "time.sleep", "read", "write", "incr", "incr_call", "append"];
 
 /// One generated program with the values of its shape's parameters (`{D}` in a check).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +90,7 @@ pub fn step(kind: &str, ticks: (u32, u32), kinds: &[&'static str]) -> BoxedStrat
         }
         "incr" => var().prop_map(Step::Incr).boxed(),
         "incr_call" => var().prop_map(Step::IncrCall).boxed(),
+        "append" => var().prop_map(Step::Append).boxed(),
         "lock" => prop_oneof![Just("L1"), Just("L2")].prop_map(|l| Step::Lock(l.into())).boxed(),
         "await coro" => Just(Step::AwaitCoro).boxed(),
         "await asyncio.sleep" => duration(0, ticks.1).prop_map(Step::AwaitSleep).boxed(),

@@ -126,7 +126,27 @@ pub fn seed_bytes(seed: u64, claim: &str, variant: &str) -> [u8; 32] {
 /// `same_end` when the claim asks for it. `variant` is the CPython, or [`ANY_VARIANT`] for the
 /// program's own.
 pub fn check_case(claim: &Claim, case: &Case, variant: &str, budget: Budget) -> Result<Row, String> {
-    let text = substitute(&claim.check_text, |name| case.param(name))
+    check_program(claim, &case.scenario, &|name| case.param(name), variant, budget)
+}
+
+/// A universal claim's counter-model job: its check with `counter_params`, and `same_end`
+/// when the claim asks for it, on the counter-model's scenario.
+pub fn run_counter_model(job: &Job, budget: Budget) -> Result<Row, InputError> {
+    let claim = job.claim;
+    let param = |name: &str| claim.counter_params.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    check_program(claim, job.scenario, &param, &job.variant, budget)
+        .map_err(|e| InputError::new(&claim.path, claim.check_line, claim.check_col, e))
+}
+
+/// The check (parameters filled in by `param`) and `same_end` on one program.
+fn check_program(
+    claim: &Claim,
+    scenario: &Scenario,
+    param: &dyn Fn(&str) -> Option<i64>,
+    variant: &str,
+    budget: Budget,
+) -> Result<Row, String> {
+    let text = substitute(&claim.check_text, param)
         .map_err(|(at, what)| format!("claim `{}`: {what} at {at} of its check", claim.id))?;
     let check =
         parse_check(&text).map_err(|(at, what)| format!("claim `{}`: check `{text}` at {at}: {what}", claim.id))?;
@@ -134,7 +154,7 @@ pub fn check_case(claim: &Claim, case: &Case, variant: &str, budget: Budget) -> 
         id: claim.id.clone(),
         quote: claim.quote.clone(),
         source: claim.source.clone(),
-        models: vec![case.scenario.name.clone()],
+        models: vec![scenario.name.clone()],
         check,
         check_text: text,
         expect: Expect::All(Outcome::Verdict(Verdict::Holds)),
@@ -147,17 +167,10 @@ pub fn check_case(claim: &Claim, case: &Case, variant: &str, budget: Budget) -> 
         for_all: None,
         counter_models: Vec::new(),
         counter_params: Vec::new(),
-        counter_check: None,
         by_construction: None,
     };
-    let variant = if variant == ANY_VARIANT { case.scenario.runtime.python.clone() } else { variant.to_string() };
-    let job = Job {
-        claim: &adhoc,
-        scenario: &case.scenario,
-        variant,
-        expected: Outcome::Verdict(Verdict::Holds),
-        counter: false,
-    };
+    let variant = if variant == ANY_VARIANT { scenario.runtime.python.clone() } else { variant.to_string() };
+    let job = Job { claim: &adhoc, scenario, variant, expected: Outcome::Verdict(Verdict::Holds), counter: false };
     let mut row = run::run_job(&job, budget).map_err(|e| e.to_string())?;
     if claim.for_all.as_ref().is_some_and(|f| f.same_end) && row.verdict != "refuted" {
         let (model, _) = run::build(&job).map_err(|e| e.to_string())?;

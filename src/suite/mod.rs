@@ -100,7 +100,9 @@ pub fn only_models<'a>(jobs: Vec<Job<'a>>, glob: &str) -> Vec<Job<'a>> {
 
 /// Checks one job: a universal claim's on generated programs, any other on its scenario.
 pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
-    if job.claim.for_all.is_some() && !job.counter {
+    if job.claim.for_all.is_some() && job.counter {
+        crate::fuzz::universal::run_counter_model(job, budget)
+    } else if job.claim.for_all.is_some() {
         crate::fuzz::universal::run_job(job, budget)
     } else {
         job::run_job(job, budget)
@@ -113,19 +115,22 @@ pub fn run_job(job: &Job, budget: Budget) -> Result<Row, InputError> {
 pub fn run_all(jobs: &[Job], budget: Budget, threads: usize) -> Result<Vec<Row>, InputError> {
     let rows: Vec<Row> =
         in_parallel(jobs, threads, |job| run_job(job, budget)).into_iter().collect::<Result<_, _>>()?;
-    let (main, counter): (Vec<(&Job, Row)>, Vec<(&Job, Row)>) = jobs.iter().zip(rows).partition(|(j, _)| !j.counter);
+    let (main, counter): (Vec<JobRow>, Vec<JobRow>) = jobs.iter().zip(rows).partition(|(j, _)| !j.counter);
     let (main_jobs, main_rows): (Vec<Job>, Vec<Row>) = main.into_iter().map(|(j, r)| (j.clone(), r)).unzip();
     let mut rows = series(&main_jobs, main_rows)?;
     attach_counter_models(&mut rows, &counter);
     Ok(rows)
 }
 
+/// A job with the row it gave.
+type JobRow<'j, 'a> = (&'j Job<'a>, Row);
+
 /// Gives each row the verdicts of its claim's counter-models under its variant (a series
 /// claim's counter-models form a series: the trend must be refuted there). A `holds` row
 /// whose check is not refuted on some counter-model is not shown falsifiable: not as expected.
-fn attach_counter_models(rows: &mut [Row], counter: &[(&Job, Row)]) {
+fn attach_counter_models(rows: &mut [Row], counter: &[JobRow]) {
     for row in rows.iter_mut() {
-        let of_claim: Vec<&(&Job, Row)> = counter
+        let of_claim: Vec<&JobRow> = counter
             .iter()
             .filter(|(j, r)| j.claim.id == row.claim && (j.claim.variants.is_empty() || r.variant == row.variant))
             .collect();

@@ -142,11 +142,11 @@ fn table(out: &mut String, claims: &[&Claim], rows: &[&Row]) {
     for v in &variants {
         let _ = write!(out, " {v} |");
     }
-    out.push_str("\n|---|---|");
+    out.push_str(" could it fail? |\n|---|---|");
     for _ in &variants {
         out.push_str("---|");
     }
-    out.push('\n');
+    out.push_str("---|\n");
     for claim in claims {
         let mine: Vec<&Row> = rows.iter().copied().filter(|r| r.claim == claim.id).collect();
         if mine.is_empty() {
@@ -168,8 +168,43 @@ fn table(out: &mut String, claims: &[&Claim], rows: &[&Row]) {
                 .collect();
             let _ = write!(out, " {} |", if here.is_empty() { "".into() } else { cell(&here) });
         }
-        out.push('\n');
+        let _ = writeln!(out, " {} |", escape(&falsifiability(claim, &mine)));
     }
+}
+
+/// Whether the claim's `holds` verdicts could have failed (SPEC §3 "Falsifiability"): the
+/// counter-models that refute its check, the reason it holds by construction, or a warning.
+fn falsifiability(claim: &Claim, rows: &[&Row]) -> String {
+    let holds: Vec<&&Row> = rows.iter().filter(|r| r.verdict == "holds").collect();
+    if holds.is_empty() {
+        return "refuted: yes".into();
+    }
+    let mut parts = Vec::new();
+    if holds.iter().any(|r| r.by_construction) {
+        parts.push(match &claim.by_construction {
+            Some(why) => format!("holds by construction: {why}"),
+            None => "**holds by construction**, with no reason given".into(),
+        });
+    }
+    let mut refuted_on: Vec<String> = Vec::new();
+    let mut not_refuted: Vec<String> = Vec::new();
+    for r in &holds {
+        for c in &r.counter_models {
+            let entry = format!("{} ({})", c.model, r.variant);
+            let list = if c.verdict == "refuted" { &mut refuted_on } else { &mut not_refuted };
+            if !list.contains(&entry) {
+                list.push(entry);
+            }
+        }
+    }
+    if !not_refuted.is_empty() {
+        parts.push(format!("**not shown falsifiable**: not refuted on {}", not_refuted.join(", ")));
+    } else if !refuted_on.is_empty() {
+        parts.push(format!("can fail: refuted on {}", refuted_on.join(", ")));
+    } else if claim.by_construction.is_none() {
+        parts.push("**not shown falsifiable**: no counter-model".into());
+    }
+    parts.join("; ")
 }
 
 fn escape(s: &str) -> String {
@@ -185,6 +220,7 @@ fn claim_page(claim: &Claim, rows: &[&Row]) -> String {
     if let Some(f) = &claim.for_all {
         let _ = writeln!(out, "For all generated programs: {}\n", f.describe());
     }
+    let _ = writeln!(out, "Could it fail? {}\n", falsifiability(claim, rows));
     out.push_str("| model | variant | verdict | value | expected | states | depth | notes |\n|---|---|---|---|---|---|---|---|\n");
     for r in rows {
         let mut notes = r.notes.clone();

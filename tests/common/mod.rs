@@ -29,3 +29,8 @@ pub fn committed_suite() -> (Vec<Scenario>, Vec<Claim>) {
     let claims = load_claims(&[root.join("properties")]).unwrap_or_else(|e| panic!("{e}"));
     (scenarios, claims)
 }
+
+/// The row of `claim` on `model`.
+pub fn row_of<'a>(rows: &'a [gilcheck::check::job::Row], claim: &str, model: &str) -> &'a gilcheck::check::job::Row {
+    rows.iter().find(|r| r.claim == claim && r.model == model).unwrap_or_else(|| panic!("no row {claim} on {model}"))
+}

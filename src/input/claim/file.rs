@@ -211,19 +211,15 @@ impl ClaimFile<'_> {
                 ));
             }
         }
-        let counter_check = if counter_params.is_empty() {
-            None
-        } else {
+        if !counter_params.is_empty() {
+            // The check as the counter-models run it must parse too.
             let value = |name: &str| counter_params.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
             let text = substitute(check_text, value).map_err(|(_, what)| self.error(&check_node.span(), what))?;
-            let parsed = parse_check_located(&text).map_err(|e| {
-                self.error(
-                    &check_node.span(),
-                    format!("{} in check `{text}` with `counter_params`; {}", e.what, e.expected),
-                )
+            parse_check_located(&text).map_err(|e| {
+                let message = format!("{} in check `{text}` with `counter_params`; {}", e.what, e.expected);
+                self.error(&check_node.span(), message)
             })?;
-            Some((text, parsed))
-        };
+        }
         let by_construction =
             fields.get("by_construction").map(|node| self.text(node, "by_construction")).transpose()?;
         let (check_line, check_col) = line_col(self.src.text, inner);
@@ -246,7 +242,6 @@ impl ClaimFile<'_> {
             for_all,
             counter_models: counter_models.into_iter().map(|(m, _)| m.to_owned()).collect(),
             counter_params,
-            counter_check,
             by_construction: by_construction.map(str::to_owned),
         };
         Ok((claim, id_node.span()))

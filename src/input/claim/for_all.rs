@@ -10,7 +10,7 @@ use crate::input::scenario::{MAX_CORES, MAX_DURATION, MAX_HORIZON, MAX_LOOPS, MA
 
 /// The step kinds a `for_all` table may allow (`kinds`), in the order shrinking prefers them.
 /// `lock` is a `lock L … unlock L` section, `await lock` an `await lock A … release A` section.
-pub const STEP_KINDS: [&str; 16] = [
+pub const STEP_KINDS: [&str; 17] = [
     "compute",
     "c_call",
     "c_nogil",
@@ -20,6 +20,7 @@ pub const STEP_KINDS: [&str; 16] = [
     "write",
     "incr",
     "incr_call",
+    "append",
     "lock",
     "await coro",
     "await asyncio.sleep",

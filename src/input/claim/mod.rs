@@ -178,8 +178,6 @@ pub struct Claim {
     pub counter_models: Vec<String>,
     /// A universal claim's shape parameters (`{D}` …) for checking it on its counter-models.
     pub counter_params: Vec<(String, i64)>,
-    /// The check as the counter-models are checked (`counter_params` filled in), text and tree.
-    pub counter_check: Option<(String, Check)>,
     /// Why a `holds` that follows from the scenario's structure alone is still worth stating
     /// (the fact is structural in CPython too); without it such a row is reported as a defect.
     pub by_construction: Option<String>,

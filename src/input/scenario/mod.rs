@@ -86,6 +86,9 @@ pub enum Step {
     Write(String, WriteValue),
     Incr(String),
     IncrCall(String),
+    /// `lst.append(v)` or `d[k] = v` on shared object X: one C call that updates X (its size,
+    /// `X += 1`) with no switch point inside.
+    Append(String),
     Lock(String),
     Unlock(String),
     AwaitSleep(Duration),

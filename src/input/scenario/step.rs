@@ -20,6 +20,7 @@ pub(super) const BLOCKING_FORMS: &[&str] = &[
     "write X V",
     "incr X",
     "incr_call X",
+    "append X",
     "lock L",
     "unlock L",
 ];
@@ -70,6 +71,7 @@ impl fmt::Display for Step {
             Step::Write(x, v) => write!(f, "write {x} {v}"),
             Step::Incr(x) => write!(f, "incr {x}"),
             Step::IncrCall(x) => write!(f, "incr_call {x}"),
+            Step::Append(x) => write!(f, "append {x}"),
             Step::Lock(l) => write!(f, "lock {l}"),
             Step::Unlock(l) => write!(f, "unlock {l}"),
             Step::AwaitSleep(d) => write!(f, "await asyncio.sleep {d}"),
@@ -127,7 +129,7 @@ impl Step {
     /// The shared variable the step reads or writes (on a worker thread for `await to_thread`).
     pub fn variable(&self) -> Option<&str> {
         match self.leaf() {
-            Step::Read(x) | Step::Write(x, _) | Step::Incr(x) | Step::IncrCall(x) => Some(x),
+            Step::Read(x) | Step::Write(x, _) | Step::Incr(x) | Step::IncrCall(x) | Step::Append(x) => Some(x),
             _ => None,
         }
     }
@@ -221,6 +223,7 @@ impl StepText<'_> {
             "write" => self.write(args)?,
             "incr" => Step::Incr(self.name("incr X", args)?),
             "incr_call" => Step::IncrCall(self.name("incr_call X", args)?),
+            "append" => Step::Append(self.name("append X", args)?),
             "lock" => Step::Lock(self.name("lock L", args)?),
             "unlock" => Step::Unlock(self.name("unlock L", args)?),
             _ => return Ok(None),
