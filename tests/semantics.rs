@@ -289,9 +289,11 @@ fn convoy_waits_one_switch_interval_beside_one_cpu_thread() {
 #[test]
 fn convoy_is_unbounded_beside_two_cpu_threads() {
     let two = CONVOY.replace("count = 1", "count = 2");
-    // Nothing bounds the wait: within the horizon, the I/O thread can wait for all of it.
-    let v = value(&two, "max gil_wait(io)", "3.11").as_i64().unwrap();
-    assert!(v >= 30, "max gil_wait {v}");
+    // Nothing bounds the wait: the I/O thread can wait until the horizon cuts the path, so the
+    // value is only a lower bound.
+    let v = value(&two, "max gil_wait(io)", "3.11");
+    let at_least: i64 = v.as_str().and_then(|s| s.strip_prefix(">= ")).and_then(|n| n.parse().ok()).unwrap();
+    assert!(at_least >= 30, "max gil_wait {v}");
 }
 
 #[test]
