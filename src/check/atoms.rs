@@ -40,6 +40,7 @@ pub enum Bound {
     Var(u8),
     // of the whole interpreter
     AllDone,
+    Deadlock,
     GilFree,
     Now,
     RunningPython,
@@ -205,6 +206,7 @@ impl Binder<'_> {
             AtomKind::TaskSwitches => Bound::TaskSwitches,
             AtomKind::GilFree => Bound::GilFree,
             AtomKind::AllDone => Bound::AllDone,
+            AtomKind::Deadlock => Bound::Deadlock,
             AtomKind::HoldsGil => Bound::HoldsGil(who()?),
             AtomKind::WaitingGil => Bound::WaitingGil(who()?),
             AtomKind::Blocked => Bound::Blocked(who()?),
@@ -291,6 +293,18 @@ impl GilModel {
         }
     }
 
+    /// No move is possible, not everything is done, and the clock has not reached the horizon
+    /// (where every path is cut): the program is stuck for good (SPEC §2 `deadlock`).
+    pub fn deadlocked(&self, s: &State) -> bool {
+        let cut = self.sys.is_ticks() && s.now >= self.sys.runtime.horizon as u16;
+        if cut || self.all_done(s) {
+            return false;
+        }
+        let mut moves = Vec::new();
+        self.enabled(s, &mut moves);
+        moves.is_empty()
+    }
+
     /// The loop thread currently running task `k`, if `k` is its loop's current task.
     fn running_task_thread(&self, s: &State, k: u8) -> Option<usize> {
         let t = self.sys.loops[self.sys.tasks[k as usize].loop_id as usize].thread as usize;
@@ -325,6 +339,7 @@ impl GilModel {
             Bound::TaskSwitches => s.task_switches as i64,
             Bound::GilFree => b(s.gil.holder == NONE),
             Bound::AllDone => b(self.all_done(s)),
+            Bound::Deadlock => b(self.deadlocked(s)),
             Bound::HoldsGil(who) => {
                 b(sys.gil() != GilKind::None && self.via_thread(s, who, |t| s.gil.holder as usize == t))
             }

@@ -80,6 +80,7 @@ impl GilModel {
             | Bound::WaitingGil(_)
             | Bound::GilFree
             | Bound::AllDone
+            | Bound::Deadlock
             | Bound::Blocked(_)
             | Bound::Sleeping(_)
             | Bound::Running(_)

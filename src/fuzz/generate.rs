@@ -132,24 +132,31 @@ fn step_of(kinds: &[&'static str], ticks: (u32, u32), all: &[&'static str]) -> B
 /// How much more often `compute` is drawn than any other step kind.
 pub const COMPUTE_WEIGHT: u32 = 4;
 
-/// One item of a program: a step, or a lock section (`lock L`, at most one plain step,
-/// `unlock L`; likewise `await lock A … release A`), so that a program only gives back the
-/// locks it holds.
+/// One item of a program: a step, or a lock section (`lock L`, at most one step or one nested
+/// section of the other lock, `unlock L`; likewise `await lock A … release A`), so that a
+/// program only gives back the locks it holds, and two programs may take two locks in
+/// opposite orders.
 pub fn item(kinds: &[&'static str], ticks: (u32, u32)) -> BoxedStrategy<Vec<Step>> {
     let plain: Vec<&'static str> = kinds.iter().copied().filter(|k| !matches!(*k, "lock" | "await lock")).collect();
     let plain = if plain.is_empty() { vec!["compute"] } else { plain };
-    let single = || step_of(&plain, ticks, kinds);
-    let mut options: Vec<BoxedStrategy<Vec<Step>>> = vec![single().prop_map(|s| vec![s]).boxed()];
-    for kind in kinds.iter().filter(|k| matches!(**k, "lock" | "await lock")) {
-        let section = (step(kind, ticks, kinds), vec(single(), 0..=1)).prop_map(|(open, inner)| {
-            let close = match &open {
-                Step::Lock(l) => Step::Unlock(l.clone()),
-                Step::AwaitLock(l) => Step::Release(l.clone()),
-                other => other.clone(),
-            };
-            let mut steps = vec![open];
-            steps.extend(inner);
-            steps.push(close);
+    let single = step_of(&plain, ticks, kinds).prop_map(|s| vec![s]).boxed();
+    let mut options: Vec<BoxedStrategy<Vec<Step>>> = vec![single.clone()];
+    for &kind in kinds.iter().filter(|k| matches!(**k, "lock" | "await lock")) {
+        let names = if kind == "lock" { ["L1", "L2"] } else { ["A1", "A2"] };
+        // Inside: nothing, one step, or one step inside the other lock (shrinking in that order).
+        let section = (0..2usize, 0..3u8, single.clone()).prop_map(move |(first, inside, inner)| {
+            let mut steps = open(kind, names[first]);
+            match inside {
+                2 => {
+                    let other = names[1 - first];
+                    steps.extend(open(kind, other));
+                    steps.extend(inner);
+                    steps.push(close(kind, other));
+                }
+                1 => steps.extend(inner),
+                _ => {}
+            }
+            steps.push(close(kind, names[first]));
             steps
         });
         options.push(section.boxed());
@@ -157,10 +164,26 @@ pub fn item(kinds: &[&'static str], ticks: (u32, u32)) -> BoxedStrategy<Vec<Step
     if options.len() == 1 {
         return options.pop().expect("one option");
     }
-    // Sections are rarer than single steps; shrinking still prefers the single step.
+    // Sections are rarer than single steps (as rare as one other kind would be, when only a
+    // few kinds are allowed); shrinking still prefers the single step.
+    let single_weight = (plain.len() as u32).min(4);
     let weighted: Vec<(u32, BoxedStrategy<Vec<Step>>)> =
-        options.into_iter().enumerate().map(|(i, s)| (if i == 0 { 4 } else { 1 }, s)).collect();
+        options.into_iter().enumerate().map(|(i, s)| (if i == 0 { single_weight } else { 1 }, s)).collect();
     proptest::strategy::Union::new_weighted(weighted).boxed()
+}
+
+/// The step that takes lock `name` of `kind` (`lock` or `await lock`).
+fn open(kind: &str, name: &str) -> Vec<Step> {
+    vec![if kind == "lock" { Step::Lock(name.into()) } else { Step::AwaitLock(name.into()) }]
+}
+
+/// The step that gives lock `name` of `kind` back.
+fn close(kind: &str, name: &str) -> Step {
+    if kind == "lock" {
+        Step::Unlock(name.into())
+    } else {
+        Step::Release(name.into())
+    }
 }
 
 /// A program of `steps` items (`steps` is a `(min, max)` count of items).

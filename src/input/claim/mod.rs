@@ -53,6 +53,7 @@ pub enum AtomKind {
     // boolean atoms without argument
     GilFree,
     AllDone,
+    Deadlock,
     // boolean atoms of one thread or task
     HoldsGil,
     WaitingGil,
@@ -185,7 +186,7 @@ pub struct Claim {
 
 impl AtomKind {
     /// Every atom, in the order of SPEC §3's table; error messages list them in this order.
-    pub const ALL: [AtomKind; 20] = [
+    pub const ALL: [AtomKind; 21] = [
         AtomKind::RunningPython,
         AtomKind::RunningTasks,
         AtomKind::Now,
@@ -194,6 +195,7 @@ impl AtomKind {
         AtomKind::TaskSwitches,
         AtomKind::GilFree,
         AtomKind::AllDone,
+        AtomKind::Deadlock,
         AtomKind::HoldsGil,
         AtomKind::WaitingGil,
         AtomKind::Blocked,
@@ -219,6 +221,7 @@ impl AtomKind {
             AtomKind::TaskSwitches => "task_switches",
             AtomKind::GilFree => "gil_free",
             AtomKind::AllDone => "all_done",
+            AtomKind::Deadlock => "deadlock",
             AtomKind::HoldsGil => "holds_gil",
             AtomKind::WaitingGil => "waiting_gil",
             AtomKind::Blocked => "blocked",
@@ -244,7 +247,17 @@ impl AtomKind {
         use AtomKind::*;
         matches!(
             self,
-            GilFree | AllDone | HoldsGil | WaitingGil | Blocked | Sleeping | LoopBlocked | Running | Ready | Done
+            GilFree
+                | AllDone
+                | Deadlock
+                | HoldsGil
+                | WaitingGil
+                | Blocked
+                | Sleeping
+                | LoopBlocked
+                | Running
+                | Ready
+                | Done
         )
     }
 
@@ -253,7 +266,15 @@ impl AtomKind {
         use AtomKind::*;
         !matches!(
             self,
-            RunningPython | RunningTasks | Now | GilHandoffs | ForcedSwitches | TaskSwitches | GilFree | AllDone
+            RunningPython
+                | RunningTasks
+                | Now
+                | GilHandoffs
+                | ForcedSwitches
+                | TaskSwitches
+                | GilFree
+                | AllDone
+                | Deadlock
         )
     }
 
