@@ -145,8 +145,8 @@ proptest! {
         for t in &s.threads {
             match &t.body {
                 ThreadBody::Loop(tasks) => prop_assert!((fa.tasks.0..=fa.tasks.1).contains(&(tasks.len() as u32))),
-                // An item is a step or a lock section of at most three steps.
-                ThreadBody::Steps(steps) => prop_assert!(!steps.is_empty() && steps.len() <= 3 * fa.steps.1 as usize),
+                // An item is a step or a lock section of at most five steps (one nested section).
+                ThreadBody::Steps(steps) => prop_assert!(!steps.is_empty() && steps.len() <= 5 * fa.steps.1 as usize),
             }
         }
         prop_assert!(case.params.is_empty());

@@ -108,13 +108,19 @@ impl Measured {
             CmpOp::Eq => (lo == k && hi == k, hi < k || lo > k),
             CmpOp::Ne => (hi < k || lo > k, lo == k && hi == k),
         };
-        if all {
-            Some(true)
-        } else if none {
-            Some(false)
-        } else {
-            None
-        }
+        decided(all, none)
+    }
+}
+
+/// A condition known over a range of values: `Some(true)` when it holds for all of them,
+/// `Some(false)` for none, `None` when it depends on which.
+pub fn decided(all: bool, none: bool) -> Option<bool> {
+    if all {
+        Some(true)
+    } else if none {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -8,6 +8,7 @@
 //! merely not flagged. They read the compiled program, never a state.
 
 use crate::check::atoms::{BExpr, BTerm, Bound, Goal, COUNTER_CAP};
+use crate::check::job::decided;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::{Op, ThreadKind};
 use crate::input::claim::CmpOp;
@@ -152,13 +153,7 @@ fn compare(a: Range, op: CmpOp, b: Range) -> Option<bool> {
         CmpOp::Eq => (a.0 == a.1 && b.0 == b.1 && a.0 == b.0, a.1 < b.0 || b.1 < a.0),
         CmpOp::Ne => (a.1 < b.0 || b.1 < a.0, a.0 == a.1 && b.0 == b.1 && a.0 == b.0),
     };
-    if always {
-        Some(true)
-    } else if never {
-        Some(false)
-    } else {
-        None
-    }
+    decided(always, never)
 }
 
 #[cfg(test)]

@@ -143,18 +143,20 @@ pub fn item(kinds: &[&'static str], ticks: (u32, u32)) -> BoxedStrategy<Vec<Step
     let mut options: Vec<BoxedStrategy<Vec<Step>>> = vec![single.clone()];
     for &kind in kinds.iter().filter(|k| matches!(**k, "lock" | "await lock")) {
         let names = if kind == "lock" { ["L1", "L2"] } else { ["A1", "A2"] };
-        // Inside: nothing, one step, or one step inside the other lock (shrinking in that order).
-        let section = (0..2usize, 0..3u8, single.clone()).prop_map(move |(first, inside, inner)| {
+        // Inside: nothing, or one step, or one step inside the other lock (shrinking in that
+        // order: the inner list first, then the nesting).
+        let inside = vec((any::<bool>(), single.clone()), 0..=1);
+        let section = (0..2usize, inside).prop_map(move |(first, inside)| {
             let mut steps = open(kind, names[first]);
-            match inside {
-                2 => {
+            for (nested, inner) in inside {
+                if nested {
                     let other = names[1 - first];
                     steps.extend(open(kind, other));
                     steps.extend(inner);
                     steps.push(close(kind, other));
+                } else {
+                    steps.extend(inner);
                 }
-                1 => steps.extend(inner),
-                _ => {}
             }
             steps.push(close(kind, names[first]));
             steps

@@ -8,7 +8,7 @@
 
 pub mod report;
 
-use crate::check::job::{self, Job, Measured, Row};
+use crate::check::job::{self, decided, Job, Measured, Row};
 use crate::check::resources::{in_parallel, Budget};
 use crate::input::claim::{glob_matches, Claim, Expect, Outcome, Trend, Verdict};
 use crate::input::located::InputError;
@@ -232,7 +232,7 @@ fn series_row(members: &[&Row], trend: Trend) -> Row {
 /// Whether values in this order follow the trend: `Some` when every value each may stand for
 /// agrees (a `>= N` value stands for every value from N up).
 pub fn trend_holds(trend: Trend, values: &[Measured]) -> Option<bool> {
-    let mut decided = true;
+    let mut all_decided = true;
     for w in values.windows(2) {
         let ((a0, a1), (b0, b1)) = (w[0].range(), w[1].range());
         let exact = |m: Measured| matches!(m, Measured::Exact(_));
@@ -244,19 +244,13 @@ pub fn trend_holds(trend: Trend, values: &[Measured]) -> Option<bool> {
                 Trend::NonDecreasing => (a1 <= b0, a0 > b1),
                 Trend::Constant => (a0 == a1 && b0 == b1 && a0 == b0, a1 < b0 || b1 < a0),
             };
-            if all {
-                Some(true)
-            } else if none {
-                Some(false)
-            } else {
-                None
-            }
+            decided(all, none)
         };
         match pair {
             Some(false) => return Some(false),
-            None => decided = false,
+            None => all_decided = false,
             Some(true) => {}
         }
     }
-    decided.then_some(true)
+    all_decided.then_some(true)
 }
