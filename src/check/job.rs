@@ -8,8 +8,8 @@ use crate::check::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
 use crate::check::liveness;
 use crate::check::resources::{Budget, Stop};
 use crate::check::search::{explore, Exploration};
-use crate::cpython::model::GilModel;
-use crate::cpython::model::Trace;
+use crate::check::structure;
+use crate::cpython::model::{GilModel, Trace};
 use crate::cpython::program::System;
 use crate::cpython::state::State;
 use crate::evidence::{graph, timeline};
@@ -99,28 +99,7 @@ impl Measured {
 
     /// `value op k`: `Some` when every value it may stand for agrees.
     pub fn compare(self, op: CmpOp, k: i64) -> Option<bool> {
-        let (lo, hi) = self.range();
-        let (all, none) = match op {
-            CmpOp::Lt => (hi < k, lo >= k),
-            CmpOp::Le => (hi <= k, lo > k),
-            CmpOp::Gt => (lo > k, hi <= k),
-            CmpOp::Ge => (lo >= k, hi < k),
-            CmpOp::Eq => (lo == k && hi == k, hi < k || lo > k),
-            CmpOp::Ne => (hi < k || lo > k, lo == k && hi == k),
-        };
-        decided(all, none)
-    }
-}
-
-/// A condition known over a range of values: `Some(true)` when it holds for all of them,
-/// `Some(false)` for none, `None` when it depends on which.
-pub fn decided(all: bool, none: bool) -> Option<bool> {
-    if all {
-        Some(true)
-    } else if none {
-        Some(false)
-    } else {
-        None
+        structure::compare(self.range(), op, (k, k))
     }
 }
 
@@ -366,17 +345,14 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
             }
             // A series is judged with the other models' values.
             if let Outcome::Bound(op, k) = job.expected {
-                {
-                    row.verdict = match measured.compare(op, k) {
-                        Some(ok) => verdict_text(ok),
-                        None => {
-                            row.notes
-                                .push(format!("no verdict: the value may or may not be {op} {k} beyond the horizon"));
-                            "unknown".into()
-                        }
-                    };
-                    row.as_expected = row.verdict == "holds";
-                }
+                row.verdict = match measured.compare(op, k) {
+                    Some(ok) => verdict_text(ok),
+                    None => {
+                        row.notes.push(format!("no verdict: the value may or may not be {op} {k} beyond the horizon"));
+                        "unknown".into()
+                    }
+                };
+                row.as_expected = row.verdict == "holds";
             }
         }
         Goal::LeadsTo { .. } => unreachable!("liveness is judged by judge_liveness"),

@@ -8,14 +8,13 @@
 //! merely not flagged. They read the compiled program, never a state.
 
 use crate::check::atoms::{BExpr, BTerm, Bound, Goal, COUNTER_CAP};
-use crate::check::job::decided;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::{Op, ThreadKind};
 use crate::input::claim::CmpOp;
 use crate::input::scenario::GilKind;
 
 /// The values an integer (or, as 0 and 1, a boolean) can take: `lo..=hi`.
-type Range = (i64, i64);
+pub type Range = (i64, i64);
 
 /// No bound known.
 const ANY: Range = (i64::MIN / 4, i64::MAX / 4);
@@ -143,8 +142,20 @@ impl GilModel {
     }
 }
 
+/// A condition known over a range of values: `Some(true)` when it holds for all of them,
+/// `Some(false)` for none, `None` when it depends on which.
+pub fn decided(all: bool, none: bool) -> Option<bool> {
+    if all {
+        Some(true)
+    } else if none {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// `a op b` for every `a` in one range and `b` in the other: `Some` when all agree.
-fn compare(a: Range, op: CmpOp, b: Range) -> Option<bool> {
+pub fn compare(a: Range, op: CmpOp, b: Range) -> Option<bool> {
     let (always, never) = match op {
         CmpOp::Lt => (a.1 < b.0, a.0 >= b.1),
         CmpOp::Le => (a.1 <= b.0, a.0 > b.1),

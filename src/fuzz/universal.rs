@@ -96,17 +96,7 @@ pub fn jobs(claim: &Claim) -> Result<Vec<Job<'_>>, InputError> {
     variants
         .into_iter()
         .map(|variant| {
-            let expected = match &claim.expect {
-                Expect::All(o) => o.clone(),
-                Expect::PerVariant(map) => map.get(&variant).cloned().ok_or_else(|| {
-                    InputError::new(
-                        &claim.path,
-                        claim.check_line,
-                        1,
-                        format!("claim `{}`: no expectation for variant {variant}", claim.id),
-                    )
-                })?,
-            };
+            let expected = claim.expected(&variant)?;
             Ok(Job { claim, scenario: placeholder(), variant, expected, counter: false })
         })
         .collect()

@@ -8,9 +8,10 @@
 
 pub mod report;
 
-use crate::check::job::{self, decided, Job, Measured, Row};
+use crate::check::job::{self, Job, Measured, Row};
 use crate::check::resources::{in_parallel, Budget};
-use crate::input::claim::{glob_matches, Claim, Expect, Outcome, Trend, Verdict};
+use crate::check::structure;
+use crate::input::claim::{glob_matches, Claim, CmpOp, Outcome, Trend, Verdict};
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
 
@@ -30,10 +31,7 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
                     claim.variants.clone()
                 };
                 for variant in variants {
-                    let expected = expected_under(claim, &variant).ok_or_else(|| {
-                        let message = format!("claim `{}`: no expectation for variant {variant}", claim.id);
-                        InputError::new(&claim.path, claim.check_line, 1, message)
-                    })?;
+                    let expected = claim.expected(&variant)?;
                     jobs.push(Job { claim, scenario, variant, expected, counter: false });
                 }
             }
@@ -43,7 +41,8 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
             let variants =
                 if claim.variants.is_empty() { vec![scenario.runtime.python.clone()] } else { claim.variants.clone() };
             for variant in variants {
-                let expected = expected_under(claim, &variant).unwrap_or(Outcome::Verdict(Verdict::Refuted));
+                // A counter-model's own CPython may have no entry: only a bound or trend matters.
+                let expected = claim.expected(&variant).unwrap_or(Outcome::Verdict(Verdict::Refuted));
                 jobs.push(Job { claim, scenario, variant, expected, counter: true });
             }
         }
@@ -76,14 +75,6 @@ fn matching<'a>(
         }
     }
     Ok(models)
-}
-
-/// What the claim expects under `variant`.
-fn expected_under(claim: &Claim, variant: &str) -> Option<Outcome> {
-    match &claim.expect {
-        Expect::All(o) => Some(o.clone()),
-        Expect::PerVariant(map) => map.get(variant).cloned(),
-    }
 }
 
 /// The jobs whose scenario matches `glob`, with the counter-model jobs of the claims kept.
@@ -234,17 +225,17 @@ fn series_row(members: &[&Row], trend: Trend) -> Row {
 pub fn trend_holds(trend: Trend, values: &[Measured]) -> Option<bool> {
     let mut all_decided = true;
     for w in values.windows(2) {
-        let ((a0, a1), (b0, b1)) = (w[0].range(), w[1].range());
         let exact = |m: Measured| matches!(m, Measured::Exact(_));
+        // Two values known only from below (or unbounded) never decide a pair.
         let pair = if !exact(w[0]) && !exact(w[1]) {
             None
         } else {
-            let (all, none) = match trend {
-                Trend::Increasing => (a1 < b0, a0 >= b1),
-                Trend::NonDecreasing => (a1 <= b0, a0 > b1),
-                Trend::Constant => (a0 == a1 && b0 == b1 && a0 == b0, a1 < b0 || b1 < a0),
+            let op = match trend {
+                Trend::Increasing => CmpOp::Lt,
+                Trend::NonDecreasing => CmpOp::Le,
+                Trend::Constant => CmpOp::Eq,
             };
-            decided(all, none)
+            structure::compare(w[0].range(), op, w[1].range())
         };
         match pair {
             Some(false) => return Some(false),

@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::lang::parse_check_located;
 use super::*;
 use crate::input::files::toml_files;
-use crate::input::located::{did_you_mean, line_col, InputError, Node, Source};
+use crate::input::located::{did_you_mean, line_col, Fields, InputError, Node, Source};
 use crate::input::scenario::PYTHON_VERSIONS;
 
 const CLAIM_KEYS: [(&str, Option<&str>); 13] = [
@@ -46,19 +46,6 @@ type Located<T> = (T, Range<usize>);
 /// The claim file being read, to locate errors in it.
 pub(super) struct ClaimFile<'a> {
     src: Source<'a>,
-}
-
-/// A claim table's entries, looked up by key.
-struct Fields<'n> {
-    /// The table's span: where to report a missing key (its `[[claims]]` header).
-    table: Range<usize>,
-    found: Vec<(&'static str, &'n Spanned<Node>)>,
-}
-
-impl<'n> Fields<'n> {
-    fn get(&self, key: &str) -> Option<&'n Spanned<Node>> {
-        self.found.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-    }
 }
 
 impl ClaimFile<'_> {
@@ -103,9 +90,8 @@ impl ClaimFile<'_> {
                 format!("a claim is {}; expected a table, written `[[claims]]`", table.get_ref().describe()),
             ));
         };
-        let mut fields = Fields { table: table.span(), found: Vec::new() };
-        for (key, value) in entries {
-            let Some((name, _)) = CLAIM_KEYS.iter().find(|(k, _)| k == key.get_ref()) else {
+        for (key, _) in entries {
+            if !CLAIM_KEYS.iter().any(|(k, _)| k == key.get_ref()) {
                 let names = CLAIM_KEYS.map(|(k, _)| k);
                 return Err(self.error(
                     &key.span(),
@@ -116,9 +102,9 @@ impl ClaimFile<'_> {
                         did_you_mean(key.get_ref(), &names)
                     ),
                 ));
-            };
-            fields.found.push((name, value));
+            }
         }
+        let fields = Fields { span: table.span(), entries };
 
         let id_node = self.required(&fields, "id")?;
         let id = self.text(id_node, "id")?;
@@ -337,7 +323,7 @@ impl ClaimFile<'_> {
     fn required<'n>(&self, fields: &Fields<'n>, key: &str) -> Result<&'n Spanned<Node>, InputError> {
         fields.get(key).ok_or_else(|| {
             let example = CLAIM_KEYS.iter().find(|(k, _)| *k == key).and_then(|(_, e)| *e);
-            self.error(&fields.table, format!("this claim has no `{key}`; expected e.g. `{}`", example.unwrap_or(key)))
+            self.error(&fields.span, format!("this claim has no `{key}`; expected e.g. `{}`", example.unwrap_or(key)))
         })
     }
 

@@ -13,11 +13,25 @@ mod print;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::input::located::InputError;
+
 pub use file::{glob_matches, load_claims, parse_claim_file};
 pub use for_all::{substitute, ForAll, Shape, STEP_KINDS};
 pub use lang::parse_check;
 
 impl Claim {
+    /// What the claim expects under `variant`; an error (at the check) when its `expect`
+    /// table has no entry for it.
+    pub fn expected(&self, variant: &str) -> Result<Outcome, InputError> {
+        match &self.expect {
+            Expect::All(o) => Ok(o.clone()),
+            Expect::PerVariant(map) => map.get(variant).cloned().ok_or_else(|| {
+                let message = format!("claim `{}`: no expectation for variant {variant}", self.id);
+                InputError::new(&self.path, self.check_line, 1, message)
+            }),
+        }
+    }
+
     /// The file position of byte `offset` of the check text (a triple-quoted check may span
     /// lines).
     pub fn locate(&self, offset: usize) -> (usize, usize) {
