@@ -1,6 +1,6 @@
 //! gilcheck: machine-checked answers to what the CPython GIL and asyncio really guarantee.
 //!
-//! The crate is seven layers, each a folder; a layer uses only the layers above it in this
+//! The crate is eight layers, each a folder; a layer uses only the layers above it in this
 //! list (a test, `tests/layers.rs`, keeps it so), and data flows down the list:
 //!
 //! | layer | turns | into |
@@ -11,6 +11,7 @@
 //! | [`check`] | a claim on one model | a verdict row with its counterexample |
 //! | [`fuzz`] | a universal claim | verdicts over generated programs, failures shrunk |
 //! | [`suite`] | every claim on every scenario | ordered rows, series, the reports folder |
+//! | [`conform`] | a scenario and the real CPythons | recorded traces checked against the model |
 //! | [`cli`] | the command line | exit status, tables, JSON |
 //!
 //! The path of one scenario: `models/gil/two-cpu-threads.toml` is read by
@@ -26,6 +27,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod conform;
 pub mod cpython;
 pub mod evidence;
 pub mod fuzz;

@@ -3,6 +3,7 @@
 //! error reaches the user as `path:line:col: what is wrong; what was expected`, exit status 2.
 
 mod check;
+mod conform;
 mod explore;
 mod fuzz;
 mod graph;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use check::CheckArgs;
+pub use conform::ConformArgs;
 pub use explore::ExploreArgs;
 pub use fuzz::FuzzArgs;
 pub use graph::GraphArgs;
@@ -69,6 +71,16 @@ pub enum Command {
     /// `--seed` gives the same programs and results. Writes no report (`check` does).
     /// Exit status as for `check`.
     Fuzz(FuzzArgs),
+    /// Run scenarios as real Python programs on the CPythons found and check every recorded
+    /// trace against the model of that version (SPEC §9).
+    ///
+    /// Each scenario becomes a real program (`--emit-python` prints it), run `--runs` times on
+    /// each interpreter (every CPython on PATH and among pyenv's versions, or `--python`);
+    /// each trace must be the observable projection of a path of the model. Writes
+    /// `conformance.md` and `conformance.json` to `--out`. `--trace FILE --model NAME --python
+    /// V` checks one recorded trace instead. Exit status: 0 every trace accepted, 1 some
+    /// trace rejected (or no interpreter found), 2 bad input.
+    Conform(ConformArgs),
 }
 
 /// A scenario, optionally a claim on it, and the CPython to check it under.
@@ -148,6 +160,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Explore(args) => explore::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Conform(args) => conform::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -261,10 +261,19 @@ pub fn finish_job(sys: &System, s: &mut State, w: usize) {
     }
 }
 
-/// The op a worker runs for its job: the blocking step inside the task's `await to_thread`.
+/// The op a worker runs for its job: the blocking step inside the task's `await to_thread`;
+/// None once it has run it (or with no job).
 pub fn job_op<'a>(sys: &'a System, s: &State, w: usize) -> Option<&'a Op> {
+    if s.threads[w].pc != 0 {
+        return None;
+    }
+    job_op_of(sys, s, w)
+}
+
+/// The blocking step of worker `w`'s job, whether it has run it yet or not.
+pub fn job_op_of<'a>(sys: &'a System, s: &State, w: usize) -> Option<&'a Op> {
     let th = &s.threads[w];
-    if th.pc != 0 || th.task == NONE {
+    if th.task == NONE {
         return None;
     }
     let k = th.task as usize;

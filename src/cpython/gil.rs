@@ -20,7 +20,7 @@
 //! In the model a thread's relation to the GIL is its [`GilRel`]; these functions are the only
 //! places that change it.
 
-use crate::cpython::program::System;
+use crate::cpython::program::{Op, System};
 use crate::cpython::state::NONE;
 use crate::cpython::state::{GilRel, Phase, State};
 use crate::input::scenario::GilKind;
@@ -130,18 +130,29 @@ pub fn may_run(sys: &System, s: &State, t: usize) -> bool {
     }
 }
 
-/// Whether the holder is at a point where the eval breaker is checked.
+/// Whether a step boundary, between `prev` (None at the start of a program) and `next` (None
+/// at its end), is a switch point.
 ///
-/// Where switch points are every bytecode (<= 3.9, and 2.7's ticker) that is every step
-/// boundary and between the load and store of `x += 1`. From 3.10 the eval breaker is
-/// checked only at calls, function entry and loop back-edges (3.10 gh-18334; 3.11+ `RESUME`,
-/// `CALL`, `JUMP_BACKWARD`): between two ticks of `compute` (a loop), before a step that
-/// calls something (`next_calls`), inside `x += f()`, and between a loop's callbacks — but
-/// not between `v = x` and `x = v + 1`. Never inside a C call (`c_call`).
-pub fn at_switch_point(sys: &System, phase: Phase, next_calls: bool) -> bool {
+/// Where switch points are every bytecode (<= 3.9, and 2.7's ticker) every boundary is one.
+/// From 3.10 the eval breaker is checked only at calls, function entry and loop back-edges
+/// (3.10 gh-18334; 3.11+ `RESUME`, `CALL`, `JUMP_BACKWARD` in `Python/bytecodes.c`): after a
+/// call returns (`CALL` checks once the callee is back, so `sorted(a); v = x` can switch
+/// between the two), before a step that calls something, at a program's entry and exit —
+/// but not between `v = x` and `x = v + 1`, where neither side calls.
+pub fn boundary_is_switch_point(sys: &System, prev: Option<&Op>, next: Option<&Op>) -> bool {
+    sys.bytecode_switch_points() || prev.is_none_or(Op::calls) || next.is_none_or(Op::calls)
+}
+
+/// Whether the holder, in `phase`, is at a point where the eval breaker is checked;
+/// `boundary_switch` is [`boundary_is_switch_point`] for a thread at a step boundary.
+///
+/// Besides the boundaries: between two ticks of `compute` (a loop), inside `x += f()` (the
+/// call sits between load and store; every bytecode on <= 3.9 for `x += 1`), and between a
+/// loop's callbacks. Never inside a C call (`c_call`).
+pub fn at_switch_point(sys: &System, phase: Phase, boundary_switch: bool) -> bool {
     let bytecode = sys.bytecode_switch_points();
     match phase {
-        Phase::Ready => bytecode || next_calls,
+        Phase::Ready => boundary_switch,
         Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun => true,
         Phase::Cpu { python, .. } => python,
         Phase::IncrLoaded { call, .. } => call || bytecode,
@@ -151,21 +162,21 @@ pub fn at_switch_point(sys: &System, phase: Phase, next_calls: bool) -> bool {
 
 /// New GIL: the holder `t` sees a pending drop request at a switch point and must drop
 /// (`_Py_HandlePending` / `eval_frame_handle_pending`: `drop_gil` then `take_gil`).
-pub fn must_drop(sys: &System, s: &State, t: usize, next_calls: bool) -> bool {
+pub fn must_drop(sys: &System, s: &State, t: usize, boundary_switch: bool) -> bool {
     sys.gil() == GilKind::New
         && s.gil.drop_request
         && s.gil.holder as usize == t
-        && at_switch_point(sys, s.threads[t].phase, next_calls)
+        && at_switch_point(sys, s.threads[t].phase, boundary_switch)
 }
 
 /// Old GIL, ticks mode: the holder's check interval has run out at a switch point
 /// (`if (--_Py_Ticker < 0)` in 2.7's `PyEval_EvalFrameEx`), so it must release and re-race.
-pub fn check_due(sys: &System, s: &State, t: usize, next_calls: bool) -> bool {
+pub fn check_due(sys: &System, s: &State, t: usize, boundary_switch: bool) -> bool {
     sys.gil() == GilKind::Old
         && sys.is_ticks()
         && s.gil.holder as usize == t
         && s.gil.since_check as u32 >= sys.runtime.check_interval
-        && at_switch_point(sys, s.threads[t].phase, next_calls)
+        && at_switch_point(sys, s.threads[t].phase, boundary_switch)
 }
 
 /// The clock's part of the new GIL: each waiter's timed wait (`COND_TIMED_WAIT` in

@@ -199,10 +199,29 @@ impl GilModel {
         }
     }
 
-    /// At a step boundary: the next step calls something (or the program ends, which returns
-    /// into `threading`'s bootstrap), so 3.10+ checks the eval breaker there.
-    fn next_calls(&self, s: &State, t: usize) -> bool {
-        self.current_op(s, t).0.is_none_or(Op::calls)
+    /// The ops on either side of thread `t`'s current step boundary: the one it finished
+    /// (None at the start of its program or job) and the one it is at (None at the end).
+    pub fn ops_around(&self, s: &State, t: usize) -> (Option<&Op>, Option<&Op>) {
+        let sys = &self.sys;
+        let (ops, pc): (&[Op], usize) = match &sys.threads[t].kind {
+            ThreadKind::Plain(p) => (&p.ops, s.threads[t].pc as usize),
+            ThreadKind::Worker(_) => {
+                let job = asyncio::job_op_of(sys, s, t);
+                return if s.threads[t].pc == 0 { (None, job) } else { (job, None) };
+            }
+            ThreadKind::Loop(_) => {
+                let k = s.threads[t].task as usize;
+                (&sys.tasks[k].program.ops, s.tasks[k].pc as usize)
+            }
+        };
+        (pc.checked_sub(1).and_then(|i| ops.get(i)), ops.get(pc))
+    }
+
+    /// Whether thread `t`, at a step boundary, is at a switch point there
+    /// ([`gil::boundary_is_switch_point`]).
+    fn boundary_switch(&self, s: &State, t: usize) -> bool {
+        let (prev, next) = self.ops_around(s, t);
+        gil::boundary_is_switch_point(&self.sys, prev, next)
     }
 
     /// The durations an op may take, as the choices of one action each. Untimed, a blocking
@@ -241,12 +260,12 @@ impl GilModel {
                 }
                 GilRel::Switching => continue,
                 GilRel::Has => {
-                    let next_calls = th.phase == Phase::Ready && self.next_calls(s, t);
-                    if gil::must_drop(sys, s, t, next_calls) {
+                    let boundary = th.phase == Phase::Ready && self.boundary_switch(s, t);
+                    if gil::must_drop(sys, s, t, boundary) {
                         out.push(Action::ForcedDrop(tt));
                         continue;
                     }
-                    if gil::check_due(sys, s, t, next_calls) {
+                    if gil::check_due(sys, s, t, boundary) {
                         out.push(Action::CheckInterval(tt));
                         continue;
                     }
@@ -255,7 +274,7 @@ impl GilModel {
                     if sys.gil() == GilKind::Old
                         && !ticks
                         && !s.gil.fresh
-                        && gil::at_switch_point(sys, th.phase, next_calls)
+                        && gil::at_switch_point(sys, th.phase, boundary)
                     {
                         out.push(Action::CheckInterval(tt));
                     }

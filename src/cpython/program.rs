@@ -7,10 +7,15 @@ use crate::input::scenario::{
     Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue,
 };
 
-/// The default executor's size: `ThreadPoolExecutor(max_workers=None)` picks
-/// `min(32, (os.cpu_count() or 1) + 4)` (`Lib/concurrent/futures/thread.py: ThreadPoolExecutor.__init__`).
-pub fn default_executor_workers(cores: u32) -> u32 {
-    32.min(cores + 4)
+/// The default executor's size, `ThreadPoolExecutor(max_workers=None)`
+/// (`Lib/concurrent/futures/thread.py: ThreadPoolExecutor.__init__`): `os.cpu_count() * 5`
+/// on 3.5–3.7, `min(32, os.cpu_count() + 4)` from 3.8 (bpo-35279). Older and other versions
+/// (2.7 has no asyncio and is modelled with 3.x loop semantics) take the 3.8 rule.
+pub fn default_executor_workers(python: &str, cores: u32) -> u32 {
+    match python {
+        "3.5" | "3.6" | "3.7" => cores * 5,
+        _ => 32.min(cores + 4),
+    }
 }
 
 /// One operation of a compiled program: a [`Step`] with names resolved to indices.
@@ -167,7 +172,7 @@ impl System {
             sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k] });
         }
         // Executor workers: one per task that may have a job outstanding, up to the pool's bound.
-        let bound = default_executor_workers(runtime.cores) as usize;
+        let bound = default_executor_workers(&runtime.python, runtime.cores) as usize;
         for l in 0..sys.loops.len() {
             let offloading = sys.loops[l]
                 .tasks

@@ -1,0 +1,203 @@
+//! `gilcheck conform`: scenarios run as real Python programs on the CPythons found, every
+//! recorded trace checked against the model (SPEC §9); or one trace given as a file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::{emit, Format, Sources};
+use crate::conform::interpreters::{self, Interpreter};
+use crate::conform::membership::{self, Membership};
+use crate::conform::python;
+use crate::conform::report::{Conformance, InterpreterRow};
+use crate::conform::run::{self, Settings};
+use crate::conform::trace::Trace;
+use crate::input::claim::glob_matches;
+use crate::input::located::InputError;
+use crate::input::scenario::Scenario;
+use crate::suite::report::write_atomically;
+
+#[derive(clap::Args, Debug)]
+pub struct ConformArgs {
+    #[command(flatten)]
+    pub sources: Sources,
+    /// Only scenarios whose name matches this glob; with `--trace`, the scenario's name.
+    #[arg(long = "model", value_name = "GLOB")]
+    pub model: Option<String>,
+    /// An interpreter: a version found on PATH or among pyenv's (`3.9`, `3.11.7`) or a path
+    /// (repeatable; default: every CPython found).
+    #[arg(long = "python", value_name = "VERSION|PATH")]
+    pub python: Vec<String>,
+    /// Runs per scenario and interpreter.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub runs: u32,
+    /// Milliseconds per tick.
+    #[arg(long, value_name = "MS", default_value_t = 2.0)]
+    pub tick_ms: f64,
+    /// Check this recorded trace (JSON Lines, SPEC §9) against `--model` under `--python`.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Print the generated Python program of each selected scenario and exit.
+    #[arg(long)]
+    pub emit_python: bool,
+    /// Report folder for `conformance.md` and `conformance.json`.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Write no report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// `text`: a table for people; `json`: one JSON object on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Product states per membership check (its verdict is then unknown).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    pub max_states: usize,
+}
+
+fn usage(message: String) -> InputError {
+    InputError::new(std::path::Path::new("gilcheck conform"), 1, 1, message)
+}
+
+pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
+    if !(args.tick_ms.is_finite() && args.tick_ms > 0.0 && args.tick_ms <= 1000.0) {
+        return Err(usage(format!("--tick-ms {} is not a duration; expected milliseconds in (0, 1000]", args.tick_ms)));
+    }
+    let (scenarios, _) = args.sources.load()?;
+    if let Some(path) = &args.trace {
+        return check_trace(args, path, &scenarios);
+    }
+    let selected: Vec<&Scenario> =
+        scenarios.iter().filter(|s| args.model.as_deref().is_none_or(|g| glob_matches(g, &s.name))).collect();
+    if selected.is_empty() {
+        return Err(usage(format!("no scenario matches `{}`", args.model.as_deref().unwrap_or("*"))));
+    }
+    let interps = interpreters_wanted(&args.python)?;
+    let settings =
+        Settings { tick_ms: args.tick_ms, runs: args.runs, max_states: args.max_states, ..Settings::default() };
+    if args.emit_python {
+        let mut out = String::new();
+        for s in &selected {
+            for i in &interps {
+                let text = run::model_for(s, i, settings.cores)
+                    .and_then(|m| python::program(&m.sys, i.version))
+                    .unwrap_or_else(|why| format!("# {} on {}: not applicable: {why}\n", s.name, i.full));
+                out.push_str(&text);
+            }
+        }
+        emit(&out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if interps.is_empty() {
+        eprintln!("gilcheck conform: NO CPython interpreter found (PATH, pyenv); nothing was checked");
+        return Ok(ExitCode::from(1));
+    }
+    let dir = std::env::temp_dir().join(format!("gilcheck-conform-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
+    let mut rows = Vec::new();
+    let mut results = Vec::new();
+    for interp in &interps {
+        let cal = run::calibrate(interp, &dir);
+        rows.push(InterpreterRow::new(interp, cal.as_ref().ok().copied()));
+        let cal = match cal {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("gilcheck conform: {e}");
+                continue;
+            }
+        };
+        for s in &selected {
+            let outcome = run::conform_one(s, interp, &cal, &settings, &dir);
+            if args.format == Format::Text {
+                eprintln!("{:<44} {:<8} {}", s.name, interp.full, summary(&outcome));
+            }
+            results.push(outcome);
+        }
+    }
+    let report = Conformance {
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        cores: settings.cores,
+        tick_ms: settings.tick_ms,
+        runs_per_scenario: settings.runs,
+        interpreters: rows,
+        results,
+    };
+    if !args.no_report {
+        let write = |name: &str, text: &str| {
+            let path = args.out.join(name);
+            std::fs::create_dir_all(&args.out)
+                .and_then(|_| write_atomically(&path, text))
+                .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
+        };
+        write("conformance.md", &report.to_markdown())?;
+        write("conformance.json", &(serde_json::to_string_pretty(&report).expect("serializes") + "\n"))?;
+    }
+    if args.format == Format::Json {
+        emit(&(serde_json::to_string(&report).expect("serializes") + "\n"));
+    }
+    let _ = std::fs::remove_dir(&dir);
+    Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn summary(o: &run::Outcome) -> String {
+    if let Some(why) = &o.not_applicable {
+        return format!("n/a: {why}");
+    }
+    let mut s = format!("{}/{} accepted", o.accepted, o.runs);
+    if let Some(p) = &o.first_problem {
+        s.push_str(&format!("; {p}"));
+    }
+    s
+}
+
+fn interpreters_wanted(wanted: &[String]) -> Result<Vec<Interpreter>, InputError> {
+    let found = interpreters::discover();
+    if wanted.is_empty() {
+        return Ok(found);
+    }
+    wanted.iter().map(|w| interpreters::find(w, &found).map_err(usage)).collect()
+}
+
+/// `--trace FILE --model NAME --python VERSION`: one trace, accepted (0) or rejected (1).
+fn check_trace(args: &ConformArgs, path: &PathBuf, scenarios: &[Scenario]) -> Result<ExitCode, InputError> {
+    let name = args.model.as_deref().ok_or_else(|| usage("--trace needs --model NAME".into()))?;
+    let scenario = scenarios.iter().find(|s| s.name == name).ok_or_else(|| usage(format!("no scenario `{name}`")))?;
+    let [version] = args.python.as_slice() else {
+        return Err(usage("--trace needs one --python VERSION (e.g. 3.11)".into()));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, 1, 1, format!("cannot read: {e}")))?;
+    let trace = Trace::parse(path, &text)?;
+    let version_ok = python::PyVersion::parse(version.trim_end_matches('t'))
+        .filter(|_| crate::input::scenario::python_rules(version).is_some())
+        .ok_or_else(|| usage(format!("unknown CPython `{version}`; expected e.g. 2.7, 3.9, 3.11")))?;
+    let interp = Interpreter {
+        path: PathBuf::new(),
+        full: trace.python.clone(),
+        version: version_ok,
+        free_threaded: version.ends_with('t'),
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let model = run::model_for(scenario, &interp, cores).map_err(usage)?;
+    let verdict = membership::check(&model, &trace, args.max_states, Some(Duration::from_secs(600)))
+        .map_err(|e| InputError::new(path, 1, 1, e))?;
+    let (code, text, json) = match &verdict {
+        Membership::Accepted { states } => (
+            0,
+            format!("accepted ({states} product states)"),
+            serde_json::json!({"verdict": "accepted", "states": states}),
+        ),
+        Membership::Rejected { states, why } => (
+            1,
+            format!("rejected: {why}"),
+            serde_json::json!({"verdict": "rejected", "states": states, "accepted_events": why.accepted,
+                "first_refused": why.first_refused.as_ref().map(|e| e.to_string()), "allowed": why.allowed, "ends": why.ends}),
+        ),
+        Membership::Unknown { states, why } => {
+            (1, format!("unknown: {why}"), serde_json::json!({"verdict": "unknown", "states": states, "why": why}))
+        }
+    };
+    match args.format {
+        Format::Text => emit(&format!("{}: {text}\n", path.display())),
+        Format::Json => emit(&(json.to_string() + "\n")),
+    }
+    Ok(ExitCode::from(code))
+}
