@@ -50,7 +50,7 @@ pub struct ConformArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Product states per membership check (its verdict is then unknown).
-    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 10_000_000)]
     pub max_states: usize,
 }
 

@@ -1,6 +1,6 @@
 //! Trace membership (SPEC §9): is a recorded trace the observable projection of some path of
-//! the model? The search is breadth-first over the product of the model's states and the
-//! position in the trace, and exhaustive: it accepts, or says why no path fits.
+//! the model? The search walks the product of the model's states and the position in the
+//! trace, exhaustively ([`Queued`] says in which order): it accepts, or says why no path fits.
 //!
 //! **What is observed, and where.** The generated program records each event with a list
 //! append at a step boundary, while its thread holds the GIL (where there is one): a step's
@@ -15,7 +15,8 @@
 //! record between two steps that have no switch point between them, since the record (a call)
 //! would add one (`crate::conform::python`).
 
-use std::collections::{HashSet, VecDeque};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::time::{Duration, Instant};
 
@@ -254,16 +255,16 @@ impl Bound<'_> {
         }
     }
 
-    /// The model's own moves that pass no record the trace holds next.
+    /// The model's own moves that carry no emitter past a record it owes ([`Self::owes_record`]).
     fn moves(&self, n: &Node, out: &mut Vec<Node>) {
         let mut actions = Vec::new();
         self.model.enabled(&n.s, &mut actions);
         'actions: for a in actions {
             let s = self.model.apply(&n.s, a);
             let mut mark = n.mark;
-            for x in 0..self.who.len() {
-                let before = point(self.model, &n.s, self.who[x]).map(|(p, _)| p);
-                let after = point(self.model, &s, self.who[x]).map(|(p, _)| p);
+            for (x, &who) in self.who.iter().enumerate() {
+                let before = point(self.model, &n.s, who).map(|(p, _)| p);
+                let after = point(self.model, &s, who).map(|(p, _)| p);
                 if before == after {
                     continue;
                 }
@@ -347,6 +348,32 @@ fn fingerprint(n: &Node, dims: &crate::cpython::state::Dims, buf: &mut Vec<u8>) 
     h.finish()
 }
 
+/// A product state waiting to be explored. The search takes first the states that have placed
+/// the most events (then the oldest): an accepted trace is found along a short dive, while a
+/// rejection still explores every product state, so the verdict does not depend on the order.
+struct Queued {
+    placed: usize,
+    order: Reverse<u64>,
+    node: Node,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.placed, self.order) == (other.placed, other.order)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.placed, self.order).cmp(&(other.placed, other.order))
+    }
+}
+
 /// Decides whether `trace` is a projection of a path of `model` (which should be untimed: it
 /// then covers every real timing), within `max_states` product states and `timeout`.
 pub fn check(
@@ -361,12 +388,14 @@ pub fn check(
     let mut buf = Vec::new();
     let start = Node { s: model.initial(), cursor: [0; EMITTERS], mark: [NOTHING; EMITTERS] };
     let mut seen = HashSet::from([fingerprint(&start, &dims, &mut buf)]);
-    let mut queue = VecDeque::from([start]);
+    let mut queue = BinaryHeap::new();
+    let mut order = 0u64;
+    queue.push(Queued { placed: 0, order: Reverse(order), node: start });
     let mut best = 0usize;
     let mut frontier: Vec<Node> = Vec::new();
     let mut successors = Vec::new();
     let mut ends = Vec::new();
-    while let Some(n) = queue.pop_front() {
+    while let Some(Queued { node: n, .. }) = queue.pop() {
         if bound.ends_here(&n) {
             return Ok(Membership::Accepted { states: seen.len() });
         }
@@ -397,7 +426,8 @@ pub fn check(
         bound.moves(&n, &mut successors);
         for next in successors.drain(..) {
             if seen.insert(fingerprint(&next, &dims, &mut buf)) {
-                queue.push_back(next);
+                order += 1;
+                queue.push(Queued { placed: bound.count(&next), order: Reverse(order), node: next });
             }
         }
     }

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `compute N` | a pure-Python `for` loop of N ticks |
 //! | `c_call N` | `sum(range(k))`: C code that holds the GIL and checks no eval breaker |
-//! | `c_nogil N` | `hashlib.sha256` of a buffer that takes N ticks (it releases the GIL above 2 KiB) |
+//! | `c_nogil N` | `zlib.compress` of a buffer that takes N ticks: it releases the GIL on every version (`hashlib` does only with OpenSSL, which 2.7 and 3.6 lack here) |
 //! | `io N` | `select.select` on a socket that stays silent for N ticks: a system call that releases the GIL |
 //! | `time.sleep N` | `time.sleep` |
 //! | `read X` … `incr_call X` | `r = X`, `X = V`, `X += 1`, `X += one()` on module globals |
@@ -81,7 +81,7 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     );
     out.push_str("# Every step is real code of its kind; one tick lasts TICK_MS ms. Usage:\n");
     out.push_str("#   python PROGRAM --calibrate          prints the calibration\n");
-    out.push_str("#   python PROGRAM TICK_MS SPIN SUMK HASHB RUN_FOR_S LIMIT_S OUT\n");
+    out.push_str("#   python PROGRAM TICK_MS SPIN SUMK ZIPB RUN_FOR_S LIMIT_S OUT\n");
     out.push_str(PRELUDE);
     if asyncio {
         out.push_str(ASYNC_PRELUDE);
@@ -349,7 +349,7 @@ fn loop_thread(out: &mut String, sys: &System, t: usize, l: usize) {
 
 /// Clock, calibration and the real code of the blocking steps; valid on 2.7 and 3.x.
 const PRELUDE: &str = r#"
-import hashlib, json, os, random, select, socket, sys, threading, time
+import json, os, random, select, socket, sys, threading, time, zlib
 
 if sys.version_info[0] == 2:
     range = xrange
@@ -365,8 +365,8 @@ _GO = threading.Event()
 _STOP = [False]
 _SILENT = socket.socketpair()
 TICK = 0.002
-SPIN = SUMK = HASHB = 1000
-_BUF = None
+SPIN = SUMK = ZIPB = 1000
+_BUFS = {}
 
 def _spin(k):
     for _ in range(k):
@@ -379,7 +379,7 @@ def _c_call(n):
     sum(range(n * SUMK))
 
 def _c_nogil(n):
-    hashlib.sha256(_BUF[:n * HASHB]).digest()
+    zlib.compress(_BUFS[n], 1)
 
 def _io(n):
     select.select([_SILENT[0]], [], [], n * TICK)
@@ -389,7 +389,6 @@ def _one():
 
 def _calibrate():
     """Iterations, range length and bytes that take one millisecond here."""
-    buf = memoryview(b"\0" * (8 << 20))
     def per_ms(f, n, cap):
         while True:
             t0 = time.time()
@@ -400,8 +399,9 @@ def _calibrate():
             n *= 2
     spin = per_ms(_spin, 1000, 1 << 40)
     sumk = per_ms(lambda n: sum(range(n)), 1000, 1 << 40)
-    hashb = per_ms(lambda n: hashlib.sha256(buf[:n]).digest(), 1024, len(buf))
-    print(json.dumps({"spin": spin, "sumk": sumk, "hashb": hashb}))
+    data = os.urandom(8 << 20)
+    zipb = per_ms(lambda n: zlib.compress(data[:n], 1), 1024, len(data))
+    print(json.dumps({"spin": spin, "sumk": sumk, "zipb": zipb}))
 "#;
 
 /// asyncio's part: the resumption hook, a coroutine that returns at once, and sockets that a
@@ -413,8 +413,18 @@ _TASKS = {}
 _RESUMES = {}
 _original_run = asyncio.events.Handle._run
 
+def _resumed(handle):
+    """The task a callback resumes (Task.__step, Task.__wakeup), if it is one of ours."""
+    cb = handle._callback
+    owner = getattr(cb, "__self__", None)
+    if owner is None and type(cb).__name__ == "TaskWakeupMethWrapper" and handle._args:
+        # 3.6's C wake-up wrapper has no __self__: the task still waits on that future.
+        owner = [t for t in _TASKS.values() if getattr(t, "_fut_waiter", None) is handle._args[0]]
+        owner = owner[0] if owner else None
+    return _RESUMES.get(id(owner))
+
 def _hooked_run(self):
-    name = _RESUMES.get(id(getattr(self._callback, "__self__", None)))
+    name = _resumed(self)
     if name is not None:
         _EV[name].append((_clock(), 2, 0))
     return _original_run(self)
@@ -460,15 +470,17 @@ async def _await_io(n):
 /// Start every thread behind one event, wait (bounded), write the trace.
 const MAIN: &str = r#"
 def _main():
-    global TICK, SPIN, SUMK, HASHB, _BUF
+    global TICK, SPIN, SUMK, ZIPB
     if sys.argv[1:2] == ["--calibrate"]:
         _calibrate()
         return
     TICK = float(sys.argv[1]) / 1000.0
-    SPIN, SUMK, HASHB = [int(a) * float(sys.argv[1]) for a in sys.argv[2:5]]
-    SPIN, SUMK, HASHB = int(SPIN), int(SUMK), int(HASHB)
+    SPIN, SUMK, ZIPB = [int(a) * float(sys.argv[1]) for a in sys.argv[2:5]]
+    SPIN, SUMK, ZIPB = int(SPIN), int(SUMK), int(ZIPB)
     run_for, limit, out = float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
-    _BUF = memoryview(b"\0" * (HASHB * _MAX_NOGIL + 1))
+    data = os.urandom(ZIPB * _MAX_NOGIL + 1)
+    for n in range(1, _MAX_NOGIL + 1):
+        _BUFS[n] = data[:n * ZIPB]
     threads = [threading.Thread(target=f) for f in _THREADS]
     for t in threads:
         t.daemon = True

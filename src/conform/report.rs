@@ -53,7 +53,7 @@ impl Conformance {
         out.push_str("| interpreter | path | calibration (per ms) |\n|---|---|---|\n");
         for i in &self.interpreters {
             let cal = i.calibration.map_or("failed".to_string(), |c| {
-                format!("{} loop iterations, sum(range({})), {} bytes hashed", c.spin, c.sumk, c.hashb)
+                format!("{} loop iterations, sum(range({})), {} bytes compressed", c.spin, c.sumk, c.zipb)
             });
             let _ = writeln!(out, "| {} | `{}` | {cal} |", i.python, i.path);
         }

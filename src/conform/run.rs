@@ -44,19 +44,19 @@ impl Default for Settings {
             runs: 20,
             repeat_for: Duration::from_millis(100),
             limit: Duration::from_secs(3),
-            max_states: 2_000_000,
+            max_states: 10_000_000,
             timeout: Some(Duration::from_secs(60)),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
         }
     }
 }
 
-/// Work per millisecond on one interpreter: loop iterations, `sum(range(k))` length, bytes hashed.
+/// Work per millisecond on one interpreter: loop iterations, `sum(range(k))` length, bytes compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Calibration {
     pub spin: u64,
     pub sumk: u64,
-    pub hashb: u64,
+    pub zipb: u64,
 }
 
 /// Measures the interpreter's speed for the calibrated steps.
@@ -73,7 +73,7 @@ pub fn calibrate(interp: &Interpreter, dir: &Path) -> Result<Calibration, String
         format!("calibration on {} printed {text:?}: {}", interp.full, String::from_utf8_lossy(&out.stderr))
     })?;
     let get = |k: &str| v[k].as_u64().ok_or_else(|| format!("calibration on {} gave no `{k}`", interp.full));
-    Ok(Calibration { spin: get("spin")?, sumk: get("sumk")?, hashb: get("hashb")? })
+    Ok(Calibration { spin: get("spin")?, sumk: get("sumk")?, zipb: get("zipb")? })
 }
 
 /// The model a real run on `interp` is checked against, or why the scenario does not apply.
@@ -216,7 +216,7 @@ fn run_program(
     let mut child = Command::new(&interp.path)
         .arg(program)
         .arg(format!("{}", settings.tick_ms))
-        .args([cal.spin, cal.sumk, cal.hashb].map(|n| n.to_string()))
+        .args([cal.spin, cal.sumk, cal.zipb].map(|n| n.to_string()))
         .arg(format!("{}", settings.repeat_for.as_secs_f64()))
         .arg(format!("{}", settings.limit.as_secs_f64()))
         .arg(trace_path)

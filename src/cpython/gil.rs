@@ -134,13 +134,14 @@ pub fn may_run(sys: &System, s: &State, t: usize) -> bool {
 /// at its end), is a switch point.
 ///
 /// Where switch points are every bytecode (<= 3.9, and 2.7's ticker) every boundary is one.
-/// From 3.10 the eval breaker is checked only at calls, function entry and loop back-edges
-/// (3.10 gh-18334; 3.11+ `RESUME`, `CALL`, `JUMP_BACKWARD` in `Python/bytecodes.c`): after a
-/// call returns (`CALL` checks once the callee is back, so `sorted(a); v = x` can switch
-/// between the two), before a step that calls something, at a program's entry and exit —
-/// but not between `v = x` and `x = v + 1`, where neither side calls.
+/// From 3.10 the eval breaker is checked only at function entry (`RESUME`), loop back-edges
+/// (`JUMP_BACKWARD`) and after a C function returns (`CALL`) (3.10 `Python/ceval.c`;
+/// 3.11+ `Python/bytecodes.c`): so after `sorted(a)` before a following `v = x`, before a
+/// step that enters Python, at a program's entry and exit — but not before a C call begins
+/// (`x = 1; lock.acquire()` cannot switch between the two) and not between `v = x` and
+/// `x = v + 1`. Measured by `experiments/eval_breaker_side_of_call.py`.
 pub fn boundary_is_switch_point(sys: &System, prev: Option<&Op>, next: Option<&Op>) -> bool {
-    sys.bytecode_switch_points() || prev.is_none_or(Op::calls) || next.is_none_or(Op::calls)
+    sys.bytecode_switch_points() || prev.is_none_or(Op::ends_with_c_call) || next.is_none_or(Op::enters_python)
 }
 
 /// Whether the holder, in `phase`, is at a point where the eval breaker is checked;

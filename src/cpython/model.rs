@@ -567,10 +567,14 @@ impl GilModel {
                 let value = s.vars[*x as usize];
                 s.threads[t].phase = Phase::IncrLoaded { value, call: matches!(op, Op::IncrCall(_)) };
             }
-            // `threading.Lock.acquire`: a free lock is taken without releasing the GIL; a held
-            // one is waited for with the GIL released (`Modules/_threadmodule.c: acquire_timed`).
+            // `threading.Lock.acquire`: on 3.x a free lock is taken without releasing the GIL
+            // and a held one is waited for with the GIL released (`Modules/_threadmodule.c:
+            // acquire_timed` tries a non-blocking acquire first); 2.7 has no such fast path and
+            // releases the GIL around every acquire (`Modules/threadmodule.c:
+            // lock_PyThread_acquire_lock`), so another thread may take the lock meanwhile.
+            // Measured by `experiments/gil_release_probe.py`.
             Op::Lock(l) => {
-                if s.locks[*l as usize] {
+                if s.locks[*l as usize] || self.sys.gil() == GilKind::Old {
                     s.threads[t].phase = Phase::LockWait { lock: *l };
                     self.release_for_call(s, t);
                 } else {

@@ -44,11 +44,32 @@ pub enum Op {
 }
 
 impl Op {
-    /// Whether the step calls something, so that 3.10+ checks its eval breaker before it
-    /// runs: everything but a plain `read`, `write` or `x += 1` (and `x += f()`, whose call
-    /// comes after the load).
-    pub fn calls(&self) -> bool {
-        !matches!(self, Op::Read(_) | Op::Write(..) | Op::Incr(_) | Op::IncrCall(_))
+    /// Whether the step ends with a C function returning, after which 3.10+ checks the eval
+    /// breaker (`CALL` checks once a C callee is back: `Python/ceval.c` 3.10, `Python/bytecodes.c`
+    /// 3.12+): a C call holding the GIL or releasing it, a blocking call, a `threading.Lock`
+    /// method, `list.append`.
+    pub fn ends_with_c_call(&self) -> bool {
+        matches!(
+            self,
+            Op::CCall(_) | Op::CNoGil(_) | Op::Io(_) | Op::Sleep(_) | Op::Lock(_) | Op::Unlock(_) | Op::Append(_)
+        )
+    }
+
+    /// Whether the step begins by entering Python code, whose `RESUME` (3.11+; function entry
+    /// on 3.10) checks the eval breaker before the step has any effect: pure Python, and the
+    /// awaits, which call a coroutine or a Python method of asyncio (`asyncio.sleep`,
+    /// `Lock.acquire`, `Lock.release`, `to_thread`). Awaiting a task enters no Python frame.
+    pub fn enters_python(&self) -> bool {
+        matches!(
+            self,
+            Op::Compute(_)
+                | Op::AwaitSleep(_)
+                | Op::AwaitIo(_)
+                | Op::AwaitCoro
+                | Op::AwaitToThread(_)
+                | Op::AwaitLock(_)
+                | Op::Release(_)
+        )
     }
 }
 
