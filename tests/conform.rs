@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use gilcheck::conform::interpreters::{self, Interpreter};
-use gilcheck::conform::membership::{self, Membership};
+use gilcheck::conform::membership::{self, Membership, Objective};
 use gilcheck::conform::python::PyVersion;
 use gilcheck::conform::run::{self, Settings};
 use gilcheck::conform::trace::Trace;
@@ -166,4 +166,28 @@ fn every_committed_scenario_conforms_on_every_interpreter_found() {
     eprintln!("conformance: {checked} runs on {} interpreters", found.len());
     assert!(checked > 0);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Realisation asks whether a trace proves the counterexample: a lost update ends with a
+/// value only a violating path reaches; a full count proves nothing of the kind.
+#[test]
+fn a_trace_proves_a_counterexample_only_when_no_path_avoids_it() {
+    let model = run::model_for(&scenario(TWO_INCR), &version("3.9"), 2).unwrap();
+    let lost = |s: &gilcheck::cpython::state::State| model.all_done(s) && s.vars[0] != 4;
+    let trace = |x: u8| {
+        let mut text = String::from("{\"python\": \"3.9.18\"}\n");
+        for (i, e) in BOTH_THREADS.iter().enumerate() {
+            let w: Vec<&str> = e.split(' ').collect();
+            let line =
+                format!("{{\"t_ns\": {i}, \"who\": \"{}\", \"event\": \"{}\", \"step\": {}}}\n", w[0], w[1], w[2]);
+            text.push_str(&line);
+        }
+        text.push_str(&format!("{{\"vars\": {{\"x\": {x}}}}}\n"));
+        Trace::parse(Path::new("t.jsonl"), &text).unwrap()
+    };
+    let ask = |t: &Trace, o| accepted(&membership::check_for(&model, t, o, 100_000, None).unwrap());
+    assert!(ask(&trace(3), Objective::Through(&lost)));
+    assert!(!ask(&trace(3), Objective::Avoiding(&lost)), "x = 3 proves the lost update");
+    assert!(!ask(&trace(4), Objective::Through(&lost)));
+    assert!(ask(&trace(4), Objective::Avoiding(&lost)));
 }

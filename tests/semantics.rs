@@ -432,3 +432,76 @@ steps = ["compute 1"]
     let v = value(&finite, "max gil_handoffs", "3.11").as_i64().unwrap();
     assert!((1..10).contains(&v), "{v}");
 }
+
+/// Walks `actions` from the initial state of `toml` under `python`, each of which must be
+/// enabled; returns the model and the state reached.
+fn walk(toml: &str, python: &str, actions: &[Action]) -> (GilModel, gilcheck::cpython::state::State) {
+    let s = scenario(toml);
+    let sys = System::compile(&s, &s.runtime.with_python(python).unwrap()).unwrap();
+    let model = GilModel::new(sys, Default::default());
+    let mut st = model.initial();
+    for &a in actions {
+        let mut enabled = Vec::new();
+        model.enabled(&st, &mut enabled);
+        assert!(enabled.contains(&a), "{a:?} not enabled on {python}: {enabled:?}");
+        st = model.apply(&st, a);
+    }
+    (model, st)
+}
+
+fn enabled(model: &GilModel, st: &gilcheck::cpython::state::State) -> Vec<Action> {
+    let mut out = Vec::new();
+    model.enabled(st, &mut out);
+    out
+}
+
+/// 3.10+ `CALL` checks the eval breaker once a C function has returned
+/// (`Python/bytecodes.c`), so a drop request pending at the end of `sorted(a)` is honoured
+/// before a following `v = x`; measured by `experiments/eval_breaker_side_of_call.py`.
+#[test]
+fn a_switch_can_come_right_after_a_c_call_returns() {
+    let toml = "[[threads]]\nname = \"a\"\nsteps = [\"c_call 1\", \"read x\", \"write x local+1\"]\n\n[[threads]]\nname = \"b\"\nsteps = [\"compute 1\"]\n";
+    let path = [Action::TakeGil(0), Action::Step(0, 1), Action::Timeout(1), Action::Step(0, 0)];
+    for python in ["3.10", "3.11", "3.13"] {
+        let (model, st) = walk(toml, python, &path);
+        assert!(enabled(&model, &st).contains(&Action::ForcedDrop(0)), "{python}");
+    }
+}
+
+/// Nothing checks the eval breaker before a C call begins (`LOAD_GLOBAL`, `LOAD_ATTR`,
+/// `CALL`'s own start do not): `x = 1; lock.acquire()` cannot switch between the two on 3.10+.
+#[test]
+fn no_switch_comes_before_a_c_call_begins() {
+    let toml = "[[threads]]\nname = \"a\"\nsteps = [\"write x 1\", \"lock L\", \"unlock L\"]\n\n[[threads]]\nname = \"b\"\nsteps = [\"compute 1\"]\n";
+    let (model, st) = walk(toml, "3.11", &[Action::TakeGil(0), Action::Step(0, 0), Action::Timeout(1)]);
+    assert_eq!(enabled(&model, &st), vec![Action::Step(0, 0)], "only `lock L` may come next");
+    let (model, st) = walk(toml, "3.9", &[Action::TakeGil(0), Action::Step(0, 0), Action::Timeout(1)]);
+    assert!(enabled(&model, &st).contains(&Action::ForcedDrop(0)), "3.9 switches at any bytecode");
+}
+
+/// 2.7 has no non-blocking first try: `lock_PyThread_acquire_lock` releases the GIL around
+/// every acquire, free lock or not (`Modules/threadmodule.c`); 3.x keeps it for a free lock
+/// (`acquire_timed`). Measured by `experiments/gil_release_probe.py`.
+#[test]
+fn a_free_lock_acquire_releases_the_gil_only_on_2_7() {
+    let toml = "[[threads]]\nname = \"a\"\nsteps = [\"lock L\", \"unlock L\"]\n";
+    let (_, st) = walk(toml, "2.7", &[Action::TakeGil(0), Action::Step(0, 0)]);
+    assert_ne!(st.threads[0].gil, GilRel::Has);
+    let (_, st) = walk(toml, "3.9", &[Action::TakeGil(0), Action::Step(0, 0)]);
+    assert_eq!(st.threads[0].gil, GilRel::Has);
+}
+
+/// `ThreadPoolExecutor(max_workers=None)`: `cpu_count * 5` on 3.5–3.7, `min(32, cpu_count + 4)`
+/// from 3.8 (`Lib/concurrent/futures/thread.py`).
+#[test]
+fn the_default_executor_is_larger_before_3_8() {
+    let mut toml = String::from("[runtime]\ncores = 1\n\n[[threads]]\nname = \"main\"\nloop = [\"job\"]\n\n[[tasks]]\nname = \"job\"\ncount = 7\nsteps = [\"await to_thread time.sleep 1\"]\n");
+    let workers = |toml: &str, python: &str| {
+        let s = scenario(toml);
+        let sys = System::compile(&s, &s.runtime.with_python(python).unwrap()).unwrap();
+        sys.loops[0].workers.len()
+    };
+    assert_eq!((workers(&toml, "3.7"), workers(&toml, "3.8")), (5, 5));
+    toml = toml.replace("cores = 1", "cores = 2");
+    assert_eq!((workers(&toml, "3.6"), workers(&toml, "3.8"), workers(&toml, "3.11")), (7, 6, 6));
+}

@@ -6,13 +6,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{emit, Format, Sources};
+use crate::check::resources::{Budget, DEFAULT_MAX_STATES};
 use crate::conform::interpreters::{self, Interpreter};
 use crate::conform::membership::{self, Membership};
 use crate::conform::python;
+use crate::conform::realise::{self, Realisation};
 use crate::conform::report::{Conformance, InterpreterRow};
-use crate::conform::run::{self, Settings};
+use crate::conform::run::{self, Calibration, Settings};
 use crate::conform::trace::Trace;
-use crate::input::claim::glob_matches;
+use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
 use crate::suite::report::write_atomically;
@@ -21,6 +23,9 @@ use crate::suite::report::write_atomically;
 pub struct ConformArgs {
     #[command(flatten)]
     pub sources: Sources,
+    /// Realise only the counterexamples of claims whose id matches this glob (`none`: none).
+    #[arg(long = "claim", value_name = "GLOB")]
+    pub claim: Option<String>,
     /// Only scenarios whose name matches this glob; with `--trace`, the scenario's name.
     #[arg(long = "model", value_name = "GLOB")]
     pub model: Option<String>,
@@ -31,6 +36,9 @@ pub struct ConformArgs {
     /// Runs per scenario and interpreter.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub runs: u32,
+    /// Runs per realised counterexample or witness (default: `--runs`).
+    #[arg(long, value_name = "N")]
+    pub realise_runs: Option<u32>,
     /// Milliseconds per tick.
     #[arg(long, value_name = "MS", default_value_t = 2.0)]
     pub tick_ms: f64,
@@ -54,6 +62,9 @@ pub struct ConformArgs {
     pub max_states: usize,
 }
 
+/// Realisation runs switch every 10 µs, so that a rare interleaving shows within a few runs.
+const REALISATION_INTERVAL: f64 = 1e-5;
+
 fn usage(message: String) -> InputError {
     InputError::new(std::path::Path::new("gilcheck conform"), 1, 1, message)
 }
@@ -62,7 +73,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if !(args.tick_ms.is_finite() && args.tick_ms > 0.0 && args.tick_ms <= 1000.0) {
         return Err(usage(format!("--tick-ms {} is not a duration; expected milliseconds in (0, 1000]", args.tick_ms)));
     }
-    let (scenarios, _) = args.sources.load()?;
+    let (scenarios, claims) = args.sources.load()?;
     if let Some(path) = &args.trace {
         return check_trace(args, path, &scenarios);
     }
@@ -95,6 +106,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     std::fs::create_dir_all(&dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
     let mut rows = Vec::new();
     let mut results = Vec::new();
+    let mut calibrated = Vec::new();
     for interp in &interps {
         let cal = run::calibrate(interp, &dir);
         rows.push(InterpreterRow::new(interp, cal.as_ref().ok().copied()));
@@ -105,6 +117,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
                 continue;
             }
         };
+        calibrated.push((interp.clone(), cal));
         for s in &selected {
             let outcome = run::conform_one(s, interp, &cal, &settings, &dir);
             if args.format == Format::Text {
@@ -113,6 +126,9 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
             results.push(outcome);
         }
     }
+    let runs = args.realise_runs.unwrap_or(args.runs);
+    let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), runs, ..settings.clone() };
+    let realisations = realise_claims(args, &claims, &scenarios, &calibrated, &fast, &dir)?;
     let report = Conformance {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: settings.cores,
@@ -120,6 +136,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         runs_per_scenario: settings.runs,
         interpreters: rows,
         results,
+        realisations,
     };
     if !args.no_report {
         let write = |name: &str, text: &str| {
@@ -136,6 +153,36 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     }
     let _ = std::fs::remove_dir(&dir);
     Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Realisation of every refuted safety claim and `sometimes` witness the filters select.
+fn realise_claims(
+    args: &ConformArgs,
+    claims: &[Claim],
+    scenarios: &[Scenario],
+    interps: &[(Interpreter, Calibration)],
+    settings: &Settings,
+    dir: &std::path::Path,
+) -> Result<Vec<Realisation>, InputError> {
+    let wanted: Vec<Claim> =
+        claims.iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).cloned().collect();
+    let mut jobs = crate::suite::plan(&wanted, scenarios)?;
+    if let Some(glob) = &args.model {
+        jobs = crate::suite::only_models(jobs, glob);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rows = crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), timeout: None }, threads)?;
+    let mut out = Vec::new();
+    for row in &rows {
+        let Some(claim) = wanted.iter().find(|c| c.id == row.claim) else { continue };
+        if let Some(r) = realise::realise_row(row, claim, scenarios, interps, settings, dir) {
+            if args.format == Format::Text {
+                eprintln!("{:<44} {:<28} {:<6} {}", r.claim, r.model, r.variant, r.summary());
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
 }
 
 fn summary(o: &run::Outcome) -> String {

@@ -147,6 +147,17 @@ struct Node {
     cursor: [u16; EMITTERS],
     /// What each emitter recorded at its current visit of its point.
     mark: [u8; EMITTERS],
+    /// The path so far passed a state the [`Objective`] singles out.
+    hit: bool,
+}
+
+/// Which paths may explain the trace: any, only those that pass a state with some property
+/// (a claim's counterexample or witness, for realisation), or only those that never do.
+#[derive(Clone, Copy)]
+pub enum Objective<'a> {
+    Any,
+    Through(&'a dyn Fn(&State) -> bool),
+    Avoiding(&'a dyn Fn(&State) -> bool),
 }
 
 /// A trace bound to a model: its events by emitter, in groups of events the clock cannot order.
@@ -162,12 +173,13 @@ struct Bound<'a> {
     /// The (emitter, kind, step) the trace records: the program records them at every visit.
     observed: HashSet<(usize, Kind, u32)>,
     lens: Vec<usize>,
+    objective: Objective<'a>,
     trace: &'a Trace,
     vars: Vec<i64>,
 }
 
 /// Binds a trace's names to the model; an unknown name or step is an error of the trace.
-fn bind<'a>(model: &'a GilModel, trace: &'a Trace) -> Result<Bound<'a>, String> {
+fn bind<'a>(model: &'a GilModel, trace: &'a Trace, objective: Objective<'a>) -> Result<Bound<'a>, String> {
     let emitters = emitters(model);
     let who: Vec<Who> = emitters.iter().map(|(_, w)| *w).collect();
     let lens: Vec<usize> = who.iter().map(|w| steps_of(model, *w)).collect();
@@ -211,7 +223,7 @@ fn bind<'a>(model: &'a GilModel, trace: &'a Trace) -> Result<Bound<'a>, String> 
     if let Some((name, _)) = trace.vars.iter().find(|(n, _)| model.sys.var_index(n).is_none()) {
         return Err(format!("the `vars` line names `{name}`, which the scenario does not use"));
     }
-    Ok(Bound { model, who, owner, by_emitter, group, observed, lens, trace, vars })
+    Ok(Bound { model, who, owner, by_emitter, group, observed, lens, objective, trace, vars })
 }
 
 impl Bound<'_> {
@@ -275,7 +287,8 @@ impl Bound<'_> {
                 }
                 mark[x] = NOTHING;
             }
-            out.push(Node { s, cursor: n.cursor, mark });
+            let Some(hit) = self.passes(n, &s) else { continue };
+            out.push(Node { s, cursor: n.cursor, mark, hit });
         }
     }
 
@@ -299,8 +312,23 @@ impl Bound<'_> {
         }
     }
 
+    /// Whether the path may go on to `s` under the objective (None: it may not), and whether
+    /// it has then passed a singled-out state. What a cut run did after its last event is not
+    /// known, so the states after it do not count.
+    fn passes(&self, n: &Node, s: &State) -> Option<bool> {
+        let known = self.trace.complete || self.count(n) < self.trace.events.len();
+        match self.objective {
+            Objective::Any => Some(false),
+            Objective::Through(f) => Some(n.hit || (known && f(s))),
+            Objective::Avoiding(f) => (!(known && f(s))).then_some(false),
+        }
+    }
+
     fn ends_here(&self, n: &Node) -> bool {
         if self.count(n) < self.trace.events.len() {
+            return false;
+        }
+        if matches!(self.objective, Objective::Through(_)) && !n.hit {
             return false;
         }
         if !self.trace.complete {
@@ -345,6 +373,7 @@ fn fingerprint(n: &Node, dims: &crate::cpython::state::Dims, buf: &mut Vec<u8>) 
     buf.hash(&mut h);
     n.cursor.hash(&mut h);
     n.mark.hash(&mut h);
+    n.hit.hash(&mut h);
     h.finish()
 }
 
@@ -382,11 +411,34 @@ pub fn check(
     max_states: usize,
     timeout: Option<Duration>,
 ) -> Result<Membership, String> {
-    let bound = bind(model, trace)?;
+    check_for(model, trace, Objective::Any, max_states, timeout)
+}
+
+/// [`check`], with only the paths an [`Objective`] allows.
+pub fn check_for(
+    model: &GilModel,
+    trace: &Trace,
+    objective: Objective,
+    max_states: usize,
+    timeout: Option<Duration>,
+) -> Result<Membership, String> {
+    let bound = bind(model, trace, objective)?;
     let started = Instant::now();
     let dims = model.sys.dims();
     let mut buf = Vec::new();
-    let start = Node { s: model.initial(), cursor: [0; EMITTERS], mark: [NOTHING; EMITTERS] };
+    let s0 = model.initial();
+    let hit = match objective {
+        Objective::Any => false,
+        Objective::Through(f) => f(&s0),
+        Objective::Avoiding(f) if f(&s0) => {
+            return Ok(Membership::Rejected {
+                states: 1,
+                why: Rejection { accepted: 0, first_refused: None, allowed: vec![], ends: vec![] },
+            })
+        }
+        Objective::Avoiding(_) => false,
+    };
+    let start = Node { s: s0, cursor: [0; EMITTERS], mark: [NOTHING; EMITTERS], hit };
     let mut seen = HashSet::from([fingerprint(&start, &dims, &mut buf)]);
     let mut queue = BinaryHeap::new();
     let mut order = 0u64;

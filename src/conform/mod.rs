@@ -11,6 +11,7 @@
 pub mod interpreters;
 pub mod membership;
 pub mod python;
+pub mod realise;
 pub mod report;
 pub mod run;
 pub mod trace;

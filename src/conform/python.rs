@@ -81,7 +81,7 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     );
     out.push_str("# Every step is real code of its kind; one tick lasts TICK_MS ms. Usage:\n");
     out.push_str("#   python PROGRAM --calibrate          prints the calibration\n");
-    out.push_str("#   python PROGRAM TICK_MS SPIN SUMK ZIPB RUN_FOR_S LIMIT_S OUT\n");
+    out.push_str("#   python PROGRAM TICK_MS SPIN SUMK ZIPB RUN_FOR_S LIMIT_S OUT SWITCH_INTERVAL_S\n");
     out.push_str(PRELUDE);
     if asyncio {
         out.push_str(ASYNC_PRELUDE);
@@ -478,6 +478,12 @@ def _main():
     SPIN, SUMK, ZIPB = [int(a) * float(sys.argv[1]) for a in sys.argv[2:5]]
     SPIN, SUMK, ZIPB = int(SPIN), int(SUMK), int(ZIPB)
     run_for, limit, out = float(sys.argv[5]), float(sys.argv[6]), sys.argv[7]
+    interval = float(sys.argv[8])
+    if hasattr(sys, "setswitchinterval"):
+        sys.setswitchinterval(interval)
+    else:
+        # 2.7 counts bytecodes: every one when a short interval is asked for.
+        sys.setcheckinterval(1 if interval < 0.001 else 100)
     data = os.urandom(ZIPB * _MAX_NOGIL + 1)
     for n in range(1, _MAX_NOGIL + 1):
         _BUFS[n] = data[:n * ZIPB]

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::conform::interpreters::Interpreter;
+use crate::conform::realise::Realisation;
 use crate::conform::run::{Calibration, Outcome};
 
 /// Everything one `conform` run found.
@@ -18,6 +19,8 @@ pub struct Conformance {
     pub runs_per_scenario: u32,
     pub interpreters: Vec<InterpreterRow>,
     pub results: Vec<Outcome>,
+    /// Counterexamples and witnesses run for real.
+    pub realisations: Vec<Realisation>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -69,6 +72,12 @@ impl Conformance {
                 .map(|v| self.results.iter().find(|o| o.model == *m && o.python == *v).map_or(String::new(), cell))
                 .collect();
             let _ = writeln!(out, "| {m} | {} |", cells.join(" | "));
+        }
+        if !self.realisations.is_empty() {
+            out.push_str("\n## Realisation\n\nEach refuted `always`/`never` row (its counterexample) and each `sometimes` that holds (its witness), run for real on the newest interpreter of the row's version. *Seen*: the run's trace fits a model path through the counterexample's kind of state and no path without one, so it proves it happened; *consistent*: it fits both (what was recorded cannot tell).\n\n| claim | model | version | kind | real CPython |\n|---|---|---|---|---|\n");
+            for r in &self.realisations {
+                let _ = writeln!(out, "| {} | {} | {} | {} | {} |", r.claim, r.model, r.variant, r.kind, r.summary());
+            }
         }
         let problems: Vec<&Outcome> = self.results.iter().filter(|o| o.first_problem.is_some()).collect();
         if !problems.is_empty() {

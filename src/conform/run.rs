@@ -35,6 +35,9 @@ pub struct Settings {
     pub timeout: Option<Duration>,
     /// The cores of the machine the runs happen on: the model gets as many.
     pub cores: u32,
+    /// `sys.setswitchinterval` for the runs, in seconds; None: the scenario's own
+    /// (`switch_interval` ticks). Realisation asks for a short one, so that switches come often.
+    pub switch_interval: Option<f64>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             max_states: 10_000_000,
             timeout: Some(Duration::from_secs(60)),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+            switch_interval: None,
         }
     }
 }
@@ -164,7 +168,7 @@ pub fn conform_one(
     for run in 0..settings.runs {
         outcome.runs += 1;
         let trace_path = dir.join(format!("{slug}-{}-{run}.jsonl", interp.full));
-        let trace = match run_program(interp, &program, &trace_path, cal, settings) {
+        let trace = match run_program(interp, &program, &trace_path, cal, settings, scenario.runtime.switch_interval) {
             Ok(t) => t,
             Err(e) => {
                 outcome.failed += 1;
@@ -205,13 +209,15 @@ pub fn conform_one(
 }
 
 /// One run of a generated program; its trace.
-fn run_program(
+pub fn run_program(
     interp: &Interpreter,
     program: &Path,
     trace_path: &PathBuf,
     cal: &Calibration,
     settings: &Settings,
+    scenario_interval: u32,
 ) -> Result<Trace, String> {
+    let interval = settings.switch_interval.unwrap_or(f64::from(scenario_interval) * settings.tick_ms / 1000.0);
     let _ = std::fs::remove_file(trace_path);
     let mut child = Command::new(&interp.path)
         .arg(program)
@@ -220,6 +226,7 @@ fn run_program(
         .arg(format!("{}", settings.repeat_for.as_secs_f64()))
         .arg(format!("{}", settings.limit.as_secs_f64()))
         .arg(trace_path)
+        .arg(format!("{interval}"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
