@@ -103,7 +103,7 @@ pub fn realise_row(
         failed: 0,
         switch_interval: settings.switch_interval.unwrap_or(0.005),
     };
-    let found = interps.iter().filter(|(i, _)| i.family() == row.variant).last();
+    let found = interps.iter().rfind(|(i, _)| i.family() == row.variant);
     let Some((interp, cal)) = found else {
         r.not_applicable = Some(format!("no CPython {} on this machine", row.variant));
         return Some(r);
