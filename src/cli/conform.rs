@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{emit, Format, Sources};
 use crate::check::resources::{Budget, DEFAULT_MAX_STATES};
+use crate::conform::generated;
 use crate::conform::interpreters::{self, Interpreter};
 use crate::conform::membership::{self, Membership};
 use crate::conform::python;
@@ -39,6 +40,13 @@ pub struct ConformArgs {
     /// Runs per realised counterexample or witness (default: `--runs`).
     #[arg(long, value_name = "N")]
     pub realise_runs: Option<u32>,
+    /// Run N programs from the `fuzz` generators instead of the scenarios (differential
+    /// testing); the report goes to `conformance-generated.md` / `.json`.
+    #[arg(long, value_name = "N")]
+    pub generated: Option<u32>,
+    /// The seed of the generated programs.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
     /// Milliseconds per tick.
     #[arg(long, value_name = "MS", default_value_t = 2.0)]
     pub tick_ms: f64,
@@ -107,6 +115,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     let mut rows = Vec::new();
     let mut results = Vec::new();
     let mut calibrated = Vec::new();
+    let mut differentials = Vec::new();
     for interp in &interps {
         let cal = run::calibrate(interp, &dir);
         rows.push(InterpreterRow::new(interp, cal.as_ref().ok().copied()));
@@ -118,6 +127,18 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
             }
         };
         calibrated.push((interp.clone(), cal));
+        if let Some(n) = args.generated {
+            let d = generated::differential(interp, &cal, &settings, n, args.seed, &dir);
+            if args.format == Format::Text {
+                let rejected = d.rejection.as_deref().unwrap_or("none rejected");
+                eprintln!(
+                    "generated {:<8} {} programs, {}/{} runs accepted; {rejected}",
+                    d.python, d.programs, d.accepted, d.runs
+                );
+            }
+            differentials.push(d);
+            continue;
+        }
         for s in &selected {
             let outcome = run::conform_one(s, interp, &cal, &settings, &dir);
             if args.format == Format::Text {
@@ -126,9 +147,13 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
             results.push(outcome);
         }
     }
-    let runs = args.realise_runs.unwrap_or(args.runs);
-    let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), runs, ..settings.clone() };
-    let realisations = realise_claims(args, &claims, &scenarios, &calibrated, &fast, &dir)?;
+    let realisations = if args.generated.is_some() {
+        Vec::new()
+    } else {
+        let runs = args.realise_runs.unwrap_or(args.runs);
+        let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), runs, ..settings.clone() };
+        realise_claims(args, &claims, &scenarios, &calibrated, &fast, &dir)?
+    };
     let report = Conformance {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: settings.cores,
@@ -137,6 +162,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         interpreters: rows,
         results,
         realisations,
+        generated: differentials,
     };
     if !args.no_report {
         let write = |name: &str, text: &str| {
@@ -145,8 +171,9 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
                 .and_then(|_| write_atomically(&path, text))
                 .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
         };
-        write("conformance.md", &report.to_markdown())?;
-        write("conformance.json", &(serde_json::to_string_pretty(&report).expect("serializes") + "\n"))?;
+        let stem = if args.generated.is_some() { "conformance-generated" } else { "conformance" };
+        write(&format!("{stem}.md"), &report.to_markdown())?;
+        write(&format!("{stem}.json"), &(serde_json::to_string_pretty(&report).expect("serializes") + "\n"))?;
     }
     if args.format == Format::Json {
         emit(&(serde_json::to_string(&report).expect("serializes") + "\n"));

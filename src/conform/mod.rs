@@ -2,12 +2,14 @@
 //! scenario becomes a real Python program ([`python`]) run on each interpreter found
 //! ([`interpreters`]); each run records a [`trace`], and [`membership`] decides whether some
 //! path of the model for that version shows the same events, in the same order, with the same
-//! final values. [`run`] ties them together; [`report`] writes what was found.
+//! final values. [`run`] ties them together, [`realise`] runs counterexamples for real,
+//! [`generated`] does the same on generated programs, and [`report`] writes what was found.
 //!
 //! May use: [`crate::suite`], [`crate::fuzz`], [`crate::check`], [`crate::evidence`],
 //! [`crate::cpython`], [`crate::input`]. Its reports depend on the machine, so they are kept
 //! apart from `check`'s byte-identical ones.
 
+pub mod generated;
 pub mod interpreters;
 pub mod membership;
 pub mod python;

@@ -363,6 +363,7 @@ except AttributeError:
 _EV = {}
 _GO = threading.Event()
 _STOP = [False]
+_MAX_EVENTS = 100
 _SILENT = socket.socketpair()
 TICK = 0.002
 SPIN = SUMK = ZIPB = 1000
@@ -492,17 +493,31 @@ def _main():
         t.daemon = True
         t.start()
     _GO.set()
+    cut = None
     if _REPEAT:
+        # The trace ends here: what the threads do once told to stop is not the scenario's.
         time.sleep(run_for)
+        cut = _clock()
         _STOP[0] = True
     deadline = time.time() + limit
     for t in threads:
         t.join(max(0.0, deadline - time.time()))
     complete = not _REPEAT and not any(t.is_alive() for t in threads)
+    if not complete and cut is None:
+        cut = _clock()
+        time.sleep(0.01)  # let a record begun before the cut land
+    lists = dict((who, list(_EV[who])) for who in _EV)
+    for who in lists:
+        # A loop of call-free steps records fast: a trace is kept to what a model check can take.
+        if len(lists[who]) > _MAX_EVENTS:
+            at = lists[who][_MAX_EVENTS][0] - 1
+            cut = at if cut is None else min(cut, at)
+            complete = False
     events = []
-    for who in sorted(_EV):
-        for (t_ns, kind, step) in list(_EV[who]):
-            events.append((t_ns, who, kind, step))
+    for who in sorted(lists):
+        for (t_ns, kind, step) in lists[who]:
+            if cut is None or t_ns <= cut:
+                events.append((t_ns, who, kind, step))
     events.sort(key=lambda e: e[0])
     names = ["start", "end", "resume"]
     g = globals()

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::conform::generated::Differential;
 use crate::conform::interpreters::Interpreter;
 use crate::conform::realise::Realisation;
 use crate::conform::run::{Calibration, Outcome};
@@ -21,6 +22,8 @@ pub struct Conformance {
     pub results: Vec<Outcome>,
     /// Counterexamples and witnesses run for real.
     pub realisations: Vec<Realisation>,
+    /// Generated programs run for real (`--generated`).
+    pub generated: Vec<Differential>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -40,6 +43,7 @@ impl Conformance {
     /// Every trace accepted, none failed or undecided.
     pub fn all_accepted(&self) -> bool {
         self.results.iter().all(|o| o.rejected == 0 && o.unknown == 0 && o.failed == 0)
+            && self.generated.iter().all(|d| d.rejected_program.is_none() && d.failed == 0)
     }
 
     pub fn to_markdown(&self) -> String {
@@ -77,6 +81,25 @@ impl Conformance {
             out.push_str("\n## Realisation\n\nEach refuted `always`/`never` row (its counterexample) and each `sometimes` that holds (its witness), run for real on the newest interpreter of the row's version. *Seen*: the run's trace fits a model path through the counterexample's kind of state and no path without one, so it proves it happened; *consistent*: it fits both (what was recorded cannot tell).\n\n| claim | model | version | kind | real CPython |\n|---|---|---|---|---|\n");
             for r in &self.realisations {
                 let _ = writeln!(out, "| {} | {} | {} | {} | {} |", r.claim, r.model, r.variant, r.kind, r.summary());
+            }
+        }
+        if !self.generated.is_empty() {
+            out.push_str("\n## Generated programs\n\nPrograms drawn by the `fuzz` generators (every step kind, up to three threads and a loop of two tasks, copies, `repeat`), each run for real; a rejected one is shrunk.\n\n| interpreter | seed | programs | not applicable | runs | accepted | failed | rejected |\n|---|---|---|---|---|---|---|---|\n");
+            for d in &self.generated {
+                let rejected = d.rejection.as_deref().unwrap_or("none");
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} | {rejected} |",
+                    d.python, d.seed, d.programs, d.not_applicable, d.runs, d.accepted, d.failed
+                );
+            }
+            for d in self.generated.iter().filter(|d| d.rejected_program.is_some()) {
+                let _ = writeln!(
+                    out,
+                    "\nThe smallest program rejected on {}:\n\n```toml\n{}```",
+                    d.python,
+                    d.rejected_program.as_deref().unwrap_or("")
+                );
             }
         }
         let problems: Vec<&Outcome> = self.results.iter().filter(|o| o.first_problem.is_some()).collect();
