@@ -1141,3 +1141,36 @@ fn svg_graphs_are_byte_identical_across_runs_and_threads() {
 fn names(files: &[(PathBuf, Vec<u8>)]) -> Vec<&Path> {
     files.iter().map(|(f, _)| f.as_path()).collect()
 }
+
+// ---------------------------------------------------------------------------------------------
+// conform --trace (SPEC §9 "Interface"): 0 accepted, 1 rejected, 2 bad input.
+
+#[test]
+fn conform_checks_a_trace_file_with_the_contract_exit_statuses() {
+    let p = Project::new();
+    p.scenario("race", "[[threads]]\nname = \"t\"\ncount = 2\nsteps = [\"incr x\", \"incr x\"]\n");
+    let events = [("t0", "start", 0), ("t1", "start", 0), ("t0", "end", 1), ("t1", "end", 1)];
+    let trace = |x: u32| {
+        let mut text = String::from("{\"python\": \"3.11.7\"}\n");
+        for (i, (who, ev, step)) in events.iter().enumerate() {
+            text.push_str(&format!("{{\"t_ns\": {i}, \"who\": \"{who}\", \"event\": \"{ev}\", \"step\": {step}}}\n"));
+        }
+        text + &format!("{{\"vars\": {{\"x\": {x}}}}}\n")
+    };
+    fs::write(p.root().join("full.jsonl"), trace(4)).unwrap();
+    fs::write(p.root().join("lost.jsonl"), trace(3)).unwrap();
+    fs::write(p.root().join("bad.jsonl"), "{\"python\": \"3.11.7\"}\n{\"t_ns\": 1}\n").unwrap();
+    let models = p.models();
+    let conform = |file: &str, python: &str| {
+        p.run(&["conform", "--models", models.to_str().unwrap(), "--trace", file, "--model", "race", "--python", python])
+    };
+    assert_eq!(status(&conform("full.jsonl", "3.11")), 0, "{}", stderr(&conform("full.jsonl", "3.11")));
+    let lost = conform("lost.jsonl", "3.11");
+    assert_eq!(status(&lost), 1);
+    assert!(stdout(&lost).contains("no path ends with these values"), "{}", stdout(&lost));
+    assert_eq!(status(&conform("lost.jsonl", "3.9")), 0, "3.9 loses updates between load and store");
+    let bad = conform("bad.jsonl", "3.11");
+    assert_eq!(status(&bad), 2);
+    assert!(stderr(&bad).starts_with("bad.jsonl:2:1: no `who`"), "{}", stderr(&bad));
+    assert_eq!(status(&conform("full.jsonl", "4.0")), 2);
+}

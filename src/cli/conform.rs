@@ -81,7 +81,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if !(args.tick_ms.is_finite() && args.tick_ms > 0.0 && args.tick_ms <= 1000.0) {
         return Err(usage(format!("--tick-ms {} is not a duration; expected milliseconds in (0, 1000]", args.tick_ms)));
     }
-    let (scenarios, claims) = args.sources.load()?;
+    let scenarios = args.sources.scenarios()?;
     if let Some(path) = &args.trace {
         return check_trace(args, path, &scenarios);
     }
@@ -152,7 +152,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     } else {
         let runs = args.realise_runs.unwrap_or(args.runs);
         let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), runs, ..settings.clone() };
-        realise_claims(args, &claims, &scenarios, &calibrated, &fast, &dir)?
+        realise_claims(args, &args.sources.claims()?, &scenarios, &calibrated, &fast, &dir)?
     };
     let report = Conformance {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),

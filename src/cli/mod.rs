@@ -145,9 +145,17 @@ impl Limits {
 
 impl Sources {
     pub(crate) fn load(&self) -> Result<(Vec<Scenario>, Vec<Claim>), InputError> {
+        Ok((self.scenarios()?, self.claims()?))
+    }
+
+    pub(crate) fn scenarios(&self) -> Result<Vec<Scenario>, InputError> {
         let models = if self.models.is_empty() { vec![PathBuf::from("models")] } else { self.models.clone() };
+        load_scenarios(&models)
+    }
+
+    pub(crate) fn claims(&self) -> Result<Vec<Claim>, InputError> {
         let claims = if self.claims.is_empty() { vec![PathBuf::from("properties")] } else { self.claims.clone() };
-        Ok((load_scenarios(&models)?, load_claims(&claims)?))
+        load_claims(&claims)
     }
 }
 
