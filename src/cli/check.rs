@@ -53,6 +53,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         (None, _, true) => None,
     };
     if let Some(dir) = &out_dir {
+        report::note_realisations(&mut rows, dir);
         report::link_graphs(&mut rows, dir);
         let files = report::render(&claims, &rows);
         report::write(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e}")))?;

@@ -4,15 +4,19 @@
 //!
 //! | step | real code |
 //! |---|---|
-//! | `compute N` | a pure-Python `for` loop of N ticks |
-//! | `c_call N` | `sum(range(k))`: C code that holds the GIL and checks no eval breaker |
-//! | `c_nogil N` | `zlib.compress` of a buffer that takes N ticks: it releases the GIL on every version (`hashlib` does only with OpenSSL, which 2.7 and 3.6 lack here) |
+//! | `compute N` | `for _ in _SPIN[N]: pass`: a pure-Python loop over a range calibrated to N ticks |
+//! | `c_call N` | `sum(_SUM[N])`: C code that holds the GIL and checks no eval breaker |
+//! | `c_nogil N` | `zlib.compress(_BUFS[N], 1)`: it releases the GIL on every version (`hashlib` does only with OpenSSL, which 2.7 and 3.6 lack here) |
 //! | `io N` | `select.select` on a socket that stays silent for N ticks: a system call that releases the GIL |
-//! | `time.sleep N` | `time.sleep` |
-//! | `read X` … `incr_call X` | `r = X`, `X = V`, `X += 1`, `X += one()` on module globals |
+//! | `time.sleep N` | `time.sleep(_SECS[N])` |
+//! | `read X` … `incr_call X` | `r = X`, `X = V`, `X += 1`, `X += _one()` on module globals |
 //! | `append X` | `X.append(1)` on a shared list; its value is its length |
 //! | `lock L` / `unlock L` | `threading.Lock` `acquire` / `release` |
 //! | awaits | the same asyncio call: `asyncio.sleep`, `loop.sock_recv` on a socket that a writer process fills after N ticks, a coroutine that returns at once, `asyncio.to_thread` (before 3.9 `run_in_executor(None, …)`), `asyncio.Lock`, awaiting the task |
+//!
+//! Each blocking step is one C call on an object prepared at start (no Python function around
+//! it, whose entry would be a switch point the model does not have; a duration range takes
+//! the next of durations drawn at start).
 //!
 //! **Where it records.** A record is a call, and on 3.10+ a call is a switch point, so the
 //! program records only at step boundaries that are switch points in the model already
@@ -95,6 +99,7 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
         .max()
         .unwrap_or(0);
     let _ = writeln!(out, "_MAX_NOGIL = {nogil}");
+    let _ = writeln!(out, "_MAX_TICKS = {}", max_ticks(sys));
     out.push_str("\n# Shared variables, locks and each emitter's event list.\n");
     for (i, (name, init)) in sys.vars.iter().enumerate() {
         if lists.contains(&i) {
@@ -111,11 +116,12 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
         let _ = writeln!(out, "_EV[{name:?}] = []");
     }
     let mut jobs = String::new();
+    let mut ranges = Vec::new();
     for (t, info) in sys.threads.iter().enumerate() {
         match &info.kind {
             ThreadKind::Plain(p) => {
                 let _ = writeln!(out, "\ndef {}():", thread_fn(t));
-                body(&mut out, &mut jobs, sys, version, &info.name, &p.ops, p.repeat, false);
+                body(&mut out, &mut jobs, &mut ranges, sys, version, &info.name, &p.ops, p.repeat, false);
             }
             ThreadKind::Loop(l) => loop_thread(&mut out, sys, t, *l as usize),
             ThreadKind::Worker(_) => {}
@@ -123,9 +129,13 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     }
     for (k, task) in sys.tasks.iter().enumerate() {
         let _ = writeln!(out, "\nasync def {}():", task_fn(k));
-        body(&mut out, &mut jobs, sys, version, &task.name, &task.program.ops, task.program.repeat, true);
+        body(&mut out, &mut jobs, &mut ranges, sys, version, &task.name, &task.program.ops, task.program.repeat, true);
     }
     out.push_str(&jobs);
+    out.push('\n');
+    for (n, d) in ranges.iter().enumerate() {
+        let _ = writeln!(out, "_R{n} = [random.randint({}, {}) for _ in range(64)]", d.lo, d.hi);
+    }
     out.push_str("\n_THREADS = [");
     for (t, info) in sys.threads.iter().enumerate() {
         if !matches!(info.kind, ThreadKind::Worker(_)) {
@@ -145,6 +155,25 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
 /// A program that only calibrates (`--calibrate`): the prelude and the entry point.
 pub fn calibration_program() -> String {
     format!("{PRELUDE}\n_MAX_NOGIL = 0\n{MAIN}")
+}
+
+/// The longest duration of any step, so that the tables of real work cover every step.
+fn max_ticks(sys: &System) -> u32 {
+    let ops = all_ops(sys).map(|op| match op {
+        Op::AwaitToThread(inner) => &**inner,
+        op => op,
+    });
+    let hi = ops.filter_map(|op| match op {
+        Op::Compute(d)
+        | Op::CCall(d)
+        | Op::CNoGil(d)
+        | Op::Io(d)
+        | Op::Sleep(d)
+        | Op::AwaitSleep(d)
+        | Op::AwaitIo(d) => Some(d.hi),
+        _ => None,
+    });
+    hi.max().unwrap_or(0)
 }
 
 /// Every emitter's name, as the trace spells it: plain threads, then tasks.
@@ -212,13 +241,17 @@ fn task_fn(k: usize) -> String {
     format!("_task{k}")
 }
 
-/// A duration in ticks as a Python expression (a range draws one duration per execution).
-fn ticks(d: &Duration) -> String {
+/// A duration in ticks as an index into the program's tables of real work (`_SPIN[d]`,
+/// `_SECS[d]`, …), with the statement to run before the step, if any. A range takes the next
+/// of 64 durations drawn when the program starts (`ranges` collects them): drawing at the step
+/// would be a call, and a call is a switch point the model does not have there.
+fn ticks(d: &Duration, ranges: &mut Vec<Duration>) -> (Option<String>, String) {
     if d.lo == d.hi {
-        d.lo.to_string()
-    } else {
-        format!("random.randint({}, {})", d.lo, d.hi)
+        return (None, d.lo.to_string());
     }
+    ranges.push(*d);
+    let n = ranges.len() - 1;
+    (Some("k += 1".into()), format!("_R{n}[k & 63]"))
 }
 
 /// The event codes the program appends: start, end, resume.
@@ -231,6 +264,7 @@ const END: u8 = 1;
 fn body(
     out: &mut String,
     jobs: &mut String,
+    ranges: &mut Vec<Duration>,
     sys: &System,
     version: PyVersion,
     who: &str,
@@ -242,7 +276,7 @@ fn body(
     if !globals.is_empty() {
         let _ = writeln!(out, "    global {}", globals.join(", "));
     }
-    let _ = writeln!(out, "    r = 0\n    E = _EV[{who:?}]\n    clock = _clock");
+    let _ = writeln!(out, "    r = k = 0\n    E = _EV[{who:?}]\n    clock = _clock");
     if !task {
         out.push_str("    _GO.wait()\n");
     }
@@ -265,23 +299,28 @@ fn body(
             }
         }
         if let Some(op) = next {
-            let code = match op {
+            let lines = match op {
                 Op::AwaitToThread(inner) => {
                     let name = format!("_job_{}_{b}", who.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
                     let _ = writeln!(jobs, "\ndef {name}():");
                     if !globals.is_empty() {
                         let _ = writeln!(jobs, "    global {}", globals.join(", "));
                     }
-                    let _ = writeln!(jobs, "    r = 0\n    {}", step_code(sys, inner));
-                    if version.has_to_thread() {
+                    let _ = writeln!(jobs, "    r = k = 0");
+                    for line in step_code(sys, inner, ranges) {
+                        let _ = writeln!(jobs, "    {line}");
+                    }
+                    vec![if version.has_to_thread() {
                         format!("await asyncio.to_thread({name})")
                     } else {
                         format!("await asyncio.get_event_loop().run_in_executor(None, {name})")
-                    }
+                    }]
                 }
-                op => step_code(sys, op),
+                op => step_code(sys, op, ranges),
             };
-            let _ = writeln!(out, "{indent}{code}");
+            for line in lines {
+                let _ = writeln!(out, "{indent}{line}");
+            }
         }
     }
     if ops.is_empty() && !repeat {
@@ -289,15 +328,22 @@ fn body(
     }
 }
 
-/// One step as a line of Python.
-fn step_code(sys: &System, op: &Op) -> String {
+/// One step as lines of Python. Each blocking step is one C call on a prepared object, with
+/// no Python function around it (whose entry would be a switch point).
+fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
     let v = |x: &u8| var(&sys.vars[*x as usize].0);
-    match op {
-        Op::Compute(d) => format!("_compute({})", ticks(d)),
-        Op::CCall(d) => format!("_c_call({})", ticks(d)),
-        Op::CNoGil(d) => format!("_c_nogil({})", ticks(d)),
-        Op::Io(d) => format!("_io({})", ticks(d)),
-        Op::Sleep(d) => format!("time.sleep({} * TICK)", ticks(d)),
+    let mut lines = Vec::new();
+    let mut at = |d: &Duration, lines: &mut Vec<String>| {
+        let (pre, index) = ticks(d, ranges);
+        lines.extend(pre);
+        index
+    };
+    let code = match op {
+        Op::Compute(d) => format!("for _ in _SPIN[{}]: pass", at(d, &mut lines)),
+        Op::CCall(d) => format!("sum(_SUM[{}])", at(d, &mut lines)),
+        Op::CNoGil(d) => format!("zlib.compress(_BUFS[{}], 1)", at(d, &mut lines)),
+        Op::Io(d) => format!("select.select(_SILENT_R, _NONE, _NONE, _SECS[{}])", at(d, &mut lines)),
+        Op::Sleep(d) => format!("time.sleep(_SECS[{}])", at(d, &mut lines)),
         Op::Read(x) => format!("r = {}", v(x)),
         Op::Write(x, WriteValue::Const(c)) => format!("{} = {c}", v(x)),
         Op::Write(x, WriteValue::LocalPlus(c)) => format!("{} = r + {c}", v(x)),
@@ -306,14 +352,16 @@ fn step_code(sys: &System, op: &Op) -> String {
         Op::Append(x) => format!("{}.append(1)", v(x)),
         Op::Lock(l) => format!("{}.acquire()", lock(&sys.locks[*l as usize])),
         Op::Unlock(l) => format!("{}.release()", lock(&sys.locks[*l as usize])),
-        Op::AwaitSleep(d) => format!("await asyncio.sleep({} * TICK)", ticks(d)),
-        Op::AwaitIo(d) => format!("await _await_io({})", ticks(d)),
+        Op::AwaitSleep(d) => format!("await asyncio.sleep(_SECS[{}])", at(d, &mut lines)),
+        Op::AwaitIo(d) => format!("await _await_io(_SECS[{}])", at(d, &mut lines)),
         Op::AwaitCoro => "await _noop()".to_string(),
         Op::AwaitLock(a) => format!("await {}.acquire()", async_lock(&sys.async_locks[*a as usize])),
         Op::Release(a) => format!("{}.release()", async_lock(&sys.async_locks[*a as usize])),
         Op::AwaitTask(j) => format!("await _TASKS[{:?}]", sys.tasks[*j as usize].name),
         Op::AwaitToThread(_) => unreachable!("handled by the caller"),
-    }
+    };
+    lines.push(code);
+    lines
 }
 
 /// A thread that runs an event loop: its tasks are created before it runs, in order.
@@ -367,23 +415,15 @@ _MAX_EVENTS = 100
 _SILENT = socket.socketpair()
 TICK = 0.002
 SPIN = SUMK = ZIPB = 1000
-_BUFS = {}
+_BUFS = []
 
 def _spin(k):
     for _ in range(k):
         pass
 
-def _compute(n):
-    _spin(n * SPIN)
-
-def _c_call(n):
-    sum(range(n * SUMK))
-
-def _c_nogil(n):
-    zlib.compress(_BUFS[n], 1)
-
-def _io(n):
-    select.select([_SILENT[0]], [], [], n * TICK)
+_SILENT_R = [_SILENT[0]]
+_NONE = []
+_SPIN, _SUM, _SECS = [], [], []
 
 def _one():
     return 1
@@ -452,14 +492,14 @@ while True:
         heapq.heappop(heap)
         os.write(fd, b"x")
 '''
-async def _await_io(n):
-    """A non-blocking socket read that a writer process makes ready after n ticks."""
+async def _await_io(secs):
+    """A non-blocking socket read that a writer process makes ready after secs seconds."""
     loop = asyncio.get_event_loop()
     ours, theirs = socket.socketpair()
     ours.setblocking(False)
     proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(theirs.fileno())],
                             stdin=subprocess.PIPE, pass_fds=[theirs.fileno()])
-    proc.stdin.write(("%f\n" % (n * TICK)).encode())
+    proc.stdin.write(("%f\n" % secs).encode())
     proc.stdin.flush()
     await loop.sock_recv(ours, 1)
     proc.stdin.close()
@@ -485,9 +525,13 @@ def _main():
     else:
         # 2.7 counts bytecodes: every one when a short interval is asked for.
         sys.setcheckinterval(1 if interval < 0.001 else 100)
+    # The real work of a step of d ticks, prepared: a step is then one call on one object.
     data = os.urandom(ZIPB * _MAX_NOGIL + 1)
-    for n in range(1, _MAX_NOGIL + 1):
-        _BUFS[n] = data[:n * ZIPB]
+    for d in range(_MAX_TICKS + 1):
+        _SPIN.append(range(d * SPIN))
+        _SUM.append(range(d * SUMK))
+        _SECS.append(d * TICK)
+        _BUFS.append(data[:d * ZIPB])
     threads = [threading.Thread(target=f) for f in _THREADS]
     for t in threads:
         t.daemon = True

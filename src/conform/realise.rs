@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::atoms::Goal;
 use crate::check::job::{self, Job, Row};
@@ -25,14 +25,17 @@ use crate::cpython::state::State;
 use crate::input::claim::{Claim, Outcome, Verdict};
 use crate::input::scenario::{parse_scenario, Scenario, TimeMode};
 
+/// How a row's note about its realisation begins (`crate::suite::report` looks for it).
+pub const REAL: &str = "real CPython";
+
 /// What the runs of one row showed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Realisation {
     pub claim: String,
     pub model: String,
     pub variant: String,
     /// `counterexample` (a refuted safety check) or `witness` (a `sometimes` that holds).
-    pub kind: &'static str,
+    pub kind: String,
     /// The interpreter run, or None when not applicable.
     pub python: Option<String>,
     pub not_applicable: Option<String>,
@@ -45,9 +48,16 @@ pub struct Realisation {
     pub failed: u32,
     /// The switch interval the runs had, in seconds.
     pub switch_interval: f64,
+    /// What a claim page says of it beside the row ([`Realisation::summary`] with its kind).
+    pub note: String,
 }
 
 impl Realisation {
+    fn noted(mut self) -> Self {
+        self.note = format!("{REAL} ({}): {}", self.kind, self.summary());
+        self
+    }
+
     /// "seen in 3 of 20 runs on 3.11.7", for people.
     pub fn summary(&self) -> String {
         if let Some(why) = &self.not_applicable {
@@ -94,7 +104,7 @@ pub fn realise_row(
         claim: row.claim.clone(),
         model: row.model.clone(),
         variant: row.variant.clone(),
-        kind,
+        kind: kind.to_string(),
         python: None,
         not_applicable: None,
         runs: 0,
@@ -102,11 +112,12 @@ pub fn realise_row(
         consistent: 0,
         failed: 0,
         switch_interval: settings.switch_interval.unwrap_or(0.005),
+        note: String::new(),
     };
     let found = interps.iter().rfind(|(i, _)| i.family() == row.variant);
     let Some((interp, cal)) = found else {
         r.not_applicable = Some(format!("no CPython {} on this machine", row.variant));
-        return Some(r);
+        return Some(r.noted());
     };
     r.python = Some(interp.full.clone());
     let scenario = match (&row.shrunk, scenarios.iter().find(|s| s.name == row.model)) {
@@ -114,13 +125,13 @@ pub fn realise_row(
             Ok(s) => s,
             Err(e) => {
                 r.not_applicable = Some(format!("the shrunk program does not read back: {e}"));
-                return Some(r);
+                return Some(r.noted());
             }
         },
         (None, Some(s)) => s.clone(),
         (None, None) => {
             r.not_applicable = Some("no scenario of that name".into());
-            return Some(r);
+            return Some(r.noted());
         }
     };
     let mut real = scenario.clone();
@@ -139,7 +150,7 @@ pub fn realise_row(
         Ok(b) => b,
         Err(e) => {
             r.not_applicable = Some(format!("the check does not apply untimed: {}", e.message));
-            return Some(r);
+            return Some(r.noted());
         }
     };
     let singled_out: Box<dyn Fn(&State) -> bool + '_> = match &goal {
@@ -151,7 +162,7 @@ pub fn realise_row(
         Ok(s) => s,
         Err(why) => {
             r.not_applicable = Some(why);
-            return Some(r);
+            return Some(r.noted());
         }
     };
     let slug: String = format!("{}-{}", row.claim, row.model)
@@ -161,7 +172,7 @@ pub fn realise_row(
     let program = dir.join(format!("realise-{slug}-{}.py", interp.full));
     if std::fs::write(&program, source).is_err() {
         r.not_applicable = Some(format!("cannot write {}", program.display()));
-        return Some(r);
+        return Some(r.noted());
     }
     for run in 0..settings.runs {
         r.runs += 1;
@@ -187,5 +198,5 @@ pub fn realise_row(
             _ => r.failed += 1,
         }
     }
-    Some(r)
+    Some(r.noted())
 }
