@@ -191,3 +191,20 @@ fn a_trace_proves_a_counterexample_only_when_no_path_avoids_it() {
     assert!(!ask(&trace(4), Objective::Through(&lost)));
     assert!(ask(&trace(4), Objective::Avoiding(&lost)));
 }
+
+/// The program records only where the model has a switch point: between `v = x` and
+/// `x = v + 1` on 3.11 there is none, so neither a record nor any call; on 3.9 there is.
+#[test]
+fn the_program_records_only_at_the_models_switch_points() {
+    let toml = "[[threads]]\nname = \"t\"\nsteps = [\"read x\", \"write x local+1\", \"c_call 1\", \"write y 1\"]\n";
+    let program = |family: &str| {
+        let model = run::model_for(&scenario(toml), &version(family), 2).unwrap();
+        gilcheck::conform::python::program(&model.sys, PyVersion::parse(family).unwrap()).unwrap()
+    };
+    let p311 = program("3.11");
+    assert!(p311.contains("    r = v_x\n    v_x = r + 1\n    sum(_SUM[1])\n"), "{p311}");
+    assert!(p311.contains("sum(_SUM[1])\n    E.append((clock(), 1, 2))\n    E.append((clock(), 0, 3))\n    v_y = 1\n"));
+    let p39 = program("3.9");
+    assert!(p39.contains("    r = v_x\n    E.append((clock(), 1, 0))\n    E.append((clock(), 0, 1))\n    v_x = r + 1\n"));
+    assert!(!program("2.7").contains("async"), "2.7 code has no asyncio");
+}
