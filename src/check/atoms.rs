@@ -393,6 +393,7 @@ pub fn caps_for(check: &Check) -> gil::Caps {
         task_switches: if has(AtomKind::TaskSwitches) { cap } else { 0 },
         gil_wait: has(AtomKind::GilWait),
         lateness: has(AtomKind::Lateness),
+        fair_handoffs: matches!(check, Check::Eventually(_) | Check::LeadsTo(..)),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::conform::python;
 use crate::conform::realise::{self, Realisation};
 use crate::conform::report::{Conformance, InterpreterRow};
 use crate::conform::run::{self, Calibration, Settings};
+use crate::conform::timing::{self, Timing};
 use crate::conform::trace::Trace;
 use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
@@ -147,12 +148,13 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
             results.push(outcome);
         }
     }
-    let realisations = if args.generated.is_some() {
-        Vec::new()
+    let (realisations, timings) = if args.generated.is_some() {
+        (Vec::new(), Vec::new())
     } else {
         let runs = args.realise_runs.unwrap_or(args.runs);
-        let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), runs, ..settings.clone() };
-        realise_claims(args, &args.sources.claims()?, &scenarios, &calibrated, &fast, &dir)?
+        let claims = args.sources.claims()?;
+        let settings = Settings { runs, ..settings.clone() };
+        realise_claims(args, &claims, &scenarios, &calibrated, &settings, &dir)?
     };
     let report = Conformance {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -162,6 +164,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         interpreters: rows,
         results,
         realisations,
+        timings,
         generated: differentials,
     };
     if !args.no_report {
@@ -182,7 +185,9 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Realisation of every refuted safety claim and `sometimes` witness the filters select.
+/// Realisation of every refuted safety claim and `sometimes` witness the filters select (run
+/// with a short switch interval), and timing of their quantitative checks on `ticks` scenarios
+/// (run with the scenario's own).
 fn realise_claims(
     args: &ConformArgs,
     claims: &[Claim],
@@ -190,7 +195,7 @@ fn realise_claims(
     interps: &[(Interpreter, Calibration)],
     settings: &Settings,
     dir: &std::path::Path,
-) -> Result<Vec<Realisation>, InputError> {
+) -> Result<(Vec<Realisation>, Vec<Timing>), InputError> {
     let wanted: Vec<Claim> =
         claims.iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).cloned().collect();
     let mut jobs = crate::suite::plan(&wanted, scenarios)?;
@@ -199,17 +204,29 @@ fn realise_claims(
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rows = crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), timeout: None }, threads)?;
-    let mut out = Vec::new();
+    let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), ..settings.clone() };
+    let (mut realised, mut timed) = (Vec::new(), Vec::new());
     for row in &rows {
         let Some(claim) = wanted.iter().find(|c| c.id == row.claim) else { continue };
-        if let Some(r) = realise::realise_row(row, claim, scenarios, interps, settings, dir) {
+        if let Some(r) = realise::realise_row(row, claim, scenarios, interps, &fast, dir) {
             if args.format == Format::Text {
                 eprintln!("{:<44} {:<28} {:<6} {}", r.claim, r.model, r.variant, r.summary());
             }
-            out.push(r);
+            realised.push(r);
+        }
+        let Some(scenario) = scenarios.iter().find(|s| s.name == row.model) else { continue };
+        if let Some(t) = timing::time_row(row, claim, scenario, interps, settings, dir) {
+            if args.format == Format::Text {
+                let m = t.median.map_or("–".into(), |m| m.to_string());
+                eprintln!(
+                    "{:<44} {:<28} {:<6} predicted {}, median {m}: {}",
+                    t.claim, t.model, t.variant, t.predicted, t.verdict
+                );
+            }
+            timed.push(t);
         }
     }
-    Ok(out)
+    Ok((realised, timed))
 }
 
 fn summary(o: &run::Outcome) -> String {

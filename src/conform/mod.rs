@@ -3,7 +3,8 @@
 //! ([`interpreters`]); each run records a [`trace`], and [`membership`] decides whether some
 //! path of the model for that version shows the same events, in the same order, with the same
 //! final values. [`run`] ties them together, [`realise`] runs counterexamples for real,
-//! [`generated`] does the same on generated programs, and [`report`] writes what was found.
+//! [`timing`] sets ticks-mode predictions against measured times, [`generated`] runs
+//! generated programs, and [`report`] writes what was found.
 //!
 //! May use: [`crate::suite`], [`crate::fuzz`], [`crate::check`], [`crate::evidence`],
 //! [`crate::cpython`], [`crate::input`]. Its reports depend on the machine, so they are kept
@@ -16,4 +17,5 @@ pub mod python;
 pub mod realise;
 pub mod report;
 pub mod run;
+pub mod timing;
 pub mod trace;

@@ -10,6 +10,7 @@ use crate::conform::generated::Differential;
 use crate::conform::interpreters::Interpreter;
 use crate::conform::realise::Realisation;
 use crate::conform::run::{Calibration, Outcome};
+use crate::conform::timing::Timing;
 
 /// Everything one `conform` run found.
 #[derive(Clone, Debug, Serialize)]
@@ -22,6 +23,8 @@ pub struct Conformance {
     pub results: Vec<Outcome>,
     /// Counterexamples and witnesses run for real.
     pub realisations: Vec<Realisation>,
+    /// Ticks-mode predictions against measured times.
+    pub timings: Vec<Timing>,
     /// Generated programs run for real (`--generated`).
     pub generated: Vec<Differential>,
 }
@@ -44,6 +47,7 @@ impl Conformance {
     pub fn all_accepted(&self) -> bool {
         self.results.iter().all(|o| o.rejected == 0 && o.unknown == 0 && o.failed == 0)
             && self.generated.iter().all(|d| d.rejected_program.is_none() && d.failed == 0)
+            && self.timings.iter().all(|t| t.verdict != "outside")
     }
 
     pub fn to_markdown(&self) -> String {
@@ -81,6 +85,27 @@ impl Conformance {
             out.push_str("\n## Realisation\n\nEach refuted `always`/`never` row (its counterexample) and each `sometimes` that holds (its witness), run for real on the newest interpreter of the row's version. *Seen*: the run's trace fits a model path through the counterexample's kind of state and no path without one, so it proves it happened; *consistent*: it fits both (what was recorded cannot tell).\n\n| claim | model | version | kind | real CPython |\n|---|---|---|---|---|\n");
             for r in &self.realisations {
                 let _ = writeln!(out, "| {} | {} | {} | {} | {} |", r.claim, r.model, r.variant, r.kind, r.summary());
+            }
+        }
+        if !self.timings.is_empty() {
+            out.push_str("\n## Timing\n\nQuantitative checks on `ticks` scenarios: the model's value against real runs (in ticks), run with the scenario's switch interval. A measured value may not pass a predicted maximum (or fall below a minimum) by more than 2 ticks.\n\n| claim | model | version | check | predicted | runs measured | median | lowest | highest | |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            let num = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v}"));
+            for t in &self.timings {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | `{}` | {} | {} of {} | {} | {} | {} | {} |",
+                    t.claim,
+                    t.model,
+                    t.variant,
+                    t.check,
+                    t.predicted,
+                    t.measured_runs,
+                    t.runs,
+                    num(t.median),
+                    num(t.lowest),
+                    num(t.highest),
+                    t.verdict
+                );
             }
         }
         if !self.generated.is_empty() {

@@ -42,6 +42,11 @@ pub struct Caps {
     pub gil_wait: bool,
     /// Keep per-task `lateness` clocks.
     pub lateness: bool,
+    /// Untimed: a thread that takes the GIL moves one step before it can be made to let go
+    /// ([`take`]). A fairness assumption of the liveness analysis only: CPython itself can lose
+    /// the GIL at its first eval-breaker check when the OS delays it for an interval, so
+    /// safety checks and trace membership explore those paths too.
+    pub fair_handoffs: bool,
 }
 
 /// `take_gil` succeeding for thread `t` (the GIL is free; the OS chose `t` among the waiters).
@@ -59,12 +64,12 @@ pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
             bump(&mut s.forced_switches, caps.forced_switches);
         }
     }
-    // Untimed, a waiter's interval may run out at any moment, but not before the new holder
-    // has moved: after a switch every waiter waits a full fresh interval (new GIL), and after
-    // a check-interval release the ticker starts over (old GIL), so the new holder always runs
-    // for at least one step. Without this the model would hand the GIL back and forth with no
-    // thread ever moving, a starvation CPython cannot show.
-    gil.fresh = !sys.is_ticks() && (sys.gil() == GilKind::New || gil.forced_release);
+    // Untimed, for liveness: a waiter's interval may run out at any moment, but not before the
+    // new holder has moved: after a switch every waiter waits a full fresh interval (new GIL),
+    // and after a check-interval release the ticker starts over (old GIL), so a holder the OS
+    // lets run moves at least one step. Without this the GIL could pass back and forth with
+    // no thread ever moving, a starvation only an OS that never runs the holder could show.
+    gil.fresh = caps.fair_handoffs && !sys.is_ticks() && (sys.gil() == GilKind::New || gil.forced_release);
     gil.holder = t as u8;
     gil.last_holder = t as u8;
     gil.forced_release = false;
