@@ -156,7 +156,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         let settings = Settings { runs, ..settings.clone() };
         realise_claims(args, &claims, &scenarios, &calibrated, &settings, &dir)?
     };
-    let report = Conformance {
+    let mut report = Conformance {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: settings.cores,
         tick_ms: settings.tick_ms,
@@ -168,6 +168,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         generated: differentials,
     };
     if !args.no_report {
+        keep_rejected_traces(&mut report, &args.out);
         let write = |name: &str, text: &str| {
             let path = args.out.join(name);
             std::fs::create_dir_all(&args.out)
@@ -229,6 +230,21 @@ fn realise_claims(
     Ok((realised, timed))
 }
 
+/// Moves each kept (rejected) trace from the scratch folder to `OUT/conformance-traces/`, so
+/// that `conform --trace` can replay it; the report names it there.
+fn keep_rejected_traces(report: &mut Conformance, out: &std::path::Path) {
+    let dir = out.join("conformance-traces");
+    for o in report.results.iter_mut() {
+        let Some(kept) = o.kept_trace.take() else { continue };
+        let from = PathBuf::from(&kept);
+        let Some(name) = from.file_name() else { continue };
+        let to = dir.join(name);
+        let copied = std::fs::create_dir_all(&dir).and_then(|_| std::fs::copy(&from, &to));
+        o.kept_trace =
+            Some(if copied.is_ok() { format!("conformance-traces/{}", name.to_string_lossy()) } else { kept });
+    }
+}
+
 fn summary(o: &run::Outcome) -> String {
     if let Some(why) = &o.not_applicable {
         return format!("n/a: {why}");
@@ -257,15 +273,15 @@ fn check_trace(args: &ConformArgs, path: &PathBuf, scenarios: &[Scenario]) -> Re
     };
     let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, 1, 1, format!("cannot read: {e}")))?;
     let trace = Trace::parse(path, &text)?;
-    let version_ok = python::PyVersion::parse(version.trim_end_matches('t'))
-        .filter(|_| crate::input::scenario::python_rules(version).is_some())
-        .ok_or_else(|| usage(format!("unknown CPython `{version}`; expected e.g. 2.7, 3.9, 3.11")))?;
-    let interp = Interpreter {
-        path: PathBuf::new(),
-        full: trace.python.clone(),
-        version: version_ok,
-        free_threaded: version.ends_with('t'),
-    };
+    // `3.11`, `3.11.7` or `3.13t`: the rules of its family.
+    let free_threaded = version.ends_with('t');
+    let parsed = python::PyVersion::parse(version.trim_end_matches('t'));
+    let known = parsed.filter(|v| {
+        let family = if free_threaded { v.family() + "t" } else { v.family() };
+        crate::input::scenario::python_rules(&family).is_some()
+    });
+    let version = known.ok_or_else(|| usage(format!("unknown CPython `{version}`; expected e.g. 2.7, 3.9, 3.11")))?;
+    let interp = Interpreter { path: PathBuf::new(), full: trace.python.clone(), version, free_threaded };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let model = run::model_for(scenario, &interp, cores).map_err(usage)?;
     let verdict = membership::check(&model, &trace, args.max_states, Some(Duration::from_secs(600)))
