@@ -24,8 +24,8 @@ fn version(family: &str) -> Interpreter {
     }
 }
 
-/// The verdict of a hand-written trace (events as `who kind step` at increasing times).
-fn membership(toml: &str, family: &str, events: &[&str], vars: &str) -> Membership {
+/// A hand-written trace: events as `who kind [step]` at increasing times, then the values.
+fn trace(events: &[&str], vars: &str, complete: bool) -> Trace {
     let mut text = String::from("{\"python\": \"x\"}\n");
     for (i, e) in events.iter().enumerate() {
         let w: Vec<&str> = e.split(' ').collect();
@@ -37,10 +37,15 @@ fn membership(toml: &str, family: &str, events: &[&str], vars: &str) -> Membersh
             w[1]
         ));
     }
-    text.push_str(&format!("{{\"vars\": {vars}}}\n"));
-    let trace = Trace::parse(Path::new("trace.jsonl"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let end = if complete { "" } else { ", \"complete\": false" };
+    text.push_str(&format!("{{\"vars\": {vars}{end}}}\n"));
+    Trace::parse(Path::new("trace.jsonl"), &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The verdict of a hand-written trace of a complete run.
+fn membership(toml: &str, family: &str, events: &[&str], vars: &str) -> Membership {
     let model = run::model_for(&scenario(toml), &version(family), 2).unwrap();
-    membership::check(&model, &trace, 1_000_000, Some(Duration::from_secs(60))).unwrap()
+    membership::check(&model, &trace(events, vars, true), 1_000_000, Some(Duration::from_secs(60))).unwrap()
 }
 
 fn accepted(m: &Membership) -> bool {
@@ -81,19 +86,10 @@ fn an_event_out_of_program_order_is_refused_with_what_the_model_allowed() {
 fn a_step_recorded_once_must_be_recorded_at_every_visit() {
     // t0's start is recorded, then t0 passes its boundary again (repeat) without a record.
     let toml = "[[threads]]\nname = \"t\"\nrepeat = true\nsteps = [\"compute 1\"]\n";
-    let trace = |events: &[&str]| {
-        let mut text = String::from("{\"python\": \"x\"}\n");
-        for (i, e) in events.iter().enumerate() {
-            let w: Vec<&str> = e.split(' ').collect();
-            text.push_str(&format!("{{\"t_ns\": {i}, \"who\": \"{}\", \"event\": \"{}\", \"step\": 0}}\n", w[0], w[1]));
-        }
-        text.push_str("{\"vars\": {}, \"complete\": false}\n");
-        Trace::parse(Path::new("t.jsonl"), &text).unwrap()
-    };
     let model = run::model_for(&scenario(toml), &version("3.11"), 2).unwrap();
     let check = |t: &Trace| membership::check(&model, t, 100_000, None).unwrap();
-    assert!(accepted(&check(&trace(&["t start", "t end", "t start", "t end"]))));
-    assert!(!accepted(&check(&trace(&["t start", "t end", "t end"]))));
+    assert!(accepted(&check(&trace(&["t start", "t end", "t start", "t end"], "{}", false))));
+    assert!(!accepted(&check(&trace(&["t start", "t end", "t end"], "{}", false))));
 }
 
 /// 3.10+ checks the eval breaker after a C call returns (`CALL`), so another thread can run
@@ -174,17 +170,7 @@ fn every_committed_scenario_conforms_on_every_interpreter_found() {
 fn a_trace_proves_a_counterexample_only_when_no_path_avoids_it() {
     let model = run::model_for(&scenario(TWO_INCR), &version("3.9"), 2).unwrap();
     let lost = |s: &gilcheck::cpython::state::State| model.all_done(s) && s.vars[0] != 4;
-    let trace = |x: u8| {
-        let mut text = String::from("{\"python\": \"3.9.18\"}\n");
-        for (i, e) in BOTH_THREADS.iter().enumerate() {
-            let w: Vec<&str> = e.split(' ').collect();
-            let line =
-                format!("{{\"t_ns\": {i}, \"who\": \"{}\", \"event\": \"{}\", \"step\": {}}}\n", w[0], w[1], w[2]);
-            text.push_str(&line);
-        }
-        text.push_str(&format!("{{\"vars\": {{\"x\": {x}}}}}\n"));
-        Trace::parse(Path::new("t.jsonl"), &text).unwrap()
-    };
+    let trace = |x: u8| trace(&BOTH_THREADS, &format!("{{\"x\": {x}}}"), true);
     let ask = |t: &Trace, o| accepted(&membership::check_for(&model, t, o, 100_000, None).unwrap());
     assert!(ask(&trace(3), Objective::Through(&lost)));
     assert!(!ask(&trace(3), Objective::Avoiding(&lost)), "x = 3 proves the lost update");
