@@ -1162,7 +1162,17 @@ fn conform_checks_a_trace_file_with_the_contract_exit_statuses() {
     fs::write(p.root().join("bad.jsonl"), "{\"python\": \"3.11.7\"}\n{\"t_ns\": 1}\n").unwrap();
     let models = p.models();
     let conform = |file: &str, python: &str| {
-        p.run(&["conform", "--models", models.to_str().unwrap(), "--trace", file, "--model", "race", "--python", python])
+        p.run(&[
+            "conform",
+            "--models",
+            models.to_str().unwrap(),
+            "--trace",
+            file,
+            "--model",
+            "race",
+            "--python",
+            python,
+        ])
     };
     assert_eq!(status(&conform("full.jsonl", "3.11")), 0, "{}", stderr(&conform("full.jsonl", "3.11")));
     let lost = conform("lost.jsonl", "3.11");
