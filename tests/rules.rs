@@ -809,3 +809,26 @@ steps = ["compute 1"]
     assert!(seen.len() > 10);
     assert_eq!(m.checker().spawn_bfs().join().unique_state_count(), seen.len());
 }
+
+/// Liveness runs assume that a thread the OS lets take the GIL moves at least one step before
+/// it can be made to let go (README, "Liveness and fairness"): on the new GIL after every
+/// hand-off, voluntary releases included, since each waiter then waits a full fresh interval
+/// (`Python/ceval_gil.c: take_gil`); on the old GIL only after a check-interval release, whose
+/// ticker starts over (2.7 `Python/ceval.c`), so there the taker may give the GIL back at once.
+#[test]
+fn after_a_hand_off_the_taker_moves_before_it_must_let_go() {
+    let toml = r#"
+[[threads]]
+name = "io"
+repeat = true
+steps = ["compute 1", "io 1"]
+
+[[threads]]
+name = "b"
+steps = ["compute 1"]
+"#;
+    let check = "(holds_gil(b) && progress(b) == 0) leads_to running(b)";
+    assert_eq!(verdict(toml, check, "3.11"), "holds");
+    assert_eq!(verdict(toml, check, "3.9"), "holds");
+    assert_eq!(verdict(toml, check, "2.7"), "refuted");
+}
