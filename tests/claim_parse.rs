@@ -306,3 +306,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn evidence_entries_are_checked() {
+    let source =
+        with(7, "expect = \"holds\"\nevidence = [\"conform:gil/two-threads\", \"experiment:experiments/x.py a b\"]");
+    let claim = &parse(&source).unwrap()[0];
+    assert_eq!(
+        claim.evidence,
+        [
+            Evidence::Conform("gil/two-threads".into()),
+            Evidence::Experiment { path: "experiments/x.py".into(), args: vec!["a".into(), "b".into()] }
+        ]
+    );
+    assert_eq!(claim.evidence[1].spelling(), "experiment:experiments/x.py a b");
+    assert_eq!((claim.evidence_line, claim.evidence_col), (8, 12));
+    let expected = "expected `conform:SCENARIO` or `experiment:experiments/FILE.py ARGS`";
+    assert_eq!(
+        error(&with(7, "expect = \"holds\"\nevidence = [\"measured by hand\"]")),
+        format!("p.toml:8:13: evidence `measured by hand` is of no known kind; {expected}")
+    );
+    assert_eq!(
+        error(&with(7, "expect = \"holds\"\nevidence = [\"conform:\"]")),
+        format!("p.toml:8:13: evidence `conform:` names no scenario; {expected}")
+    );
+    for path in ["../x.py", "/tmp/x.py", "experiments/x.sh", ""] {
+        let e = error(&with(7, &format!("expect = \"holds\"\nevidence = [\"experiment:{path}\"]")));
+        assert!(e.starts_with("p.toml:8:13: evidence `experiment:"), "{e}");
+        assert!(e.contains("is not a relative path to a `.py` file inside the project"), "{e}");
+    }
+}

@@ -7,6 +7,7 @@ mod common;
 
 use gilcheck::check::job::Row;
 use gilcheck::check::resources::Budget;
+use gilcheck::suite::figures::Figures;
 use gilcheck::suite::report;
 use gilcheck::suite::{plan, run_all};
 
@@ -68,7 +69,7 @@ fn committed_reports_are_up_to_date() {
     let (claims, mut rows) = suite();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
     report::note_realisations(&mut rows, &root);
-    let files = report::render(&claims, &rows);
+    let files = report::render(&claims, &rows, &Figures::load(&root));
     let mut stale = Vec::new();
     for (rel, content) in &files {
         let on_disk = std::fs::read_to_string(root.join(rel)).unwrap_or_default();
@@ -108,4 +109,31 @@ fn reports_do_not_depend_on_parallelism() {
     let one = strip(run_all(&jobs, Budget::default(), 1).unwrap());
     let many = strip(run_all(&jobs, Budget::default(), 4).unwrap());
     assert_eq!(one, many);
+}
+
+/// "Measured" can be rerun: every claim whose source says so names its evidence, and the
+/// committed `experiments.json` has a figure from every experiment named, so that the claim
+/// page shows it.
+#[test]
+fn every_measured_claim_names_evidence_with_figures() {
+    let (_, claims) = committed_suite();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let experiments: serde_json::Value = std::fs::read_to_string(root.join(report::EXPERIMENTS_JSON))
+        .map_or(serde_json::Value::Null, |t| serde_json::from_str(&t).expect("experiments.json parses"));
+    let mut missing = Vec::new();
+    for claim in claims.iter().filter(|c| c.source.contains("measured")) {
+        if claim.evidence.is_empty() {
+            missing.push(format!("{}: source says measured, no evidence", claim.id));
+        }
+        for e in &claim.evidence {
+            let spelling = e.spelling();
+            let figured = experiments["runs"]
+                .as_array()
+                .is_some_and(|runs| runs.iter().any(|r| r["evidence"] == spelling.as_str() && r["figure"].is_string()));
+            if matches!(e, gilcheck::input::claim::Evidence::Experiment { .. }) && !figured {
+                missing.push(format!("{}: `{spelling}` has no figure in reports/experiments.json", claim.id));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }

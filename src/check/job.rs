@@ -434,6 +434,9 @@ pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Res
         for_all: None,
         counter_models: Vec::new(),
         counter_params: Vec::new(),
+        evidence: Vec::new(),
+        evidence_line: 1,
+        evidence_col: 1,
         by_construction: None,
     };
     let job = Job {

@@ -9,6 +9,7 @@ use crate::check::job::{Job, Row};
 use crate::check::resources::DEFAULT_MAX_STATES;
 use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
+use crate::suite::figures::Figures;
 use crate::suite::{self, report};
 
 #[derive(clap::Args, Debug)]
@@ -55,7 +56,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     if let Some(dir) = &out_dir {
         report::note_realisations(&mut rows, dir);
         report::link_graphs(&mut rows, dir);
-        let files = report::render(&claims, &rows);
+        let files = report::render(&claims, &rows, &Figures::load(dir));
         report::write(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e}")))?;
     }
     let ok = rows.iter().all(|r| r.as_expected);

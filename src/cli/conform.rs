@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{emit, Format, Sources};
 use crate::check::resources::{Budget, DEFAULT_MAX_STATES};
+use crate::conform::experiments::{self, Experiments};
 use crate::conform::generated;
 use crate::conform::interpreters::{self, Interpreter};
 use crate::conform::membership::{self, Membership};
@@ -54,6 +55,13 @@ pub struct ConformArgs {
     /// Check this recorded trace (JSON Lines, SPEC §9) against `--model` under `--python`.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Run the experiments that the claims (those `--claim` selects) name as evidence, on each
+    /// interpreter, instead of the scenarios; the report goes to `experiments.md` / `.json`.
+    #[arg(long)]
+    pub experiments: bool,
+    /// Seconds an experiment may run before it is killed.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub experiment_limit: u64,
     /// Print the generated Python program of each selected scenario and exit.
     #[arg(long)]
     pub emit_python: bool,
@@ -81,6 +89,9 @@ fn usage(message: String) -> InputError {
 pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if !(args.tick_ms.is_finite() && args.tick_ms > 0.0 && args.tick_ms <= 1000.0) {
         return Err(usage(format!("--tick-ms {} is not a duration; expected milliseconds in (0, 1000]", args.tick_ms)));
+    }
+    if args.experiments {
+        return run_experiments(args);
     }
     let scenarios = args.sources.scenarios()?;
     if let Some(path) = &args.trace {
@@ -169,21 +180,72 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     };
     if !args.no_report {
         keep_rejected_traces(&mut report, &args.out);
-        let write = |name: &str, text: &str| {
-            let path = args.out.join(name);
-            std::fs::create_dir_all(&args.out)
-                .and_then(|_| write_atomically(&path, text))
-                .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
-        };
         let stem = if args.generated.is_some() { "conformance-generated" } else { "conformance" };
-        write(&format!("{stem}.md"), &report.to_markdown())?;
-        write(&format!("{stem}.json"), &(serde_json::to_string_pretty(&report).expect("serializes") + "\n"))?;
+        write_report(&args.out, stem, &report.to_markdown(), &report)?;
     }
     if args.format == Format::Json {
         emit(&(serde_json::to_string(&report).expect("serializes") + "\n"));
     }
     let _ = std::fs::remove_dir(&dir);
     Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// `--experiments`: every experiment the selected claims name, on every interpreter wanted.
+fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
+    let (scenarios, claims) = args.sources.load()?;
+    let claims: Vec<Claim> =
+        claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
+    // The same validation as `check`: every named experiment and scenario exists.
+    crate::suite::plan(&claims, &scenarios)?;
+    let named = experiments::named(&claims);
+    if named.is_empty() {
+        return Err(usage(format!(
+            "no claim{} names an experiment as evidence; expected `evidence = [\"experiment:PATH ARGS\"]`",
+            args.claim.as_deref().map_or(String::new(), |g| format!(" matching `{g}`"))
+        )));
+    }
+    let interps = interpreters_wanted(&args.python)?;
+    if interps.is_empty() {
+        eprintln!("gilcheck conform: NO CPython interpreter found (PATH, pyenv); nothing was run");
+        return Ok(ExitCode::from(1));
+    }
+    let text = args.format == Format::Text;
+    let limit = Duration::from_secs(args.experiment_limit.max(1));
+    let runs = experiments::run_all(&named, &interps, limit, |r| {
+        if text {
+            let result = r.figure.as_deref().or(r.failed.as_deref()).unwrap_or("");
+            eprintln!("{:<64} {:<8} {result}", r.evidence, r.python);
+        }
+    });
+    let report = Experiments {
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        cores: Settings::default().cores,
+        runs,
+    };
+    if !args.no_report {
+        write_report(&args.out, "experiments", &report.to_markdown(), &report)?;
+    }
+    if args.format == Format::Json {
+        emit(&(serde_json::to_string(&report).expect("serializes") + "\n"));
+    }
+    Ok(if report.all_ran() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Writes `STEM.md` and `STEM.json` to the report folder.
+fn write_report(
+    out: &std::path::Path,
+    stem: &str,
+    markdown: &str,
+    json: &impl serde::Serialize,
+) -> Result<(), InputError> {
+    let write = |name: String, text: &str| {
+        let path = out.join(name);
+        std::fs::create_dir_all(out)
+            .and_then(|_| write_atomically(&path, text))
+            .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
+    };
+    write(format!("{stem}.md"), markdown)?;
+    write(format!("{stem}.json"), &(serde_json::to_string_pretty(json).expect("serializes") + "\n"))
 }
 
 /// Realisation of every refuted safety claim and `sometimes` witness the filters select (run

@@ -157,6 +157,9 @@ fn check_program(
         for_all: None,
         counter_models: Vec::new(),
         counter_params: Vec::new(),
+        evidence: Vec::new(),
+        evidence_line: 1,
+        evidence_col: 1,
         by_construction: None,
     };
     let variant = if variant == ANY_VARIANT { scenario.runtime.python.clone() } else { variant.to_string() };

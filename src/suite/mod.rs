@@ -6,12 +6,13 @@
 //! May use: every layer below. Knows nothing of the command line: it returns rows and files,
 //! and the caller decides where they go.
 
+pub mod figures;
 pub mod report;
 
 use crate::check::job::{self, Job, Measured, Row};
 use crate::check::resources::{in_parallel, Budget};
 use crate::check::structure;
-use crate::input::claim::{glob_matches, Claim, CmpOp, Outcome, Trend, Verdict};
+use crate::input::claim::{glob_matches, Claim, CmpOp, Evidence, Outcome, Trend, Verdict};
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
 
@@ -21,6 +22,7 @@ use crate::input::scenario::Scenario;
 pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Job<'a>>, InputError> {
     let mut jobs = Vec::new();
     for claim in claims {
+        check_evidence(claim, scenarios)?;
         if claim.for_all.is_some() {
             jobs.extend(crate::fuzz::universal::jobs(claim)?);
         } else {
@@ -48,6 +50,34 @@ pub fn plan<'a>(claims: &'a [Claim], scenarios: &'a [Scenario]) -> Result<Vec<Jo
         }
     }
     Ok(jobs)
+}
+
+/// Refuses an `evidence` entry that names no scenario, or no experiment file under the folder
+/// gilcheck runs in (the project root, as for the default `models/`).
+fn check_evidence(claim: &Claim, scenarios: &[Scenario]) -> Result<(), InputError> {
+    let error = |message: String| InputError::new(&claim.path, claim.evidence_line, claim.evidence_col, message);
+    for evidence in &claim.evidence {
+        match evidence {
+            Evidence::Conform(model) if !scenarios.iter().any(|s| &s.name == model) => {
+                let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+                return Err(error(format!(
+                    "claim `{}`: evidence names scenario `{model}`, which is not loaded; expected a scenario name{}",
+                    claim.id,
+                    crate::input::located::did_you_mean(model, &names)
+                )));
+            }
+            Evidence::Experiment { path, .. }
+                if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) =>
+            {
+                return Err(error(format!(
+                    "claim `{}`: evidence names experiment `{path}`, which is not a file here; expected a path from the project root",
+                    claim.id
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The scenarios `patterns` name, in pattern order (a glob's matches by name), each once.

@@ -8,6 +8,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::figures::Figures;
 use crate::check::job::Row;
 use crate::evidence::graph;
 use crate::input::claim::Claim;
@@ -54,7 +55,7 @@ pub fn shrunk_path(row: &Row) -> PathBuf {
 }
 
 /// Builds every report file from the claims and their result rows.
-pub fn render(claims: &[Claim], rows: &[Row]) -> Files {
+pub fn render(claims: &[Claim], rows: &[Row], figures: &Figures) -> Files {
     let mut files = Files::new();
     files.insert(PathBuf::from("README.md"), index(claims, rows));
     for claim in claims {
@@ -62,7 +63,8 @@ pub fn render(claims: &[Claim], rows: &[Row]) -> Files {
         if mine.is_empty() {
             continue;
         }
-        files.insert(PathBuf::from("claims").join(format!("{}.md", slug(&claim.id))), claim_page(claim, &mine));
+        files
+            .insert(PathBuf::from("claims").join(format!("{}.md", slug(&claim.id))), claim_page(claim, &mine, figures));
         for row in mine {
             if let Some(program) = &row.shrunk {
                 files.insert(shrunk_path(row), program.clone());
@@ -110,8 +112,15 @@ pub fn note_realisations(rows: &mut [Row], dir: &Path) {
 /// The conformance report's files in the report folder: written by `gilcheck conform`, never
 /// removed by `check`.
 pub const CONFORMANCE_JSON: &str = "conformance.json";
-pub const CONFORMANCE_FILES: [&str; 4] =
-    ["conformance.md", CONFORMANCE_JSON, "conformance-generated.md", "conformance-generated.json"];
+pub const EXPERIMENTS_JSON: &str = "experiments.json";
+pub const CONFORMANCE_FILES: [&str; 6] = [
+    "conformance.md",
+    CONFORMANCE_JSON,
+    "conformance-generated.md",
+    "conformance-generated.json",
+    "experiments.md",
+    EXPERIMENTS_JSON,
+];
 
 /// What a cell of the index says for one claim under one variant.
 fn cell(rows: &[&Row]) -> String {
@@ -237,7 +246,7 @@ fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn claim_page(claim: &Claim, rows: &[&Row]) -> String {
+fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", claim.id);
     let _ = writeln!(out, "> {}\n", claim.quote.replace('\n', "\n> "));
@@ -265,6 +274,10 @@ fn claim_page(claim: &Claim, rows: &[&Row]) -> String {
             r.max_depth,
             escape(&notes.join("; "))
         );
+    }
+    let evidence = figures.section(claim);
+    if !evidence.is_empty() {
+        let _ = write!(out, "\n{evidence}");
     }
     for r in rows {
         let Some(cx) = &r.counterexample else { continue };

@@ -13,7 +13,7 @@ use crate::input::files::toml_files;
 use crate::input::located::{did_you_mean, line_col, Fields, InputError, Node, Source};
 use crate::input::scenario::PYTHON_VERSIONS;
 
-const CLAIM_KEYS: [(&str, Option<&str>); 13] = [
+const CLAIM_KEYS: [(&str, Option<&str>); 14] = [
     ("id", Some("id = \"seed.my-claim\"")),
     ("quote", Some("quote = \"the sentence, as people say it\"")),
     ("source", Some("source = \"seed\"")),
@@ -25,6 +25,7 @@ const CLAIM_KEYS: [(&str, Option<&str>); 13] = [
     ("counter_models", None),
     ("counter_params", None),
     ("by_construction", None),
+    ("evidence", None),
     ("title", None),
     ("notes", None),
 ];
@@ -208,6 +209,16 @@ impl ClaimFile<'_> {
         }
         let by_construction =
             fields.get("by_construction").map(|node| self.text(node, "by_construction")).transpose()?;
+        let evidence = match fields.get("evidence") {
+            Some(node) => self
+                .strings(node, "evidence")?
+                .into_iter()
+                .map(|(e, span)| self.evidence(e, &span))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        let (evidence_line, evidence_col) =
+            fields.get("evidence").map_or((1, 1), |n| line_col(self.src.text, n.span().start));
         let (check_line, check_col) = line_col(self.src.text, inner);
         let (models_line, models_col) =
             fields.get("models").map_or((check_line, 1), |n| line_col(self.src.text, n.span().start));
@@ -229,8 +240,40 @@ impl ClaimFile<'_> {
             counter_models: counter_models.into_iter().map(|(m, _)| m.to_owned()).collect(),
             counter_params,
             by_construction: by_construction.map(str::to_owned),
+            evidence,
+            evidence_line,
+            evidence_col,
         };
         Ok((claim, id_node.span()))
+    }
+
+    /// One `evidence` entry: `conform:SCENARIO` or `experiment:PATH ARGS…`, PATH a relative
+    /// `.py` path inside the project (what it names is checked when the claims are planned).
+    fn evidence(&self, text: &str, span: &Range<usize>) -> Result<Evidence, InputError> {
+        let expected = "expected `conform:SCENARIO` or `experiment:experiments/FILE.py ARGS`";
+        if let Some(model) = text.strip_prefix("conform:") {
+            if model.trim().is_empty() || model.trim() != model {
+                return Err(self.error(span, format!("evidence `{text}` names no scenario; {expected}")));
+            }
+            return Ok(Evidence::Conform(model.to_owned()));
+        }
+        let Some(command) = text.strip_prefix("experiment:") else {
+            return Err(self.error(span, format!("evidence `{text}` is of no known kind; {expected}")));
+        };
+        let mut words = command.split_whitespace();
+        let path = words.next().unwrap_or("");
+        let inside = std::path::Path::new(path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+        if !path.ends_with(".py") || !inside {
+            return Err(self.error(
+                span,
+                format!(
+                    "evidence `{text}`: `{path}` is not a relative path to a `.py` file inside the project; {expected}"
+                ),
+            ));
+        }
+        Ok(Evidence::Experiment { path: path.to_owned(), args: words.map(str::to_owned).collect() })
     }
 
     /// `counter_params = { D = 3 }`: a value for each of the shape's parameters.

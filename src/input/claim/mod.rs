@@ -196,6 +196,34 @@ pub struct Claim {
     /// Why a `holds` that follows from the scenario's structure alone is still worth stating
     /// (the fact is structural in CPython too); without it such a row is reported as a defect.
     pub by_construction: Option<String>,
+    /// The conformance runs and experiments that measured what the claim's source cites
+    /// (`evidence = ["conform:folklore/incr-two-threads"]`), so that "measured" can be rerun.
+    pub evidence: Vec<Evidence>,
+    /// 1-based line and column of the `evidence` value (for errors about what it names).
+    pub evidence_line: usize,
+    pub evidence_col: usize,
+}
+
+/// One entry of a claim's `evidence`: where a figure its source cites comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// `conform:NAME`: the traces of scenario NAME that `gilcheck conform` recorded.
+    Conform(String),
+    /// `experiment:PATH ARGS…`: a Python script, relative to the project root, run with these
+    /// arguments by `gilcheck conform --experiments` on every interpreter; its figure is the
+    /// last line it prints that starts with `result: `.
+    Experiment { path: String, args: Vec<String> },
+}
+
+impl Evidence {
+    /// As written in a claim file.
+    pub fn spelling(&self) -> String {
+        match self {
+            Evidence::Conform(model) => format!("conform:{model}"),
+            Evidence::Experiment { path, args } if args.is_empty() => format!("experiment:{path}"),
+            Evidence::Experiment { path, args } => format!("experiment:{path} {}", args.join(" ")),
+        }
+    }
 }
 
 impl AtomKind {
