@@ -85,7 +85,7 @@ fn keys_are_checked() {
     assert_eq!(
         error(&with(6, "chek = \"always gil_free\"")),
         "p.toml:6:1: unknown key `chek` in a claim; expected one of: id, quote, source, models, \
-         for_all, check, expect, variants, counter_models, counter_params, by_construction, title, notes; \
+         for_all, check, expect, variants, counter_models, counter_params, by_construction, evidence, title, notes; \
          did you mean `check`?"
     );
     assert_eq!(

@@ -5,10 +5,13 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Map, Value};
-use tempfile::TempDir;
+
+mod common;
+
+use common::project::{claim, status, stderr, stdout, Project};
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios used by several tests (all tiny: a few hundred states at most).
@@ -69,80 +72,15 @@ name = "t"
 steps = ["compute 1", "write x 1"]
 "#;
 
-/// One claim as TOML. `expect` is a TOML value (a quoted string or an inline table). The `check`
-/// line is always line 6 of the claim (line 1 is `[[claims]]`), the `models` line is line 5.
-fn claim(id: &str, models: &[&str], check: &str, expect: &str) -> String {
-    let models: Vec<String> = models.iter().map(|m| format!("\"{m}\"")).collect();
-    format!(
-        "[[claims]]\nid = \"{id}\"\nquote = \"a sentence\"\nsource = \"test\"\nmodels = [{}]\ncheck = \"{check}\"\n\
-         expect = {expect}\n",
-        models.join(", ")
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
-// A temporary project: `models/`, `claims/`, and the binary run inside it.
+// A temporary project (`common::project`), and its rows.
 
-struct Project {
-    dir: TempDir,
+/// `check … --format json --no-report <extra>`: the exit status and the rows.
+trait CheckJson {
+    fn check_json(&self, extra: &[&str]) -> (i32, Vec<Value>);
 }
 
-impl Project {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        fs::create_dir_all(dir.path().join("models")).unwrap();
-        fs::create_dir_all(dir.path().join("claims")).unwrap();
-        Project { dir }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn models(&self) -> PathBuf {
-        self.root().join("models")
-    }
-
-    fn claims(&self) -> PathBuf {
-        self.root().join("claims")
-    }
-
-    /// Writes `models/<name>.toml`; returns its path.
-    fn scenario(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.models().join(format!("{name}.toml"));
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// Writes `claims/<file>`; returns its path.
-    fn claim_file(&self, file: &str, text: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.claims().join(file);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// Runs the binary with these arguments, in the project's folder.
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_gilcheck"))
-            .args(args)
-            .current_dir(self.root())
-            .env_remove("RUST_BACKTRACE")
-            .output()
-            .expect("gilcheck runs")
-    }
-
-    /// `check --models <models> --claims <claims> <extra>`.
-    fn check(&self, extra: &[&str]) -> Output {
-        let models = self.models();
-        let claims = self.claims();
-        let mut args = vec!["check", "--models", models.to_str().unwrap(), "--claims", claims.to_str().unwrap()];
-        args.extend_from_slice(extra);
-        self.run(&args)
-    }
-
-    /// `check … --format json --no-report <extra>`: the exit status and the rows.
+impl CheckJson for Project {
     fn check_json(&self, extra: &[&str]) -> (i32, Vec<Value>) {
         let mut args = vec!["--format", "json", "--no-report"];
         args.extend_from_slice(extra);
@@ -151,18 +89,6 @@ impl Project {
         assert!(code == 0 || code == 1, "exit {code}; stderr:\n{}", stderr(&out));
         (code, results(&out))
     }
-}
-
-fn status(out: &Output) -> i32 {
-    out.status.code().expect("gilcheck exits with a status, not a signal")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// stdout must be exactly one JSON object `{"results": [...]}`; returns the rows, each checked

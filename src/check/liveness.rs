@@ -31,14 +31,15 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use stateright::Model;
 
 use crate::check::atoms::BExpr;
-use crate::check::resources::{Budget, Stop};
+use crate::check::resources::{Budget, Meter, Stop, POLL_EVERY};
+use crate::check::search::BYTES_PER_VISITED;
 use crate::check::search::{replay_actions, Visited};
 use crate::cpython::model::Trace;
 use crate::cpython::model::{Action, GilModel};
@@ -75,6 +76,12 @@ struct StateGraph {
 }
 
 impl StateGraph {
+    /// About what the graph holds in memory, with the visited table beside it.
+    fn bytes(&self) -> usize {
+        self.info.len() * (std::mem::size_of::<StateInfo>() + 4 + BYTES_PER_VISITED)
+            + self.edges.len() * std::mem::size_of::<(u32, u32, Action)>()
+    }
+
     /// The indices of state `s`'s outgoing edges.
     fn out(&self, s: u32) -> std::ops::Range<u32> {
         let s = s as usize;
@@ -92,8 +99,8 @@ struct StateInfo {
 
 /// Checks `trigger leads_to goal` (`None`: `eventually goal`) on every fair path of the model.
 pub fn check(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, budget: Budget) -> LivenessResult {
-    let start = Instant::now();
-    let (graph, stopped) = build(model, trigger, goal, budget, start);
+    let meter = budget.start();
+    let (graph, stopped) = build(model, trigger, goal, &meter);
     let mut result = LivenessResult {
         states: graph.info.len(),
         max_depth: graph.info.iter().map(|i| i.depth as usize).max().unwrap_or(0),
@@ -112,9 +119,12 @@ pub fn check(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, budget: Bu
             .collect();
         let any_trigger = trigger.is_none() || graph.info.iter().any(|i| i.trigger);
         result.vacuous = !any_trigger;
-        result.counterexample = find_lasso(model, &graph, &triggers);
+        match find_lasso(model, &graph, &triggers, &meter) {
+            Ok(found) => result.counterexample = found,
+            Err(stop) => result.stopped = Some(stop),
+        }
     }
-    result.elapsed = start.elapsed();
+    result.elapsed = meter.elapsed();
     result
 }
 
@@ -122,8 +132,7 @@ fn build(
     model: &GilModel,
     trigger: Option<&BExpr>,
     goal: &BExpr,
-    budget: Budget,
-    start: Instant,
+    meter: &Meter,
 ) -> (StateGraph, Option<Stop>) {
     let dims = model.sys.dims();
     let mut buf = Vec::with_capacity(256);
@@ -148,12 +157,15 @@ fn build(
         add(&s, 0, None, &mut graph);
         queue.push_back((s, 0));
     }
-    let max_states = budget.max_states.unwrap_or(usize::MAX);
+    let max_states = meter.max_states();
     let mut actions = Vec::new();
     let mut processed = 0usize;
     while let Some((s, i)) = queue.pop_front() {
-        if processed.is_multiple_of(4096) && budget.timeout.is_some_and(|limit| start.elapsed() >= limit) {
-            return (graph, budget.timeout.map(Stop::Timeout));
+        if processed.is_multiple_of(POLL_EVERY) {
+            let bytes = graph.bytes() + queue.len() * std::mem::size_of::<(State, u32)>();
+            if let Some(stop) = meter.poll(bytes) {
+                return (graph, Some(stop));
+            }
         }
         processed += 1;
         graph.first_edge.push(graph.edges.len() as u32);
@@ -188,7 +200,16 @@ fn build(
 
 /// The shortest fair way from a trigger never to reach the goal, as a lasso (or a path to a
 /// terminal state); `None` when every fair path from every trigger reaches the goal.
-fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<(Trace, Option<usize>)> {
+/// The analysis polls the budget too: it can take as long as the search (`Err` when it stops).
+fn find_lasso(
+    model: &GilModel,
+    graph: &StateGraph,
+    triggers: &[u32],
+    meter: &Meter,
+) -> Result<Option<(Trace, Option<usize>)>, Stop> {
+    // The analysis holds about as much again as the graph (distances, a subgraph, components).
+    let poll = || meter.poll(2 * graph.bytes()).map_or(Ok(()), Err);
+    poll()?;
     let n = graph.info.len();
     // Distances from the initial state through a trigger, then through !goal states only
     // (Dijkstra with unit weights: triggers enter at their own BFS depth).
@@ -199,7 +220,12 @@ fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<
         dist[t as usize] = graph.info[t as usize].depth;
         heap.push(Reverse((dist[t as usize], t)));
     }
+    let mut popped = 0usize;
     while let Some(Reverse((d, s))) = heap.pop() {
+        popped += 1;
+        if popped.is_multiple_of(POLL_EVERY) {
+            poll()?;
+        }
         if d > dist[s as usize] {
             continue;
         }
@@ -238,14 +264,18 @@ fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<
             sub.add_edge(node_of[from as usize], node_of[to as usize], e as u32);
         }
     }
-    for comp in tarjan_scc(&sub) {
+    poll()?;
+    for (k, comp) in tarjan_scc(&sub).into_iter().enumerate() {
+        if k.is_multiple_of(POLL_EVERY) {
+            poll()?;
+        }
         let states: Vec<u32> = comp.iter().map(|&v| sub[v]).collect();
         if let Some(members) = fair_component(graph, &states, &node_of, &sub) {
             let entry = *members.iter().min_by_key(|&&s| (dist[s as usize], s)).expect("non-empty");
             consider(dist[entry as usize], entry, Some(members), &mut best);
         }
     }
-    let (_, entry, comp) = best?;
+    let Some((_, entry, comp)) = best else { return Ok(None) };
     // The stem: from the initial state to the trigger, then inside the region to the entry.
     let mut stem_edges = Vec::new();
     let mut s = entry;
@@ -261,7 +291,7 @@ fn find_lasso(model: &GilModel, graph: &StateGraph, triggers: &[u32]) -> Option<
     let cycle = comp.map(|members| fair_cycle(graph, &members, entry)).unwrap_or_default();
     let loop_start = (!cycle.is_empty()).then_some(stem_edges.len());
     let actions: Vec<Action> = stem_edges.iter().chain(cycle.iter()).map(|&e| graph.edges[e as usize].2).collect();
-    Some((replay_actions(model, &actions), loop_start))
+    Ok(Some((replay_actions(model, &actions), loop_start)))
 }
 
 /// A strongly connected component (as states) in which a fair scheduler can stay forever.

@@ -1,8 +1,11 @@
-//! What a run may spend: the state and time budget of each search (a search that reaches it
-//! stops cleanly and says so), and the worker threads of the whole run.
+//! What a run may spend: one [`Budget`] that every search obeys (states, its own time, the
+//! whole run's time, its share of memory, and an interrupt), and the worker threads of the
+//! whole run. A search that reaches a limit stops cleanly, says which ([`Stop`]), and its
+//! verdict is unknown.
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -10,11 +13,22 @@ use rayon::prelude::*;
 /// and well under a few GiB; a larger one says so instead of filling the machine's memory.
 pub const DEFAULT_MAX_STATES: usize = 10_000_000;
 
+/// The share of the machine's memory a run takes when `--max-memory` is not given.
+pub const DEFAULT_MEMORY_FRACTION: f64 = 0.5;
+
+/// How many states a search explores between two looks at its budget.
+pub const POLL_EVERY: usize = 4096;
+
 /// Limits that end a search early (the verdict is then unknown).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Budget {
     pub max_states: Option<usize>,
+    /// Seconds for each search (`--search-timeout`).
     pub timeout: Option<Duration>,
+    /// When the whole run must end (`--timeout`): every search still running stops there.
+    pub deadline: Option<Instant>,
+    /// Bytes one search may hold (its share of `--max-memory`), as the search estimates them.
+    pub max_memory: Option<usize>,
 }
 
 /// Why a search stopped before exploring every state.
@@ -22,6 +36,12 @@ pub struct Budget {
 pub enum Stop {
     MaxStates(usize),
     Timeout(Duration),
+    /// The run's `--timeout` passed (seconds of the whole run).
+    Deadline(u64),
+    /// The search's estimate of its memory reached its share (bytes).
+    Memory(usize),
+    /// SIGINT or SIGTERM: the run is ending.
+    Interrupted,
 }
 
 impl fmt::Display for Stop {
@@ -29,9 +49,91 @@ impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Stop::MaxStates(n) => write!(f, "stopped at the state budget ({n} states, --max-states)"),
-            Stop::Timeout(d) => write!(f, "stopped at the time budget ({} s, --timeout)", d.as_secs()),
+            Stop::Timeout(d) => write!(f, "stopped at the time budget of a search ({} s, --search-timeout)", d.as_secs_f64()),
+            Stop::Deadline(s) => write!(f, "stopped at the run's time budget ({s} s, --timeout)"),
+            Stop::Memory(b) => write!(f, "stopped at the memory budget ({} MiB for this search, --max-memory)", b >> 20),
+            Stop::Interrupted => write!(f, "stopped: the run was interrupted"),
         }
     }
+}
+
+/// A search's view of its budget, from its start.
+#[derive(Clone, Copy, Debug)]
+pub struct Meter {
+    budget: Budget,
+    start: Instant,
+    run_seconds: u64,
+}
+
+impl Budget {
+    /// Starts the clock of one search.
+    pub fn start(self) -> Meter {
+        let start = Instant::now();
+        let run_seconds = self.deadline.map_or(0, |d| d.saturating_duration_since(start).as_secs());
+        Meter { budget: self, start, run_seconds }
+    }
+
+    /// The same budget with its memory divided among `searches` running at once.
+    pub fn shared_by(self, searches: usize) -> Budget {
+        Budget { max_memory: self.max_memory.map(|m| m / searches.max(1)), ..self }
+    }
+}
+
+impl Meter {
+    /// Whether the search must stop now, holding `states` states and about `bytes` bytes.
+    /// Cheap enough to call every [`POLL_EVERY`] states.
+    pub fn poll(&self, bytes: usize) -> Option<Stop> {
+        if interrupted().is_some() {
+            return Some(Stop::Interrupted);
+        }
+        if let Some(limit) = self.budget.timeout.filter(|l| self.start.elapsed() >= *l) {
+            return Some(Stop::Timeout(limit));
+        }
+        if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Some(Stop::Deadline(self.run_seconds));
+        }
+        match self.budget.max_memory {
+            Some(limit) if bytes >= limit => Some(Stop::Memory(limit)),
+            _ => None,
+        }
+    }
+
+    /// Whether `states` more states would pass the state budget.
+    pub fn over_states(&self, states: usize) -> bool {
+        self.budget.max_states.is_some_and(|m| states >= m)
+    }
+
+    pub fn max_states(&self) -> usize {
+        self.budget.max_states.unwrap_or(usize::MAX)
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+/// The signal that interrupts the run (0: none), stored by the signal handler itself.
+pub static INTERRUPTED: AtomicUsize = AtomicUsize::new(0);
+
+/// Records that the run was interrupted by `signal`; every search stops at its next poll.
+pub fn interrupt(signal: i32) {
+    INTERRUPTED.store(signal as usize, Ordering::SeqCst);
+}
+
+/// The signal that interrupted the run, if one did.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s as i32),
+    }
+}
+
+/// The machine's memory in bytes (Linux: `MemTotal` of `/proc/meminfo`), if known.
+pub fn machine_memory() -> Option<usize> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// `f` of every item on `threads` worker threads; results in the items' order, whatever

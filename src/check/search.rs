@@ -16,11 +16,10 @@ use std::time::{Duration, Instant};
 
 use stateright::Model;
 
-use crate::check::atoms::{BExpr, BTerm, Goal};
-use crate::check::resources::{Budget, Stop};
+use crate::check::atoms::{BExpr, Goal};
+use crate::check::resources::{Budget, Stop, POLL_EVERY};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Fault, State};
-use crate::input::claim::CmpOp;
 
 /// What a search found.
 #[derive(Clone, Debug)]
@@ -65,6 +64,10 @@ impl Hasher for Identity {
         self.0 = n;
     }
 }
+
+/// What each visited state costs a breadth-first search: its fingerprint entry in the visited
+/// table (a `u64` and a `u32`, at the table's load factor) and its parent entry.
+pub(crate) const BYTES_PER_VISITED: usize = 2 * 16 + std::mem::size_of::<(u32, Option<Action>)>();
 
 /// Visited states: fingerprint to discovery index.
 pub(crate) type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
@@ -123,7 +126,7 @@ pub fn breadth_first(
     reduce: bool,
     mut visit: impl FnMut(&State, usize, &[Action]) -> bool,
 ) -> Walk {
-    let start = Instant::now();
+    let meter = budget.start();
     let dims = model.sys.dims();
     let mut buf = Vec::with_capacity(256);
     let mut fingerprint = |s: &State| {
@@ -144,13 +147,14 @@ pub fn breadth_first(
         }
     }
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
-    let max_states = budget.max_states.unwrap_or(usize::MAX);
+    let max_states = meter.max_states();
     let mut actions = Vec::new();
     let mut processed = 0usize;
     while let Some((s, i, depth)) = queue.pop_front() {
-        if processed.is_multiple_of(4096) {
-            if let Some(limit) = budget.timeout.filter(|l| start.elapsed() >= *l) {
-                walk.stopped = Some(Stop::Timeout(limit));
+        if processed.is_multiple_of(POLL_EVERY) {
+            let bytes = walk.parent.len() * BYTES_PER_VISITED + queue.len() * std::mem::size_of::<(State, u32, u32)>();
+            if let Some(stop) = meter.poll(bytes) {
+                walk.stopped = Some(stop);
                 break;
             }
         }
@@ -250,12 +254,6 @@ pub fn replay_actions(model: &GilModel, actions: &[Action]) -> Trace {
         trace.push((Some(a), state.clone()));
     }
     trace
-}
-
-/// How many states a model has (e.g. to say how large a refused drawing would be).
-pub fn count_states(model: &GilModel) -> usize {
-    let everything = Goal::Sometimes(BExpr::Cmp(BTerm::Int(0), CmpOp::Ne, BTerm::Int(0)));
-    explore(model, &everything, Budget::default()).states
 }
 
 /// Whether a counter the model tracks (hand-offs, forced switches, task switches) grows

@@ -4,12 +4,14 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{emit, Format, Limits, Sources};
+use super::{check_filter, emit, signal_name, Format, Limits, Sources};
 use crate::check::job::{Job, Row};
 use crate::check::resources::DEFAULT_MAX_STATES;
 use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
+use crate::check::resources::interrupted;
 use crate::suite::figures::Figures;
+use crate::suite::publish::{publish, PublishError, ReportLock};
 use crate::suite::{self, report};
 
 #[derive(clap::Args, Debug)]
@@ -38,14 +40,23 @@ pub struct CheckArgs {
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     let (scenarios, claims) = args.sources.load()?;
+    check_filter("--claim", args.claim.as_deref(), &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
+    check_filter("--model", args.model.as_deref(), &scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
     let claims: Vec<Claim> =
         claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
     let mut jobs: Vec<Job> = suite::plan(&claims, &scenarios)?;
     if let Some(glob) = &args.model {
         jobs = suite::only_models(jobs, glob);
+        if jobs.is_empty() {
+            let claims = args.claim.as_deref().map_or("no claim".to_owned(), |c| format!("no claim matching `{c}`"));
+            return Err(InputError::new(
+                std::path::Path::new("gilcheck"),
+                1,
+                1,
+                format!("--model `{glob}`: {claims} names a scenario it matches; expected a scenario some claim names"),
+            ));
+        }
     }
-    let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
-
     let filtered = args.claim.is_some() || args.model.is_some();
     let out_dir = match (&args.out, args.no_report, filtered) {
         (_, true, _) => None,
@@ -53,11 +64,31 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         (None, _, false) => Some(PathBuf::from("reports")),
         (None, _, true) => None,
     };
+    // Taken before searching, so that a second run into the same folder stops at once.
+    let _lock = match &out_dir {
+        Some(dir) => Some(ReportLock::take(dir).map_err(|e| InputError::new(dir, 1, 1, e.to_string()))?),
+        None => None,
+    };
+    let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
+    if let Some(signal) = interrupted() {
+        let left = out_dir.as_ref().map_or(String::new(), |d| format!("; {} left as it was", d.display()));
+        eprintln!("gilcheck: interrupted by {}{left}", signal_name(signal));
+        return Ok(ExitCode::from(128 + signal as u8));
+    }
     if let Some(dir) = &out_dir {
         report::note_realisations(&mut rows, dir);
         report::link_graphs(&mut rows, dir);
         let files = report::render(&claims, &rows, &Figures::load(dir));
-        report::write(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e}")))?;
+        match publish(dir, &files) {
+            Ok(()) => {}
+            Err(PublishError::Interrupted(signal)) => {
+                eprintln!("gilcheck: interrupted by {}; {} left as it was", signal_name(signal), dir.display());
+                return Ok(ExitCode::from(128 + signal as u8));
+            }
+            Err(PublishError::Io(e)) => {
+                return Err(InputError::new(dir, 1, 1, format!("cannot write the report: {e}; the old report is untouched")))
+            }
+        }
     }
     let ok = rows.iter().all(|r| r.as_expected);
     match args.format {

@@ -20,7 +20,7 @@ use crate::conform::trace::Trace;
 use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
-use crate::suite::report::write_atomically;
+use crate::suite::publish::write_atomically;
 
 #[derive(clap::Args, Debug)]
 pub struct ConformArgs {
@@ -94,6 +94,10 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         return run_experiments(args);
     }
     let scenarios = args.sources.scenarios()?;
+    if args.trace.is_none() {
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        super::check_filter("--model", args.model.as_deref(), &names)?;
+    }
     if let Some(path) = &args.trace {
         return check_trace(args, path, &scenarios);
     }
@@ -193,6 +197,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
 /// `--experiments`: every experiment the selected claims name, on every interpreter wanted.
 fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
     let (scenarios, claims) = args.sources.load()?;
+    super::check_filter("--claim", args.claim.as_deref(), &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
     let claims: Vec<Claim> =
         claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
     // The same validation as `check`: every named experiment and scenario exists.
@@ -259,6 +264,9 @@ fn realise_claims(
     settings: &Settings,
     dir: &std::path::Path,
 ) -> Result<(Vec<Realisation>, Vec<Timing>), InputError> {
+    if args.claim.as_deref() != Some("none") {
+        super::check_filter("--claim", args.claim.as_deref(), &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
+    }
     let wanted: Vec<Claim> =
         claims.iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).cloned().collect();
     let mut jobs = crate::suite::plan(&wanted, scenarios)?;
@@ -266,7 +274,7 @@ fn realise_claims(
         jobs = crate::suite::only_models(jobs, glob);
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rows = crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), timeout: None }, threads)?;
+    let rows = crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), ..Budget::default() }, threads)?;
     let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), ..settings.clone() };
     let (mut realised, mut timed) = (Vec::new(), Vec::new());
     for row in &rows {

@@ -32,7 +32,10 @@ pub struct FuzzArgs {
 
 pub(super) fn run(args: &FuzzArgs) -> Result<ExitCode, InputError> {
     let paths = if args.claims.is_empty() { vec![PathBuf::from("properties")] } else { args.claims.clone() };
-    let claims: Vec<Claim> = load_claims(&paths)?
+    let all = load_claims(&paths)?;
+    // A typo names the nearest ids; a glob of claims that are not universal is said below.
+    super::check_filter("--claim", args.claim.as_deref(), &all.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
+    let claims: Vec<Claim> = all
         .into_iter()
         .filter(|c| c.for_all.is_some() && args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id)))
         .collect();

@@ -114,32 +114,90 @@ pub enum Format {
     Json,
 }
 
-/// Budgets and parallelism, shared by `check` and `fuzz`.
+/// Budgets and parallelism, shared by `check` and `fuzz`. Out-of-range values are refused
+/// (exit 2) by the parsers below, never read as "no limit".
 #[derive(clap::Args, Debug)]
 pub struct Limits {
     /// Stop a search after this many states (its verdict is then unknown) [default: 10000000;
     /// fuzz: 2000000 per program].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     pub max_states: Option<usize>,
-    /// Stop a search after this many seconds (its verdict is then unknown).
-    #[arg(long, value_name = "SECS")]
+    /// Stop the whole run after this many seconds: every search still running stops, its
+    /// verdict unknown.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
-    /// Searches run in parallel (each one is single-threaded and deterministic).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Stop each search after this many seconds (its verdict is then unknown).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub search_timeout: Option<f64>,
+    /// Memory for the whole run, divided among the searches that run at once (e.g. `4G`,
+    /// `512M`) [default: half of the machine's memory]. A search that reaches its share stops,
+    /// its verdict unknown.
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_memory: Option<usize>,
+    /// Searches run in parallel (each one is single-threaded and deterministic) [default:
+    /// every CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+/// Seconds of a time budget: finite, not negative (0: stop at once), at most a year.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    const YEAR: f64 = 365.0 * 24.0 * 3600.0;
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.0..=YEAR).contains(&s) => Ok(s),
+        _ => Err(format!("`{text}` is not a time budget; expected seconds from 0 to {YEAR}")),
+    }
+}
+
+/// A count of states: a whole number (0: stop at once).
+fn parse_count(text: &str) -> Result<usize, String> {
+    text.trim()
+        .replace('_', "")
+        .parse::<usize>()
+        .map_err(|_| format!("`{text}` is not a state budget; expected a whole number of states"))
+}
+
+/// A memory size: bytes, or a number with `K`, `M`, `G` or `T` (powers of 1024), at least 1 MiB.
+fn parse_bytes(text: &str) -> Result<usize, String> {
+    let t = text.trim().trim_end_matches(['B', 'b']).trim_end_matches(['i', 'I']);
+    let (number, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
+        _ => (t, ' '),
+    };
+    let shift = match unit {
+        ' ' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => u32::MAX,
+    };
+    let bytes = number.trim().parse::<f64>().ok().filter(|n| n.is_finite() && *n > 0.0 && shift != u32::MAX);
+    match bytes.map(|n| n * 2f64.powi(shift as i32)) {
+        Some(b) if b >= (1u64 << 20) as f64 && b <= usize::MAX as f64 => Ok(b as usize),
+        _ => Err(format!("`{text}` is not a memory size; expected bytes or e.g. `512M`, `4G`, at least 1M")),
+    }
 }
 
 impl Limits {
-    /// The budget of one search; `default_states` when `--max-states` is not given.
+    /// The budget of each search of this run; `default_states` when `--max-states` is not
+    /// given. The run's clock starts here.
     pub(crate) fn budget(&self, default_states: usize) -> Budget {
+        let memory = self.max_memory.or_else(|| {
+            crate::check::resources::machine_memory()
+                .map(|m| (m as f64 * crate::check::resources::DEFAULT_MEMORY_FRACTION) as usize)
+        });
         Budget {
             max_states: Some(self.max_states.unwrap_or(default_states)),
-            timeout: self.timeout.filter(|t| t.is_finite() && *t >= 0.0).map(Duration::from_secs_f64),
+            timeout: self.search_timeout.map(Duration::from_secs_f64),
+            deadline: self.timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t)),
+            max_memory: memory,
         }
+        .shared_by(self.threads())
     }
 
     pub(crate) fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        self.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from)
     }
 }
 
@@ -162,6 +220,7 @@ impl Sources {
 /// Runs the command line; returns the process's exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    stop_on_signals();
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::List(sources) => list::run(&sources),
@@ -170,13 +229,43 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Conform(args) => conform::run(&args),
     };
+    if let Some(signal) = crate::check::resources::interrupted() {
+        // A command that knows what its interruption left says so itself; say at least this.
+        if !matches!(result, Ok(code) if code == ExitCode::from(128 + signal as u8)) {
+            eprintln!("gilcheck: interrupted by {}", signal_name(signal));
+        }
+        return ExitCode::from(128 + signal as u8);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {
-            // `path:line:col: what is wrong; what was expected`, nothing before it.
+            // `path:line:col: what is wrong; what was expected`, nothing before it, then the
+            // line it points at with a caret under the column.
             eprintln!("{e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// SIGINT and SIGTERM end the run cleanly: the first is recorded and every search stops at
+/// its next poll (the command then exits 130 or 143); a second one ends the process at once.
+fn stop_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    static ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    for signal in [SIGINT, SIGTERM] {
+        // The shutdown must be registered first: it acts only on a second signal.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, &ARMED);
+        let _ = signal_hook::flag::register(signal, &ARMED);
+        let _ = signal_hook::flag::register_usize(signal, &crate::check::resources::INTERRUPTED, signal as usize);
+    }
+}
+
+/// `SIGINT` or `SIGTERM`, as people know them.
+pub(crate) fn signal_name(signal: i32) -> String {
+    match signal {
+        signal_hook::consts::SIGINT => "SIGINT".into(),
+        signal_hook::consts::SIGTERM => "SIGTERM".into(),
+        s => format!("signal {s}"),
     }
 }
 
@@ -186,7 +275,9 @@ pub(crate) fn with_target<R>(
     target: &Target,
     f: impl FnOnce(Explorable, Option<&Job>) -> Result<R, InputError>,
 ) -> Result<R, InputError> {
-    let (scenarios, claims) = target.sources.load()?;
+    // Claim files are read only when a claim is named: a scenario alone needs none.
+    let scenarios = target.sources.scenarios()?;
+    let claims = if target.claim.is_some() { target.sources.claims()? } else { Vec::new() };
     let usage = |message: String| InputError::new(std::path::Path::new("gilcheck"), 1, 1, message);
     let scenario = scenarios.iter().find(|s| s.name == target.model).ok_or_else(|| {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
@@ -220,6 +311,29 @@ pub(crate) fn with_target<R>(
             f(Explorable { model: GilModel::new(sys, Default::default()), goal: None }, None)
         }
     }
+}
+
+/// Refuses a filter (`--claim`, `--model`) that is no valid glob or that matches none of
+/// `names`, naming the nearest: a filter that selects nothing is a typo, not an empty run.
+pub(crate) fn check_filter(flag: &str, glob: Option<&str>, names: &[&str]) -> Result<(), InputError> {
+    let what = if flag == "--claim" { "claim id" } else { "scenario name" };
+    let Some(glob) = glob else { return Ok(()) };
+    let usage = |message: String| InputError::new(std::path::Path::new("gilcheck"), 1, 1, message);
+    if let Err(e) = globset::Glob::new(glob) {
+        return Err(usage(format!("{flag} `{glob}` is not a valid glob ({}); expected a {what} or a glob such as `seed.*`", e.kind())));
+    }
+    if names.iter().any(|n| crate::input::claim::glob_matches(glob, n)) {
+        return Ok(());
+    }
+    let mut nearest: Vec<&str> = names.to_vec();
+    nearest.sort_by_key(|n| (strsim::levenshtein(glob, n), *n));
+    nearest.dedup();
+    let shown: Vec<String> = nearest.iter().take(3).map(|n| format!("`{n}`")).collect();
+    Err(usage(format!(
+        "{flag} `{glob}` matches no {what}; expected one of the {} loaded{}",
+        names.len(),
+        if shown.is_empty() { String::new() } else { format!(", the nearest: {}", shown.join(", ")) }
+    )))
 }
 
 /// Writes to stdout; a reader that went away (`gilcheck list | head`) is not an error.

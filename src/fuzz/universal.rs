@@ -12,7 +12,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 
 use crate::check::ends::explore_ends;
 use crate::check::job::{self as run, Job, Row};
-use crate::check::resources::{in_parallel, Budget};
+use crate::check::resources::{in_parallel, Budget, Stop};
 use crate::fuzz::generate::{self, Case};
 use crate::input::claim::{parse_check, substitute, Claim, Expect, Outcome, Verdict};
 use crate::input::located::InputError;
@@ -68,6 +68,8 @@ pub struct Fuzzed {
     pub by_construction: u32,
     pub unknown: u32,
     pub horizon_hit: bool,
+    /// The run's time budget or an interrupt ended fuzzing before every program was checked.
+    pub stopped: Option<Stop>,
     /// The smallest refuting program found, its scenario file, and its result row.
     pub shrunk: Option<Case>,
     pub shrunk_toml: Option<String>,
@@ -195,6 +197,7 @@ struct Tally {
     by_construction: u32,
     unknown: u32,
     horizon_hit: bool,
+    stopped: Option<Stop>,
     error: Option<String>,
 }
 
@@ -218,11 +221,18 @@ pub fn fuzz(claim: &Claim, variant: &str, opts: &Options, progress: &(dyn Fn() +
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(opts.seed, &claim.id, variant));
     let mut runner = TestRunner::new_with_rng(config, rng);
     let tally = RefCell::new(Tally::default());
+    // The run's deadline and an interrupt end fuzzing between programs; a search's own
+    // budget ends only that program's search.
+    let run = Budget { max_states: None, timeout: None, max_memory: None, ..budget }.start();
     let result = runner.run(&strategy, |case| {
-        if tally.borrow().error.is_some() {
+        if tally.borrow().error.is_some() || tally.borrow().stopped.is_some() {
             return Ok(());
         }
         let shrinking = tally.borrow().failed_at.is_some();
+        if let Some(stop) = run.poll(0) {
+            tally.borrow_mut().stopped = Some(stop);
+            return Ok(());
+        }
         let row = match check_case(claim, &case, variant, budget) {
             Ok(row) => row,
             Err(e) => {
@@ -256,7 +266,7 @@ pub fn fuzz(claim: &Claim, variant: &str, opts: &Options, progress: &(dyn Fn() +
         return Err(e);
     }
     let mut out = Fuzzed {
-        verdict: if t.unknown > 0 { "unknown" } else { "holds" }.into(),
+        verdict: if t.unknown > 0 || t.stopped.is_some() { "unknown" } else { "holds" }.into(),
         cases: t.generated,
         failing_case: t.failed_at,
         shrink_steps: t.shrink_steps,
@@ -266,6 +276,7 @@ pub fn fuzz(claim: &Claim, variant: &str, opts: &Options, progress: &(dyn Fn() +
         by_construction: t.by_construction,
         unknown: t.unknown,
         horizon_hit: t.horizon_hit,
+        stopped: t.stopped.clone(),
         shrunk: None,
         shrunk_toml: None,
         counterexample: None,
@@ -313,6 +324,9 @@ pub fn row(job: &Job, f: &Fuzzed, opts: &Options) -> Row {
     }
     if f.unknown > 0 {
         notes.push(format!("{} of the programs were cut short by a budget", f.unknown));
+    }
+    if let Some(stop) = &f.stopped {
+        notes.push(format!("{stop}, after {} generated programs", f.cases));
     }
     let cx_row = f.counterexample.as_ref();
     if let Some(r) = cx_row {

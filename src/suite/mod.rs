@@ -7,6 +7,7 @@
 //! and the caller decides where they go.
 
 pub mod figures;
+pub mod publish;
 pub mod report;
 
 use crate::check::job::{self, Job, Measured, Row};

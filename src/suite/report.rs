@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use super::figures::Figures;
@@ -29,15 +28,31 @@ pub fn slug(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '-' }).collect()
 }
 
-/// The graph file of a row's counterexample, relative to the report folder.
+/// The graph file of a row's counterexample, relative to the report folder: one folder per
+/// claim, the scenario name's segments as folders (so `gil/x` and `gil-x` never meet), and
+/// the variant, which never contains `--`, after the last segment.
 pub fn graph_path(row: &Row) -> PathBuf {
-    PathBuf::from("graphs").join(slug(&row.claim)).join(format!("{}--{}.dot", slug(&row.model), slug(&row.variant)))
+    let mut path = PathBuf::from("graphs").join(slug(&row.claim));
+    let segments: Vec<&str> = row.model.split('/').collect();
+    let (last, folders) = segments.split_last().expect("split gives one segment at least");
+    for folder in folders {
+        path.push(slug(folder));
+    }
+    path.join(format!("{}--{}.dot", slug(last), slug(&row.variant)))
 }
 
-/// Points each counterexample at its graph file under the report folder `dir`.
+/// Points each counterexample at its graph file under the report folder `dir`: a path from
+/// the working folder (`reports/graphs/…`), or from the report folder when `dir` is an
+/// absolute path elsewhere, so that no machine's path reaches a committed `results.json`.
 pub fn link_graphs(rows: &mut [Row], dir: &Path) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let base = match dir.strip_prefix(&cwd) {
+        Ok(inside) => inside.to_path_buf(),
+        Err(_) if dir.is_absolute() => PathBuf::new(),
+        Err(_) => dir.to_path_buf(),
+    };
     for row in rows.iter_mut() {
-        let graph = dir.join(graph_path(row)).display().to_string();
+        let graph = base.join(graph_path(row)).display().to_string();
         if let Some(cx) = row.counterexample.as_mut() {
             cx.graph = Some(graph);
         }
@@ -242,15 +257,21 @@ fn falsifiability(claim: &Claim, rows: &[&Row]) -> String {
     parts.join("; ")
 }
 
+/// A user's text as Markdown shows it: raw HTML (`<script>`, `&`) as the characters typed.
+fn plain(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A user's text inside a table cell: [`plain`], on one line, with no cell break.
 fn escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    plain(s).replace('|', "\\|").replace(['\r', '\n'], " ")
 }
 
 fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", claim.id);
-    let _ = writeln!(out, "> {}\n", claim.quote.replace('\n', "\n> "));
-    let _ = writeln!(out, "Source: {}\n", claim.source);
+    let _ = writeln!(out, "> {}\n", plain(&claim.quote).replace('\n', "\n> "));
+    let _ = writeln!(out, "Source: {}\n", plain(&claim.source));
     let _ = writeln!(out, "Check: `{}`\n", claim.check_text);
     if let Some(f) = &claim.for_all {
         let _ = writeln!(out, "For all generated programs: {}\n", f.describe());
@@ -317,51 +338,4 @@ fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
         }
     }
     out
-}
-
-/// Writes the files under `dir`, each atomically (a temporary file, then a rename), and
-/// removes report files of earlier runs that this one no longer produces.
-pub fn write(dir: &Path, files: &Files) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    for (rel, content) in files {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        if fs::read_to_string(&path).is_ok_and(|old| &old == content) {
-            continue;
-        }
-        write_atomically(&path, content)?;
-    }
-    for sub in ["claims", "graphs"] {
-        remove_stale(dir, &dir.join(sub), files)?;
-    }
-    Ok(())
-}
-
-/// Writes a file through a temporary file and a rename, so a reader never sees half of it.
-pub fn write_atomically(path: &Path, content: &str) -> io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp~");
-    fs::write(&tmp, content)?;
-    fs::rename(&tmp, path)
-}
-
-fn remove_stale(root: &Path, dir: &Path, files: &Files) -> io::Result<()> {
-    let Ok(entries) = fs::read_dir(dir) else { return Ok(()) };
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            remove_stale(root, &path, files)?;
-            if fs::read_dir(&path)?.next().is_none() {
-                fs::remove_dir(&path)?;
-            }
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            let ours = matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "dot" | "svg" | "toml"));
-            if ours && !files.contains_key(rel) {
-                fs::remove_file(&path)?;
-            }
-        }
-    }
-    Ok(())
 }

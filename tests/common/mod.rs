@@ -1,6 +1,8 @@
 //! What several test files share: tiny scenarios checked in one call, and the committed suite.
 #![allow(dead_code)] // each test file uses a part
 
+pub mod project;
+
 use std::path::Path;
 
 use gilcheck::check::job::check_one;
