@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{emit, Format, Sources};
-use crate::check::resources::{Budget, DEFAULT_MAX_STATES};
+use crate::check::resources::{interrupted, Budget, DEFAULT_MAX_STATES};
 use crate::conform::experiments::{self, Experiments};
 use crate::conform::generated;
 use crate::conform::interpreters::{self, Interpreter};
@@ -133,6 +133,9 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     let mut calibrated = Vec::new();
     let mut differentials = Vec::new();
     for interp in &interps {
+        if interrupted().is_some() {
+            break;
+        }
         let cal = run::calibrate(interp, &dir);
         rows.push(InterpreterRow::new(interp, cal.as_ref().ok().copied()));
         let cal = match cal {
@@ -155,13 +158,16 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
             differentials.push(d);
             continue;
         }
-        for s in &selected {
+        for s in selected.iter().take_while(|_| interrupted().is_none()) {
             let outcome = run::conform_one(s, interp, &cal, &settings, &dir);
             if args.format == Format::Text {
                 eprintln!("{:<44} {:<8} {}", s.name, interp.full, summary(&outcome));
             }
             results.push(outcome);
         }
+    }
+    if let Some(code) = stopped_by_signal(Some(&dir)) {
+        return Ok(code);
     }
     let (realisations, timings) = if args.generated.is_some() {
         (Vec::new(), Vec::new())
@@ -171,6 +177,9 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         let settings = Settings { runs, ..settings.clone() };
         realise_claims(args, &claims, &scenarios, &calibrated, &settings, &dir)?
     };
+    if let Some(code) = stopped_by_signal(Some(&dir)) {
+        return Ok(code);
+    }
     let mut report = Conformance {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: settings.cores,
@@ -192,6 +201,16 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     }
     let _ = std::fs::remove_dir(&dir);
     Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// After a SIGINT or SIGTERM: the scratch folder removed, no report written, exit 130 or 143.
+fn stopped_by_signal(scratch: Option<&std::path::Path>) -> Option<ExitCode> {
+    let signal = interrupted()?;
+    if let Some(dir) = scratch {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    eprintln!("gilcheck: interrupted by {}; no conformance report was written", super::signal_name(signal));
+    Some(ExitCode::from(128 + signal as u8))
 }
 
 /// `--experiments`: every experiment the selected claims name, on every interpreter wanted.
@@ -222,6 +241,9 @@ fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
             eprintln!("{:<64} {:<8} {result}", r.evidence, r.python);
         }
     });
+    if let Some(code) = stopped_by_signal(None) {
+        return Ok(code);
+    }
     let report = Experiments {
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: Settings::default().cores,
@@ -277,7 +299,7 @@ fn realise_claims(
     let rows = crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), ..Budget::default() }, threads)?;
     let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), ..settings.clone() };
     let (mut realised, mut timed) = (Vec::new(), Vec::new());
-    for row in &rows {
+    for row in rows.iter().take_while(|_| interrupted().is_none()) {
         let Some(claim) = wanted.iter().find(|c| c.id == row.claim) else { continue };
         if let Some(r) = realise::realise_row(row, claim, scenarios, interps, &fast, dir) {
             if args.format == Format::Text {

@@ -64,7 +64,7 @@ pub fn run_all(
     let mut runs = Vec::new();
     for (evidence, claims) in experiments {
         let Evidence::Experiment { path, args } = evidence else { continue };
-        for interp in interps {
+        for interp in interps.iter().take_while(|_| crate::check::resources::interrupted().is_none()) {
             let started = Instant::now();
             let (figure, failed) = match run_one(&interp.path, Path::new(path), args, limit) {
                 Ok(figure) => (Some(figure), None),

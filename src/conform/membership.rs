@@ -465,8 +465,11 @@ pub fn check_for(
         if placed == best && frontier.len() < 256 {
             frontier.push(n.clone());
         }
-        if seen.len() >= max_states || timeout.is_some_and(|t| started.elapsed() >= t) {
-            let why = if seen.len() >= max_states {
+        let interrupted = crate::check::resources::interrupted().is_some();
+        if seen.len() >= max_states || timeout.is_some_and(|t| started.elapsed() >= t) || interrupted {
+            let why = if interrupted {
+                crate::check::resources::Stop::Interrupted.to_string()
+            } else if seen.len() >= max_states {
                 format!("stopped at the budget of {max_states} product states")
             } else {
                 format!("stopped at the time limit of {:.1} s", timeout.unwrap_or_default().as_secs_f64())
