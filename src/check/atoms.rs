@@ -11,7 +11,9 @@ use crate::cpython::model::GilModel;
 use crate::cpython::program::ThreadKind;
 
 use crate::cpython::state::{GilRel, Phase, State, Wait, NONE};
-use crate::input::claim::{Atom, AtomKind, Check, CmpOp, Expr, Term};
+use std::cell::Cell;
+
+use crate::input::claim::{name_matches, Atom, AtomKind, Check, CmpOp, Expr, Term};
 use crate::input::scenario::GilKind;
 
 /// A thread or a task, resolved.
@@ -57,6 +59,8 @@ pub enum BTerm {
     Atom(Bound),
     Add(Box<BTerm>, Box<BTerm>),
     Sub(Box<BTerm>, Box<BTerm>),
+    /// The largest of these: an atom over a name pattern, e.g. `lateness(job*)`.
+    Max(Vec<BTerm>),
 }
 
 /// An expression with bound atoms.
@@ -131,12 +135,87 @@ pub struct BindError {
     pub message: String,
 }
 
-/// Resolves atom names against one compiled scenario.
+/// Resolves atom names against one compiled scenario: quantifiers and name patterns expand to
+/// the names they match, and a variable of a quantifier stands for the name it is bound to.
 pub struct Binder<'a> {
     pub model: &'a GilModel,
+    /// Quantifier variables and the names they stand for, innermost last.
+    env: Vec<(String, String)>,
+    /// The check singles out some `count` copies (a literal name, or a pattern that matches
+    /// part of a group): the copies are then not interchangeable.
+    names_a_copy: Cell<bool>,
 }
 
-impl Binder<'_> {
+impl<'a> Binder<'a> {
+    pub fn new(model: &'a GilModel) -> Binder<'a> {
+        Binder { model, env: Vec::new(), names_a_copy: Cell::new(false) }
+    }
+
+    /// Whether what was bound so far names `count` copies individually (so symmetry must go).
+    pub fn names_a_copy(&self) -> bool {
+        self.names_a_copy.get()
+    }
+
+    /// The name an atom's argument stands for; a literal copy name marks the check.
+    fn resolve<'n>(&'n self, arg: &'n str) -> &'n str {
+        if let Some((_, name)) = self.env.iter().rev().find(|(var, _)| var == arg) {
+            return name;
+        }
+        if self.copy_groups().iter().any(|g| g.contains(&arg)) {
+            self.names_a_copy.set(true);
+        }
+        arg
+    }
+
+    /// The names of each group of `count` copies of a thread.
+    fn copy_groups(&self) -> Vec<Vec<&str>> {
+        let sys = &self.model.sys;
+        sys.thread_copies
+            .iter()
+            .map(|&(lo, hi)| sys.threads[lo..hi].iter().map(|t| t.name.as_str()).collect())
+            .collect()
+    }
+
+    /// The threads and then the tasks whose names match `pattern`, in the scenario's order; a
+    /// pattern that takes only part of a group of copies marks the check.
+    fn matching(&self, pattern: &str, offset: usize) -> Result<Vec<String>, BindError> {
+        let sys = &self.model.sys;
+        let names: Vec<&str> =
+            sys.threads.iter().map(|t| t.name.as_str()).chain(sys.tasks.iter().map(|t| t.name.as_str())).collect();
+        let matched: Vec<String> = names.iter().filter(|n| name_matches(pattern, n)).map(|n| n.to_string()).collect();
+        if matched.is_empty() {
+            return Err(BindError {
+                offset,
+                message: format!(
+                    "`{pattern}` matches no thread or task in scenario `{}`; it has {}",
+                    sys.scenario_name,
+                    self.names()
+                ),
+            });
+        }
+        for group in self.copy_groups() {
+            let taken = group.iter().filter(|n| matched.iter().any(|m| m == *n)).count();
+            if taken > 0 && taken < group.len() {
+                self.names_a_copy.set(true);
+            }
+        }
+        Ok(matched)
+    }
+
+    /// A binder in which `var` stands for `name`; what it finds is reported to this one by
+    /// [`Binder::absorb`].
+    fn with_var(&self, var: &str, name: String) -> Binder<'a> {
+        let mut env = self.env.clone();
+        env.push((var.to_owned(), name));
+        Binder { model: self.model, env, names_a_copy: Cell::new(false) }
+    }
+
+    fn absorb(&self, inner: &Binder) {
+        if inner.names_a_copy() {
+            self.names_a_copy.set(true);
+        }
+    }
+
     pub fn expr(&self, e: &Expr) -> Result<BExpr, BindError> {
         Ok(match e {
             Expr::Implies(a, b) => BExpr::Implies(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
@@ -144,13 +223,60 @@ impl Binder<'_> {
             Expr::And(a, b) => BExpr::And(Box::new(self.expr(a)?), Box::new(self.expr(b)?)),
             Expr::Not(a) => BExpr::Not(Box::new(self.expr(a)?)),
             Expr::Cmp(a, op, b) => BExpr::Cmp(self.term(a)?, *op, self.term(b)?),
+            Expr::Atom(a) if a.arg.as_deref().is_some_and(|n| n.contains('*')) => {
+                return Err(BindError {
+                    offset: a.offset,
+                    message: format!(
+                        "`{a}` is a condition over several names; expected `all X in {0}: {1}(X)` or `any X in {0}: {1}(X)`",
+                        a.arg.as_deref().unwrap_or(""),
+                        a.kind.name()
+                    ),
+                })
+            }
             Expr::Atom(a) => BExpr::Atom(self.atom(a)?),
+            Expr::Quant(q) => {
+                let mut parts = Vec::new();
+                for name in self.matching(&q.pattern, q.offset)? {
+                    let inner = self.with_var(&q.var, name);
+                    parts.push(inner.expr(&q.body)?);
+                    self.absorb(&inner);
+                }
+                let join = |a: BExpr, b: BExpr| {
+                    if q.all {
+                        BExpr::And(Box::new(a), Box::new(b))
+                    } else {
+                        BExpr::Or(Box::new(a), Box::new(b))
+                    }
+                };
+                parts.into_iter().reduce(join).expect("a pattern matches at least one name")
+            }
         })
     }
 
     pub fn term(&self, t: &Term) -> Result<BTerm, BindError> {
         Ok(match t {
             Term::Int(i) => BTerm::Int(*i),
+            // `lateness(job*)`: the largest over the names that fit the atom (tasks for
+            // `lateness`, threads for `gil_wait`); none fitting is the first name's error.
+            Term::Atom(a) if a.arg.as_deref().is_some_and(|n| n.contains('*')) => {
+                let pattern = a.arg.as_deref().unwrap_or("");
+                // `*` is no variable a user can write: it stands for each matched name.
+                let each = Atom { arg: Some("*".into()), ..a.clone() };
+                let mut fitting = Vec::new();
+                let mut first_error = None;
+                for name in self.matching(pattern, a.offset)? {
+                    match self.with_var("*", name).atom(&each) {
+                        Ok(b) => fitting.push(BTerm::Atom(b)),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                match (fitting.is_empty(), first_error) {
+                    (true, Some(e)) => return Err(e),
+                    _ => BTerm::Max(fitting),
+                }
+            }
             Term::Atom(a) => BTerm::Atom(self.atom(a)?),
             Term::Add(a, b) => BTerm::Add(Box::new(self.term(a)?), Box::new(self.term(b)?)),
             Term::Sub(a, b) => BTerm::Sub(Box::new(self.term(a)?), Box::new(self.term(b)?)),
@@ -160,7 +286,7 @@ impl Binder<'_> {
     fn atom(&self, a: &Atom) -> Result<Bound, BindError> {
         let sys = &self.model.sys;
         let err = |message: String| BindError { offset: a.offset, message };
-        let name = a.arg.as_deref().unwrap_or("");
+        let name = self.resolve(a.arg.as_deref().unwrap_or(""));
         let who = || -> Result<Who, BindError> {
             if let Some(t) = sys.thread_index(name) {
                 Ok(Who::Thread(t))
@@ -273,6 +399,7 @@ impl GilModel {
             BTerm::Atom(a) => self.atom(s, *a),
             BTerm::Add(a, b) => self.value(s, a) + self.value(s, b),
             BTerm::Sub(a, b) => self.value(s, a) - self.value(s, b),
+            BTerm::Max(ts) => ts.iter().map(|t| self.value(s, t)).max().unwrap_or(0),
         }
     }
 

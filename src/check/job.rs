@@ -152,7 +152,7 @@ pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
         .map_err(|m| InputError::new(&job.scenario.path, 1, 1, format!("scenario `{}`: {m}", job.scenario.name)))?;
     let check = &claim.check;
     let mut model = GilModel::new(sys, caps_for(check));
-    let binder = Binder { model: &model };
+    let binder = Binder::new(&model);
     let bind = |e| binder.expr(e).map_err(|b| at(b.offset, b.message));
     let goal = match check {
         Check::Always(e) => Goal::Always(bind(e)?),
@@ -173,15 +173,9 @@ pub fn build(job: &Job) -> Result<(GilModel, Goal), InputError> {
     if matches!(goal, Goal::LeadsTo { .. }) && model.sys.is_ticks() {
         return Err(at(0, "liveness claims run on untimed models (the clock makes every path acyclic); this scenario has `time = \"ticks\"`".into()));
     }
-    // `count` copies are interchangeable unless the check names one of them, or asks about
-    // fairness (whose units are the threads themselves).
-    let copies: Vec<&str> = model
-        .sys
-        .thread_copies
-        .iter()
-        .flat_map(|&(lo, hi)| model.sys.threads[lo..hi].iter().map(|t| t.name.as_str()))
-        .collect();
-    let names_a_copy = check.atoms().iter().any(|a| a.arg.as_deref().is_some_and(|n| copies.contains(&n)));
+    // `count` copies are interchangeable unless the check names one of them (a pattern that
+    // takes them all does not), or asks about fairness (whose units are the threads themselves).
+    let names_a_copy = binder.names_a_copy();
     model.symmetry = !names_a_copy && !matches!(goal, Goal::LeadsTo { .. });
     Ok((model, goal))
 }

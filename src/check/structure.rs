@@ -102,6 +102,11 @@ impl GilModel {
                 let (a, b) = (self.term_range(a), self.term_range(b));
                 (a.0.saturating_sub(b.1), a.1.saturating_sub(b.0))
             }
+            // The largest of several: from the largest lower bound to the largest upper bound.
+            BTerm::Max(ts) => {
+                let ranges: Vec<Range> = ts.iter().map(|t| self.term_range(t)).collect();
+                (ranges.iter().map(|r| r.0).max().unwrap_or(0), ranges.iter().map(|r| r.1).max().unwrap_or(0))
+            }
         }
     }
 

@@ -265,6 +265,8 @@ pub fn trend_holds(trend: Trend, values: &[Measured]) -> Option<bool> {
                 Trend::Increasing => CmpOp::Lt,
                 Trend::NonDecreasing => CmpOp::Le,
                 Trend::Constant => CmpOp::Eq,
+                Trend::Decreasing => CmpOp::Gt,
+                Trend::NonIncreasing => CmpOp::Ge,
             };
             structure::compare(w[0].range(), op, w[1].range())
         };

@@ -25,6 +25,7 @@ enum Tok {
     Cmp(CmpOp),
     Plus,
     Minus,
+    Colon,
     End,
 }
 
@@ -36,7 +37,7 @@ struct Token {
 }
 
 /// Operators and parentheses; two-character spellings come first so `<=` is not read as `<`.
-const SYMBOLS: [(&str, Tok); 14] = [
+const SYMBOLS: [(&str, Tok); 15] = [
     ("->", Tok::Implies),
     ("||", Tok::Or),
     ("&&", Tok::And),
@@ -51,6 +52,7 @@ const SYMBOLS: [(&str, Tok); 14] = [
     ("-", Tok::Minus),
     ("(", Tok::LParen),
     (")", Tok::RParen),
+    (":", Tok::Colon),
 ];
 
 /// A syntax or type error in a check: where (byte offset), what is wrong, what was expected.
@@ -88,8 +90,9 @@ fn tokenize(text: &str) -> PResult<Vec<Token>> {
         let tok = if c.is_ascii_whitespace() {
             i += 1;
             continue;
-        } else if c.is_ascii_alphabetic() || c == b'_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'*' {
+            // `*` belongs to name patterns (`job*`); an atom's name never has one.
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'*') {
                 i += 1;
             }
             Tok::Ident
@@ -274,7 +277,7 @@ impl<'t> Parser<'t> {
     /// (`alway`), unless it looks like an atom (`holds_gill(t1)`), which the expression
     /// parser then reports as an unknown atom.
     fn misspelt_form(&self, word: &str) -> PResult<()> {
-        if AtomKind::from_name(word).is_some() || KEYWORDS.contains(&word) {
+        if AtomKind::from_name(word).is_some() || KEYWORDS.contains(&word) || self.quantifier_ahead() {
             return Ok(());
         }
         let form = did_you_mean(word, &FORM_WORDS);
@@ -502,6 +505,7 @@ impl<'t> Parser<'t> {
                 self.bump();
                 Ok(Val { value: Value::Int(Term::Int(n)), start: tok.start, end: tok.end, depth: 1 })
             }
+            Tok::Ident if self.quantifier_ahead() => self.quantifier(),
             Tok::Ident => self.atom(),
             Tok::LParen => {
                 self.bump();
@@ -518,6 +522,47 @@ impl<'t> Parser<'t> {
             }
             _ => Err(self.missing_operand(tok)),
         }
+    }
+
+    /// `all X in …` / `any X in …` starts here.
+    fn quantifier_ahead(&self) -> bool {
+        let word = |k: usize| {
+            let t = self.tokens.get(self.pos + k)?;
+            (t.tok == Tok::Ident).then(|| &self.text[t.start..t.end])
+        };
+        matches!(word(0), Some("all" | "any")) && word(1).is_some() && word(2) == Some("in")
+    }
+
+    /// `all X in PATTERN: E` or `any X in PATTERN: E`; the body reaches as far right as it can.
+    fn quantifier(&mut self) -> PResult<Val> {
+        let first = self.bump();
+        let all = &self.text[first.start..first.end] == "all";
+        let var_tok = self.bump();
+        let var = self.text[var_tok.start..var_tok.end].to_owned();
+        if var.contains('*') || AtomKind::from_name(&var).is_some() || KEYWORDS.contains(&var.as_str()) {
+            return Err(ParseError::new(
+                var_tok.start,
+                format!("`{var}` cannot name a quantifier's variable"),
+                "expected a plain name, e.g. `all X in job*: done(X)`",
+            ));
+        }
+        self.bump(); // `in`
+        let pattern_tok = self.bump();
+        let colon = self.bump();
+        if pattern_tok.tok != Tok::Ident || colon.tok != Tok::Colon {
+            let found = if pattern_tok.tok != Tok::Ident { pattern_tok } else { colon };
+            return Err(ParseError::new(
+                found.start,
+                format!("unexpected {} in a quantifier", self.describe(found)),
+                "expected a name pattern and `:`, e.g. `all X in job*: done(X)`",
+            ));
+        }
+        let pattern = self.text[pattern_tok.start..pattern_tok.end].to_owned();
+        let body = self.nested(first.start, Self::implies)?;
+        let (end, depth) = (body.end, body.depth + 1);
+        let body = self.expr(body)?;
+        let q = Quant { all, var, pattern, body, offset: first.start };
+        self.node(first.start, first.start, end, depth, Value::Bool(Expr::Quant(Box::new(q))))
     }
 
     /// The error where an operand should start but `tok` does.
@@ -598,16 +643,18 @@ impl<'t> Parser<'t> {
 }
 
 /// The words `expect` takes besides bounds.
-const OUTCOME_WORDS: [(&str, Outcome); 5] = [
+const OUTCOME_WORDS: [(&str, Outcome); 7] = [
     ("holds", Outcome::Verdict(Verdict::Holds)),
     ("refuted", Outcome::Verdict(Verdict::Refuted)),
     ("increasing", Outcome::Series(Trend::Increasing)),
     ("non-decreasing", Outcome::Series(Trend::NonDecreasing)),
     ("constant", Outcome::Series(Trend::Constant)),
+    ("decreasing", Outcome::Series(Trend::Decreasing)),
+    ("non-increasing", Outcome::Series(Trend::NonIncreasing)),
 ];
 
 const OUTCOME_EXPECTED: &str = "expected `holds`, `refuted`, `increasing`, `non-decreasing`, \
-     `constant`, or a bound such as `>= 3`";
+     `constant`, `decreasing`, `non-increasing`, or a bound such as `>= 3`";
 
 /// Parses an `expect` string: a verdict, a trend, or a bound (`>= 3`, `<=5`; spaces optional).
 impl FromStr for Outcome {

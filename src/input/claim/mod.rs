@@ -112,6 +112,31 @@ pub enum Expr {
     Not(Box<Expr>),
     Cmp(Term, CmpOp, Term),
     Atom(Atom),
+    /// `all X in P: E` / `any X in P: E`.
+    Quant(Box<Quant>),
+}
+
+/// A quantifier over the threads and tasks whose names match a pattern (`job*`): `E` with the
+/// variable replaced by each name, joined by `&&` (`all`) or `||` (`any`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Quant {
+    pub all: bool,
+    pub var: String,
+    pub pattern: String,
+    pub body: Expr,
+    /// Byte offset of `all` / `any` in the check text.
+    pub offset: usize,
+}
+
+/// Whether `name` matches a name pattern of the claim language: `*` stands for any run of
+/// characters (`job*` matches `job0`, `job1`, …; `*` matches every name).
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => name
+            .strip_prefix(head)
+            .is_some_and(|rest| (0..=rest.len()).any(|i| rest.is_char_boundary(i) && name_matches(tail, &rest[i..]))),
+    }
 }
 
 /// A whole check.
@@ -139,6 +164,8 @@ pub enum Trend {
     Increasing,
     NonDecreasing,
     Constant,
+    Decreasing,
+    NonIncreasing,
 }
 
 /// What one check is expected to give.
@@ -396,6 +423,7 @@ impl Expr {
                 b.collect(atoms, ints);
             }
             Expr::Atom(atom) => atoms.push(atom),
+            Expr::Quant(q) => q.body.collect(atoms, ints),
         }
     }
 }

@@ -60,6 +60,8 @@ fn expr_level(e: &Expr) -> u8 {
         Expr::Not(_) => 4,
         Expr::Cmp(..) => 5,
         Expr::Atom(_) => 6,
+        // Its body reaches as far right as it can: parenthesized unless it stands alone.
+        Expr::Quant(_) => 0,
     }
 }
 
@@ -67,7 +69,7 @@ fn expr_level(e: &Expr) -> u8 {
 fn write_expr(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
     if expr_level(e) < min {
         f.write_str("(")?;
-        write_expr(f, e, 1)?;
+        write_expr(f, e, 0)?;
         return f.write_str(")");
     }
     match e {
@@ -97,6 +99,10 @@ fn write_expr(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
             write_term(f, b, 1)
         }
         Expr::Atom(atom) => write!(f, "{atom}"),
+        Expr::Quant(q) => {
+            write!(f, "{} {} in {}: ", if q.all { "all" } else { "any" }, q.var, q.pattern)?;
+            write_expr(f, &q.body, 0)
+        }
     }
 }
 
@@ -108,7 +114,7 @@ impl fmt::Display for Term {
 
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_expr(f, self, 1)
+        write_expr(f, self, 0)
     }
 }
 
@@ -145,6 +151,8 @@ impl fmt::Display for Trend {
             Trend::Increasing => "increasing",
             Trend::NonDecreasing => "non-decreasing",
             Trend::Constant => "constant",
+            Trend::Decreasing => "decreasing",
+            Trend::NonIncreasing => "non-increasing",
         })
     }
 }

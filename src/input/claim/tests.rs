@@ -42,6 +42,10 @@ fn stripped(mut check: Check) -> Check {
                 term(b);
             }
             Expr::Atom(a) => a.offset = 0,
+            Expr::Quant(q) => {
+                q.offset = 0;
+                expr(&mut q.body);
+            }
         }
     }
     match &mut check {
@@ -270,7 +274,7 @@ fn outcomes_parse_and_print() {
     }
     assert_eq!(
         "hold".parse::<Outcome>(),
-        Err("unknown outcome `hold`; expected `holds`, `refuted`, `increasing`, `non-decreasing`, `constant`, or a bound such as `>= 3`; did you mean `holds`?".into())
+        Err("unknown outcome `hold`; expected `holds`, `refuted`, `increasing`, `non-decreasing`, `constant`, `decreasing`, `non-increasing`, or a bound such as `>= 3`; did you mean `holds`?".into())
     );
     assert_eq!(
         ">= x".parse::<Outcome>(),
@@ -325,7 +329,10 @@ fn arb_expr() -> impl Strategy<Value = Expr> {
             inner.clone().prop_map(|e| Expr::Not(e.into())),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::Implies(a.into(), b.into())),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::Or(a.into(), b.into())),
-            (inner.clone(), inner).prop_map(|(a, b)| Expr::And(a.into(), b.into())),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::And(a.into(), b.into())),
+            (any::<bool>(), prop::sample::select(vec!["job*", "*", "w0"]), inner).prop_map(|(all, pattern, body)| {
+                Expr::Quant(Box::new(Quant { all, var: "X".into(), pattern: pattern.into(), body, offset: 0 }))
+            }),
         ]
     })
 }
