@@ -248,7 +248,7 @@ fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult,
     row.notes.push(FAIRNESS_NOTE.into());
     match &found.counterexample {
         Some((steps, loop_start)) => {
-            if loop_start.is_none() {
+            if loop_start.is_none() && !note_deadlock(model, steps, row) {
                 row.notes.push("the counterexample ends in a state with no move left".into());
             }
             row.counterexample = Some(counterexample(model, job, steps, *loop_start));
@@ -266,6 +266,14 @@ fn judge_liveness(model: &GilModel, job: &Job, found: &liveness::LivenessResult,
 /// The fairness a liveness verdict assumes, said on every liveness row.
 pub const FAIRNESS_NOTE: &str = "weak fairness: a thread that can move continuously eventually moves, and a pending \
      timer, I/O or interval eventually fires; nothing is fair to a thread that can take the GIL only now and then";
+
+/// Says first, in words, when a counterexample ends in a deadlock: who waits for what, held by
+/// whom. Returns whether it did.
+fn note_deadlock(model: &GilModel, steps: &Trace, row: &mut Row) -> bool {
+    let Some(words) = steps.last().and_then(|(_, s)| model.deadlock_in_words(s)) else { return false };
+    row.notes.insert(0, words);
+    true
+}
 
 /// Turns an exploration into a verdict (and value, counterexample, vacuity).
 fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mut Row) {
@@ -285,6 +293,7 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
                 _ => violated_or_witnessed,
             };
             if let Some(steps) = &found.hit {
+                note_deadlock(model, steps, row);
                 row.counterexample = Some(trace(steps));
             }
             // A refutation or a witness is a real path, whatever the search did not reach.

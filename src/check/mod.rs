@@ -8,6 +8,7 @@
 //! generated programs, of other jobs, or of the reports folder.
 
 pub mod atoms;
+pub mod deadlock;
 pub mod ends;
 pub mod explorable;
 pub mod job;
