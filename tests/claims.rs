@@ -8,8 +8,8 @@ mod common;
 use gilcheck::check::job::Row;
 use gilcheck::check::resources::Budget;
 use gilcheck::suite::figures::Figures;
-use gilcheck::suite::{publish, report};
 use gilcheck::suite::{plan, run_all};
+use gilcheck::suite::{publish, report};
 
 use common::committed_suite;
 

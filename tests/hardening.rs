@@ -17,11 +17,12 @@ const TWO_CPU: &str = "[runtime]\npython = \"3.11\"\n\n[[threads]]\nname = \"t\"
 /// Eight looping threads: more states than any budget here lets a search finish.
 fn eight_loops() -> String {
     let mut text = String::from("[runtime]\npython = \"3.11\"\n");
-    for (i, steps) in ["compute 1\", \"io 1", "compute 2\", \"io 1", "c_call 1\", \"io 2", "compute 1\", \"time.sleep 1"]
-        .iter()
-        .cycle()
-        .take(8)
-        .enumerate()
+    for (i, steps) in
+        ["compute 1\", \"io 1", "compute 2\", \"io 1", "c_call 1\", \"io 2", "compute 1\", \"time.sleep 1"]
+            .iter()
+            .cycle()
+            .take(8)
+            .enumerate()
     {
         text.push_str(&format!("\n[[threads]]\nname = \"t{i}\"\nrepeat = true\nsteps = [\"{steps}\"]\n"));
     }

@@ -76,7 +76,6 @@ impl Project {
         args.extend_from_slice(extra);
         self.run(&args)
     }
-
 }
 
 pub fn status(out: &Output) -> i32 {
@@ -90,4 +89,3 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
-
