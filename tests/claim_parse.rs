@@ -167,7 +167,7 @@ fn expect_must_fit_the_check() {
     assert_eq!(
         error(&with(7, "expect = \"hold\"")),
         "p.toml:7:10: unknown outcome `hold`; expected `holds`, `refuted`, `increasing`, \
-         `non-decreasing`, `constant`, or a bound such as `>= 3`; did you mean `holds`?"
+         `non-decreasing`, `constant`, `decreasing`, `non-increasing`, or a bound such as `>= 3`; did you mean `holds`?"
     );
     assert_eq!(
         error(&with(7, "expect = [\"holds\"]")),

@@ -91,6 +91,7 @@ fn phase_kind(p: Phase) -> u8 {
         Phase::Select => 11,
         Phase::LoopProcess => 12,
         Phase::LoopRun => 13,
+        Phase::SyncWait { .. } => 14,
     }
 }
 
@@ -169,7 +170,7 @@ proptest! {
     fn printing_then_parsing_gives_the_same_scenario(
         case in generate::cases(&small(true), &[]),
         title in any::<String>(),
-        name in "[a-z][a-z0-9_/-]{0,12}",
+        name in "[a-z][a-z0-9_-]{0,5}(/[a-z][a-z0-9_-]{0,5}){0,2}",
         gil in proptest::option::of(prop_oneof![Just(GilKind::Old), Just(GilKind::New), Just(GilKind::None)]),
         switch_points in proptest::option::of(prop_oneof![Just(SwitchPoints::Bytecode), Just(SwitchPoints::Calls)]),
         starts in proptest::collection::vec(0i64..=255, 8),

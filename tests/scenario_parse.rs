@@ -183,7 +183,8 @@ fn errors_carry_the_full_location_and_expectation() {
     assert_eq!(
         error(&thread_with("\"compute 1\", \"compte 3\"")),
         "m.toml:3:24: unknown step `compte 3`; expected one of: compute N, c_call N, c_nogil N, io N, \
-         time.sleep N, read X, write X V, incr X, incr_call X, append X, lock L, unlock L, await asyncio.sleep N, \
+         time.sleep N, read X, write X V, incr X, incr_call X, append X, lock L, unlock L, event.set E, \
+         event.clear E, event.wait E, acquire S, release S, put Q, get Q, await asyncio.sleep N, \
          await io N, await coro, await to_thread STEP, await lock L, release L, await task T"
     );
     assert_eq!(
@@ -210,7 +211,10 @@ fn errors_carry_the_full_location_and_expectation() {
 #[test]
 fn bad_steps_are_located_inside_their_quotes() {
     refused_at(&thread_with("\"await io 1\""), 3, 11, "a thread cannot await");
-    refused_at(&thread_with("\"release L\""), 3, 11, "a thread cannot await");
+    // In a thread, `release S` is `threading.Semaphore.release`.
+    let released = parse(&thread_with("\"acquire L\", \"release L\""));
+    assert!(matches!(&released.threads[0].body, ThreadBody::Steps(s) if s[1] == Step::SemRelease("L".into())));
+    refused_at(&thread_with("\"await lock L\""), 3, 11, "a thread cannot await");
     refused_at(&thread_with("\"compute x\""), 3, 11, "bad duration `x`");
     refused_at(&thread_with("\"compute 3..1\""), 3, 11, "empty range");
     refused_at(&thread_with("\"compute 256\""), 3, 11, "too long");

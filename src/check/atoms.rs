@@ -471,8 +471,9 @@ impl GilModel {
                 b(sys.gil() != GilKind::None && self.via_thread(s, who, |t| s.gil.holder as usize == t))
             }
             Bound::WaitingGil(who) => b(self.via_thread(s, who, |t| gil::waiting(s, t))),
-            Bound::Blocked(who) => b(self
-                .via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { .. } | Phase::LockWait { .. }))),
+            Bound::Blocked(who) => b(self.via_thread(s, who, |t| {
+                matches!(s.threads[t].phase, Phase::Blocked { .. } | Phase::LockWait { .. } | Phase::SyncWait { .. })
+            })),
             Bound::Sleeping(who) => {
                 b(self.via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { sleep: true, .. })))
             }
@@ -481,7 +482,11 @@ impl GilModel {
                 b(th.task != NONE
                     && matches!(
                         th.phase,
-                        Phase::Cpu { .. } | Phase::NoGil { .. } | Phase::Blocked { .. } | Phase::LockWait { .. }
+                        Phase::Cpu { .. }
+                            | Phase::NoGil { .. }
+                            | Phase::Blocked { .. }
+                            | Phase::LockWait { .. }
+                            | Phase::SyncWait { .. }
                     ))
             }
             Bound::Running(Who::Thread(t)) => b(self.on_cpu(s, t as usize)),

@@ -7,7 +7,7 @@
 //! before its current one (the program order of one iteration).
 
 use crate::cpython::model::GilModel;
-use crate::cpython::program::{Op, Program, ThreadKind};
+use crate::cpython::program::{Op, Program, SyncKind, ThreadKind};
 use crate::cpython::state::{Phase, State, Wait};
 
 impl GilModel {
@@ -31,6 +31,20 @@ impl GilModel {
                     |_| false,
                 );
                 stuck.push(format!("{} waits for lock `{}`{}", info.name, sys.locks[lock as usize], held_by(&holders)));
+            }
+        }
+        for (t, info) in sys.threads.iter().enumerate() {
+            if let Phase::SyncWait { obj, .. } = s.threads[t].phase {
+                let o = &sys.syncs[obj as usize];
+                let what = match (o.kind, self.current_op(s, t).0) {
+                    (SyncKind::Event, _) => format!("waits for event `{}`, which no one left will set", o.name),
+                    (SyncKind::Semaphore { .. }, _) => {
+                        format!("waits for semaphore `{}`, which has no permit left", o.name)
+                    }
+                    (SyncKind::Queue { .. }, Some(Op::Put(_))) => format!("waits to put into full queue `{}`", o.name),
+                    (SyncKind::Queue { .. }, _) => format!("waits to get from empty queue `{}`", o.name),
+                };
+                stuck.push(format!("{} {what}", info.name));
             }
         }
         for (k, info) in sys.tasks.iter().enumerate() {

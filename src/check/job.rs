@@ -282,6 +282,9 @@ fn judge(model: &GilModel, job: &Job, goal: &Goal, found: &Exploration, row: &mu
         crate::cpython::state::Fault::VarOverflow { var } => {
             format!("shared variable `{}` would leave its byte (0..=255)", model.sys.vars[*var as usize].0)
         }
+        crate::cpython::state::Fault::SyncOverflow { obj } => {
+            format!("`{}` would hold more than 255 (items or permits)", model.sys.syncs[*obj as usize].name)
+        }
     });
     let incomplete = stopped.clone().or(fault.clone());
     let trace = |steps: &Trace| counterexample(model, job, steps, None);

@@ -128,12 +128,7 @@ pub fn check(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, budget: Bu
     result
 }
 
-fn build(
-    model: &GilModel,
-    trigger: Option<&BExpr>,
-    goal: &BExpr,
-    meter: &Meter,
-) -> (StateGraph, Option<Stop>) {
+fn build(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, meter: &Meter) -> (StateGraph, Option<Stop>) {
     let dims = model.sys.dims();
     let mut buf = Vec::with_capacity(256);
     let mut fingerprint = |s: &State| {

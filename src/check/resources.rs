@@ -49,9 +49,13 @@ impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Stop::MaxStates(n) => write!(f, "stopped at the state budget ({n} states, --max-states)"),
-            Stop::Timeout(d) => write!(f, "stopped at the time budget of a search ({} s, --search-timeout)", d.as_secs_f64()),
+            Stop::Timeout(d) => {
+                write!(f, "stopped at the time budget of a search ({} s, --search-timeout)", d.as_secs_f64())
+            }
             Stop::Deadline(s) => write!(f, "stopped at the run's time budget ({s} s, --timeout)"),
-            Stop::Memory(b) => write!(f, "stopped at the memory budget ({} MiB for this search, --max-memory)", b >> 20),
+            Stop::Memory(b) => {
+                write!(f, "stopped at the memory budget ({} MiB for this search, --max-memory)", b >> 20)
+            }
             Stop::Interrupted => write!(f, "stopped: the run was interrupted"),
         }
     }

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use super::{check_filter, emit, signal_name, Format, Limits, Sources};
 use crate::check::job::{Job, Row};
+use crate::check::resources::interrupted;
 use crate::check::resources::DEFAULT_MAX_STATES;
 use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
-use crate::check::resources::interrupted;
 use crate::suite::figures::Figures;
 use crate::suite::publish::{publish, PublishError, ReportLock};
 use crate::suite::{self, report};
@@ -86,7 +86,12 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
                 return Ok(ExitCode::from(128 + signal as u8));
             }
             Err(PublishError::Io(e)) => {
-                return Err(InputError::new(dir, 1, 1, format!("cannot write the report: {e}; the old report is untouched")))
+                return Err(InputError::new(
+                    dir,
+                    1,
+                    1,
+                    format!("cannot write the report: {e}; the old report is untouched"),
+                ))
             }
         }
     }

@@ -287,7 +287,11 @@ fn realise_claims(
     dir: &std::path::Path,
 ) -> Result<(Vec<Realisation>, Vec<Timing>), InputError> {
     if args.claim.as_deref() != Some("none") {
-        super::check_filter("--claim", args.claim.as_deref(), &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
+        super::check_filter(
+            "--claim",
+            args.claim.as_deref(),
+            &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        )?;
     }
     let wanted: Vec<Claim> =
         claims.iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).cloned().collect();
@@ -296,7 +300,8 @@ fn realise_claims(
         jobs = crate::suite::only_models(jobs, glob);
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rows = crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), ..Budget::default() }, threads)?;
+    let rows =
+        crate::suite::run_all(&jobs, Budget { max_states: Some(DEFAULT_MAX_STATES), ..Budget::default() }, threads)?;
     let fast = Settings { switch_interval: Some(REALISATION_INTERVAL), ..settings.clone() };
     let (mut realised, mut timed) = (Vec::new(), Vec::new());
     for row in rows.iter().take_while(|_| interrupted().is_none()) {
@@ -357,13 +362,14 @@ fn interpreters_wanted(wanted: &[String]) -> Result<Vec<Interpreter>, InputError
 }
 
 /// `--trace FILE --model NAME --python VERSION`: one trace, accepted (0) or rejected (1).
-fn check_trace(args: &ConformArgs, path: &PathBuf, scenarios: &[Scenario]) -> Result<ExitCode, InputError> {
+fn check_trace(args: &ConformArgs, path: &std::path::Path, scenarios: &[Scenario]) -> Result<ExitCode, InputError> {
     let name = args.model.as_deref().ok_or_else(|| usage("--trace needs --model NAME".into()))?;
     let scenario = scenarios.iter().find(|s| s.name == name).ok_or_else(|| usage(format!("no scenario `{name}`")))?;
     let [version] = args.python.as_slice() else {
         return Err(usage("--trace needs one --python VERSION (e.g. 3.11)".into()));
     };
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, 1, 1, format!("cannot read: {e}")))?;
+    let text =
+        crate::input::files::read_user_file(path, "the trace file", "expected a trace file (JSON Lines, SPEC §9)")?;
     let trace = Trace::parse(path, &text)?;
     // `3.11`, `3.11.7` or `3.13t`: the rules of its family.
     let free_threaded = version.ends_with('t');

@@ -56,8 +56,7 @@ fn draw(args: &GraphArgs, model: &GilModel, job: Option<&Job>) -> Result<ExitCod
             }
         }
         None => {
-            let limit =
-                if args.force { args.limits.max_states.unwrap_or(FORCED_STATES) } else { LEGIBLE_STATES };
+            let limit = if args.force { args.limits.max_states.unwrap_or(FORCED_STATES) } else { LEGIBLE_STATES };
             match crate::evidence::graph::state_graph_dot(model, &args.target.model, limit) {
                 Ok(dot) => dot,
                 Err(TooLarge) if args.force => {

@@ -241,7 +241,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             // `path:line:col: what is wrong; what was expected`, nothing before it, then the
             // line it points at with a caret under the column.
-            eprintln!("{e}");
+            eprintln!("{}", e.render());
             ExitCode::from(2)
         }
     }
@@ -320,7 +320,10 @@ pub(crate) fn check_filter(flag: &str, glob: Option<&str>, names: &[&str]) -> Re
     let Some(glob) = glob else { return Ok(()) };
     let usage = |message: String| InputError::new(std::path::Path::new("gilcheck"), 1, 1, message);
     if let Err(e) = globset::Glob::new(glob) {
-        return Err(usage(format!("{flag} `{glob}` is not a valid glob ({}); expected a {what} or a glob such as `seed.*`", e.kind())));
+        return Err(usage(format!(
+            "{flag} `{glob}` is not a valid glob ({}); expected a {what} or a glob such as `seed.*`",
+            e.kind()
+        )));
     }
     if names.iter().any(|n| crate::input::claim::glob_matches(glob, n)) {
         return Ok(());

@@ -12,6 +12,7 @@
 //! | `read X` … `incr_call X` | `r = X`, `X = V`, `X += 1`, `X += _one()` on module globals |
 //! | `append X` | `X.append(1)` on a shared list; its value is its length |
 //! | `lock L` / `unlock L` | `threading.Lock` `acquire` / `release` |
+//! | `event.set E` … `get Q` | the same call on a `threading.Event`, `threading.Semaphore(n)` or `queue.Queue(maxsize)` made at start (`Queue` on 2.7) |
 //! | awaits | the same asyncio call: `asyncio.sleep`, `loop.sock_recv` on a socket that a writer process fills after N ticks, a coroutine that returns at once, `asyncio.to_thread` (before 3.9 `run_in_executor(None, …)`), `asyncio.Lock`, awaiting the task |
 //!
 //! Each blocking step is one C call on an object prepared at start (no Python function around
@@ -30,7 +31,7 @@
 use std::fmt::Write as _;
 
 use crate::cpython::gil;
-use crate::cpython::program::{Op, System, ThreadKind};
+use crate::cpython::program::{Op, SyncKind, System, ThreadKind};
 use crate::input::scenario::{Duration, WriteValue};
 
 /// The interpreter a program is generated for.
@@ -110,6 +111,14 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     }
     for name in &sys.locks {
         let _ = writeln!(out, "{} = threading.Lock()", lock(name));
+    }
+    for o in &sys.syncs {
+        let made = match o.kind {
+            SyncKind::Event => "threading.Event()".to_owned(),
+            SyncKind::Semaphore { initial } => format!("threading.Semaphore({initial})"),
+            SyncKind::Queue { maxsize } => format!("queue.Queue({maxsize})"),
+        };
+        let _ = writeln!(out, "{} = {made}", sync_object(&o.name));
     }
     let emitters = emitter_names(sys);
     for name in &emitters {
@@ -231,6 +240,9 @@ fn var(name: &str) -> String {
 fn lock(name: &str) -> String {
     format!("_lock_{name}")
 }
+fn sync_object(name: &str) -> String {
+    format!("_sync_{name}")
+}
 fn async_lock(name: &str) -> String {
     format!("_alock_{name}")
 }
@@ -332,6 +344,7 @@ fn body(
 /// no Python function around it (whose entry would be a switch point).
 fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
     let v = |x: &u8| var(&sys.vars[*x as usize].0);
+    let sync_of = |o: &u8| sync_object(&sys.syncs[*o as usize].name);
     let mut lines = Vec::new();
     let mut at = |d: &Duration, lines: &mut Vec<String>| {
         let (pre, index) = ticks(d, ranges);
@@ -352,6 +365,13 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::Append(x) => format!("{}.append(1)", v(x)),
         Op::Lock(l) => format!("{}.acquire()", lock(&sys.locks[*l as usize])),
         Op::Unlock(l) => format!("{}.release()", lock(&sys.locks[*l as usize])),
+        Op::EventSet(o) => format!("{}.set()", sync_of(o)),
+        Op::EventClear(o) => format!("{}.clear()", sync_of(o)),
+        Op::EventWait(o) => format!("{}.wait()", sync_of(o)),
+        Op::Acquire(o) => format!("{}.acquire()", sync_of(o)),
+        Op::SemRelease(o) => format!("{}.release()", sync_of(o)),
+        Op::Put(o) => format!("{}.put(0)", sync_of(o)),
+        Op::Get(o) => format!("{}.get()", sync_of(o)),
         Op::AwaitSleep(d) => format!("await asyncio.sleep(_SECS[{}])", at(d, &mut lines)),
         Op::AwaitIo(d) => format!("await _await_io(_SECS[{}])", at(d, &mut lines)),
         Op::AwaitCoro => "await _noop()".to_string(),
@@ -401,6 +421,9 @@ import json, os, random, select, socket, sys, threading, time, zlib
 
 if sys.version_info[0] == 2:
     range = xrange
+    import Queue as queue
+else:
+    import queue
 try:
     _clock = time.perf_counter_ns
 except AttributeError:

@@ -1,7 +1,8 @@
 //! Layer 2, what CPython does. A scenario is compiled ([`program`]) into the static half of
 //! a model; [`state`] is its dynamic half; one module per mechanism says how a state changes:
 //! [`gil`] (the new GIL, the old tick-based one, none), [`asyncio`] (the event loop, its
-//! timers, selector and default executor); [`model`] interleaves them under the clock as a
+//! timers, selector and default executor), [`sync`] (`threading`'s events, semaphores and
+//! queues); [`model`] interleaves them under the clock as a
 //! stateright `Model`.
 //!
 //! May use: [`crate::input`]. Knows nothing of claims, verdicts or text for people: every
@@ -12,3 +13,4 @@ pub mod gil;
 pub mod model;
 pub mod program;
 pub mod state;
+pub mod sync;

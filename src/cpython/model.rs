@@ -31,6 +31,7 @@ use crate::cpython::gil::{self, Caps};
 use crate::cpython::program::{Op, System, ThreadKind};
 use crate::cpython::state::{Fault, GilRel, Phase, State, Wait};
 use crate::cpython::state::{MAX_THREADS, NONE};
+use crate::cpython::sync;
 use crate::input::scenario::{GilKind, WriteValue};
 
 /// One transition of the model. Listed in a fixed order by [`GilModel::actions`], so a
@@ -56,6 +57,9 @@ pub enum Action {
     Due(u8),
     /// A thread waiting for a `threading.Lock` acquires it (no order among waiters).
     AcquireLock(u8),
+    /// A thread blocked on an event, semaphore or queue goes on: its event was set, or it
+    /// takes a permit, an item or a free slot (no order among waiters, [`crate::cpython::sync`]).
+    Wake(u8),
     /// Untimed, threads outnumber cores: the OS moves a CPU from the first thread to the second.
     Preempt(u8, u8),
 }
@@ -75,7 +79,8 @@ impl Action {
             | Action::CheckInterval(t)
             | Action::Step(t, _)
             | Action::Return(t)
-            | Action::AcquireLock(t) => thread_unit(t as usize),
+            | Action::AcquireLock(t)
+            | Action::Wake(t) => thread_unit(t as usize),
             Action::Due(k) => 1u32 << (MAX_THREADS as u32 + k as u32),
         }
     }
@@ -135,6 +140,9 @@ impl GilModel {
         }
         for (i, (_, v)) in sys.vars.iter().enumerate() {
             s.vars[i] = (*v).clamp(0, 255) as u8;
+        }
+        for (i, o) in sys.syncs.iter().enumerate() {
+            s.syncs[i] = o.kind.initial();
         }
         asyncio::create_tasks(sys, &mut s);
         self.settle(&mut s);
@@ -299,6 +307,13 @@ impl GilModel {
                 Phase::LockWait { lock } if th.gil == GilRel::No && !s.locks[lock as usize] => {
                     out.push(Action::AcquireLock(tt))
                 }
+                Phase::SyncWait { woken, .. } if th.gil == GilRel::No => {
+                    if let (Some(op), _) = self.current_op(s, t) {
+                        if sync::ready(sys, s, op, woken) {
+                            out.push(Action::Wake(tt));
+                        }
+                    }
+                }
                 Phase::IncrLoaded { .. } | Phase::LoopTop | Phase::LoopProcess | Phase::LoopRun => {
                     out.push(Action::Step(tt, 0))
                 }
@@ -381,6 +396,14 @@ impl GilModel {
                 let t = t as usize;
                 if let Phase::LockWait { lock } = s.threads[t].phase {
                     s.locks[lock as usize] = true;
+                }
+                self.advance(&mut s, t);
+                gil::want(sys, &mut s, t);
+            }
+            Action::Wake(t) => {
+                let t = t as usize;
+                if let (Some(op), _) = self.current_op(&s, t) {
+                    sync::take(&mut s, &op.clone());
                 }
                 self.advance(&mut s, t);
                 gil::want(sys, &mut s, t);
@@ -586,6 +609,13 @@ impl GilModel {
                 s.locks[*l as usize] = false;
                 self.advance(s, t);
             }
+            op if op.is_sync() => match sync::start(&self.sys, s, op) {
+                sync::Start::Done => self.advance(s, t),
+                sync::Start::Wait(obj) => {
+                    s.threads[t].phase = Phase::SyncWait { obj, woken: false };
+                    self.release_for_call(s, t);
+                }
+            },
             _ => {
                 let Ctx::Task(k) = ctx else { unreachable!("an await outside a task") };
                 asyncio::exec_await(&self.sys, s, t, k, op, d);

@@ -41,6 +41,15 @@ pub enum Op {
     AwaitLock(u8),
     Release(u8),
     AwaitTask(u8),
+    /// `threading.Event`, `threading.Semaphore`, `queue.Queue` ([`crate::cpython::sync`]),
+    /// each on sync object N of [`System::syncs`].
+    EventSet(u8),
+    EventClear(u8),
+    EventWait(u8),
+    Acquire(u8),
+    SemRelease(u8),
+    Put(u8),
+    Get(u8),
 }
 
 impl Op {
@@ -52,7 +61,7 @@ impl Op {
         matches!(
             self,
             Op::CCall(_) | Op::CNoGil(_) | Op::Io(_) | Op::Sleep(_) | Op::Lock(_) | Op::Unlock(_) | Op::Append(_)
-        )
+        ) || self.is_sync()
     }
 
     /// Whether the step begins by entering Python code, whose `RESUME` (3.11+; function entry
@@ -69,7 +78,59 @@ impl Op {
                 | Op::AwaitToThread(_)
                 | Op::AwaitLock(_)
                 | Op::Release(_)
-        )
+        ) || self.is_sync()
+    }
+
+    /// An event, semaphore or queue method: Python code (`Lib/threading.py`, `Lib/queue.py`)
+    /// that enters a frame and ends with the C `release` of its condition's lock, so it starts
+    /// and ends at switch points on 3.10+. In between it holds that lock, so it is atomic for
+    /// every other operation on the same object.
+    pub fn is_sync(&self) -> bool {
+        self.sync_object().is_some()
+    }
+
+    /// The sync object an event, semaphore or queue op works on.
+    pub fn sync_object(&self) -> Option<u8> {
+        match self {
+            Op::EventSet(o)
+            | Op::EventClear(o)
+            | Op::EventWait(o)
+            | Op::Acquire(o)
+            | Op::SemRelease(o)
+            | Op::Put(o)
+            | Op::Get(o) => Some(*o),
+            _ => None,
+        }
+    }
+}
+
+/// One `threading` waiting object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncInfo {
+    pub name: String,
+    pub kind: SyncKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncKind {
+    Event,
+    /// `threading.Semaphore(initial)`.
+    Semaphore {
+        initial: u8,
+    },
+    /// `queue.Queue(maxsize)`; 0 is unbounded.
+    Queue {
+        maxsize: u8,
+    },
+}
+
+impl SyncKind {
+    /// The value the object starts with: a clear flag, the semaphore's count, no items.
+    pub fn initial(self) -> u8 {
+        match self {
+            SyncKind::Semaphore { initial } => initial,
+            SyncKind::Event | SyncKind::Queue { .. } => 0,
+        }
     }
 }
 
@@ -129,6 +190,8 @@ pub struct System {
     pub vars: Vec<(String, i64)>,
     pub locks: Vec<String>,
     pub async_locks: Vec<String>,
+    /// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s, in order of first use.
+    pub syncs: Vec<SyncInfo>,
     /// Some state can have more threads wanting a CPU than there are cores: only then does
     /// the model track which threads have one.
     pub cpu_contention: bool,
@@ -149,9 +212,17 @@ impl System {
             vars: scenario.vars.clone(),
             locks: Vec::new(),
             async_locks: Vec::new(),
+            syncs: Vec::new(),
             cpu_contention: false,
             thread_copies: Vec::new(),
         };
+        // Declared queues and semaphores first, with their sizes; undeclared ones get defaults.
+        for (name, maxsize) in &scenario.queues {
+            sys.syncs.push(SyncInfo { name: name.clone(), kind: SyncKind::Queue { maxsize: *maxsize } });
+        }
+        for (name, initial) in &scenario.semaphores {
+            sys.syncs.push(SyncInfo { name: name.clone(), kind: SyncKind::Semaphore { initial: *initial } });
+        }
         // Tasks first, so that `await task T` can be resolved in any order.
         let tasks = scenario.expanded_tasks();
         let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
@@ -256,7 +327,27 @@ impl System {
             Step::AwaitLock(l) => Op::AwaitLock(intern(&mut self.async_locks, l)),
             Step::Release(l) => Op::Release(intern(&mut self.async_locks, l)),
             Step::AwaitTask(t) => Op::AwaitTask(task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8),
+            Step::EventSet(e) => Op::EventSet(self.sync(e, SyncKind::Event)),
+            Step::EventClear(e) => Op::EventClear(self.sync(e, SyncKind::Event)),
+            Step::EventWait(e) => Op::EventWait(self.sync(e, SyncKind::Event)),
+            Step::Acquire(x) => Op::Acquire(self.sync(x, SyncKind::Semaphore { initial: 1 })),
+            Step::SemRelease(x) => Op::SemRelease(self.sync(x, SyncKind::Semaphore { initial: 1 })),
+            Step::Put(q) => Op::Put(self.sync(q, SyncKind::Queue { maxsize: 0 })),
+            Step::Get(q) => Op::Get(self.sync(q, SyncKind::Queue { maxsize: 0 })),
         })
+    }
+
+    /// The sync object `name`, added with `kind` (CPython's default: `Semaphore(1)`, an
+    /// unbounded `Queue()`) at its first use unless declared; the parser has checked that every
+    /// use agrees on the kind.
+    fn sync(&mut self, name: &str, kind: SyncKind) -> u8 {
+        match self.syncs.iter().position(|o| o.name == name) {
+            Some(i) => i as u8,
+            None => {
+                self.syncs.push(SyncInfo { name: name.to_owned(), kind });
+                (self.syncs.len() - 1) as u8
+            }
+        }
     }
 
     fn var(&mut self, name: &str) -> u8 {
@@ -301,6 +392,7 @@ impl System {
             vars: self.vars.len(),
             locks: self.locks.len(),
             async_locks: self.async_locks.len(),
+            syncs: self.syncs.len(),
         }
     }
 

@@ -10,6 +10,8 @@ pub const MAX_TASKS: usize = 8;
 pub const MAX_LOOPS: usize = 4;
 pub const MAX_VARS: usize = 8;
 pub const MAX_LOCKS: usize = 4;
+/// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s together.
+pub const MAX_SYNCS: usize = 4;
 
 /// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
 /// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.
@@ -26,6 +28,10 @@ pub enum Phase {
     Blocked { left: u8, sleep: bool },
     /// Waiting to acquire a `threading.Lock` (the GIL released).
     LockWait { lock: u8 },
+    /// Blocked in a `threading.Event.wait`, `Semaphore.acquire` or `queue.Queue.get`/`put`
+    /// (the op at `pc` says which) on sync object `obj`, the GIL released; `woken`: an event
+    /// waiter that `set` has notified.
+    SyncWait { obj: u8, woken: bool },
     /// Between the load and the store of `x += …`: the loaded value.
     IncrLoaded { value: u8, call: bool },
     /// Finished (a loop thread: its loop has stopped).
@@ -262,6 +268,9 @@ pub struct State {
     /// `threading.Lock`s: held or not (a `threading.Lock` has no owner).
     pub locks: [bool; MAX_LOCKS],
     pub async_locks: [AsyncLock; MAX_LOCKS],
+    /// Each sync object's value: an event's flag (0 or 1), a semaphore's counter, a queue's
+    /// number of items.
+    pub syncs: [u8; MAX_SYNCS],
     /// The clock (ticks mode).
     pub now: u16,
     /// Counters, kept only when a claim reads them (saturating).
@@ -277,6 +286,8 @@ pub struct State {
 pub enum Fault {
     /// A shared variable would leave 0..=255.
     VarOverflow { var: u8 },
+    /// An unbounded queue or a semaphore would hold more than 255.
+    SyncOverflow { obj: u8 },
 }
 
 /// How many slots of each array a model uses: the rest stay at their defaults.
@@ -288,6 +299,7 @@ pub struct Dims {
     pub vars: usize,
     pub locks: usize,
     pub async_locks: usize,
+    pub syncs: usize,
 }
 
 impl Phase {
@@ -305,6 +317,7 @@ impl Phase {
             Phase::Select => [9, 0, 0],
             Phase::LoopProcess => [10, 0, 0],
             Phase::LoopRun => [11, 0, 0],
+            Phase::SyncWait { obj, woken } => [12, obj, woken as u8],
         }
     }
 }
@@ -377,6 +390,7 @@ impl State {
         ]);
         out.extend_from_slice(&self.vars[..dims.vars]);
         out.extend(self.locks[..dims.locks].iter().map(|&b| b as u8));
+        out.extend_from_slice(&self.syncs[..dims.syncs]);
         for a in &self.async_locks[..dims.async_locks] {
             out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
             a.waiters.encode(out);
@@ -386,6 +400,7 @@ impl State {
         out.push(match self.fault {
             None => 0,
             Some(Fault::VarOverflow { var }) => 1 + var,
+            Some(Fault::SyncOverflow { obj }) => 128 + obj,
         });
     }
 }

@@ -26,6 +26,7 @@ impl GilModel {
             Action::Return(t) => format!("{}'s blocking call returns", name(t)),
             Action::Due(k) => format!("{}'s timer or I/O is due", self.sys.tasks[k as usize].name),
             Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::Wake(t) => format!("{} goes on from its wait", name(t)),
             Action::Preempt(a, b) => format!("the OS gives {}'s CPU to {}", name(a), name(b)),
         }
     }
@@ -49,6 +50,13 @@ impl GilModel {
                 format!("{}'s {what} is due", self.sys.tasks[k as usize].name)
             }
             Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::Wake(t) => {
+                let what = match s.threads[t as usize].phase {
+                    Phase::SyncWait { obj, .. } => format!(" on {}", self.sync_name(obj)),
+                    _ => String::new(),
+                };
+                format!("{} stops waiting{what} and goes on", name(t))
+            }
             Action::Preempt(a, b) => format!("OS gives {}'s CPU to {}", name(a), name(b)),
         }
     }
@@ -113,6 +121,10 @@ impl GilModel {
         text
     }
 
+    fn sync_name(&self, o: u8) -> &str {
+        &self.sys.syncs[o as usize].name
+    }
+
     fn op_text(&self, op: &Op, d: u8) -> String {
         let var = |x: &u8| self.sys.vars[*x as usize].0.clone();
         match op {
@@ -134,6 +146,13 @@ impl GilModel {
             Op::IncrCall(x) => format!("{} += f(): load", var(x)),
             Op::Append(x) => format!("{}.append(…) (one C call)", var(x)),
             Op::Lock(l) => format!("acquire threading.Lock {}", self.sys.locks[*l as usize]),
+            Op::EventSet(o) => format!("threading.Event {}.set()", self.sync_name(*o)),
+            Op::EventClear(o) => format!("threading.Event {}.clear()", self.sync_name(*o)),
+            Op::EventWait(o) => format!("threading.Event {}.wait()", self.sync_name(*o)),
+            Op::Acquire(o) => format!("threading.Semaphore {}.acquire()", self.sync_name(*o)),
+            Op::SemRelease(o) => format!("threading.Semaphore {}.release()", self.sync_name(*o)),
+            Op::Put(o) => format!("queue.Queue {}.put(…)", self.sync_name(*o)),
+            Op::Get(o) => format!("queue.Queue {}.get()", self.sync_name(*o)),
             Op::Unlock(l) => format!("release threading.Lock {}", self.sys.locks[*l as usize]),
             Op::AwaitSleep(_) => format!("await asyncio.sleep({d})"),
             Op::AwaitIo(_) => "await io".into(),
@@ -219,6 +238,8 @@ fn phase_text(p: Phase) -> String {
         Phase::Blocked { sleep: true, .. } => "time.sleep".into(),
         Phase::Blocked { .. } => "io".into(),
         Phase::LockWait { .. } => "waits for lock".into(),
+        Phase::SyncWait { woken: true, .. } => "notified, not yet running".into(),
+        Phase::SyncWait { .. } => "waits (event, semaphore or queue)".into(),
         Phase::IncrLoaded { value, .. } => format!("loaded {value}"),
         Phase::Done => "done".into(),
         Phase::Idle => "idle".into(),

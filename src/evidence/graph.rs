@@ -18,8 +18,31 @@ use crate::cpython::state::State;
 const BAD: &str = "#ffdddd";
 const CYCLE: &str = "#fff3c4";
 
+/// Text inside a quoted DOT string: backslashes and quotes escaped, a newline as DOT's line
+/// break, every other control character as its visible symbol (layout-rs reads a NUL as the
+/// end of the input, and XML allows none of them in the SVG made from it).
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(visible(c)),
+        }
+    }
+    out
+}
+
+/// A character as it may appear in XML text: control characters as the symbols that picture
+/// them (U+2400 …), the non-characters XML refuses as U+FFFD.
+pub(crate) fn visible(c: char) -> char {
+    match c {
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        '\u{80}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+        c => c,
+    }
 }
 
 /// A node label: the state's lines, those that changed since `prev` marked with `»`.

@@ -187,6 +187,19 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
     out
 }
 
+/// Text or an attribute value in SVG: the five XML specials as entities, and control
+/// characters (which XML refuses, NUL included) as the symbols that picture them.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(super::graph::visible(c)),
+        }
+    }
+    out
 }

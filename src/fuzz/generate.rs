@@ -421,6 +421,8 @@ fn finish(runtime: Runtime, threads: Vec<ThreadSpec>, tasks: Vec<TaskSpec>, para
         threads,
         tasks,
         vars: Vec::new(),
+        queues: Vec::new(),
+        semaphores: Vec::new(),
     };
     let text = draft.to_toml();
     let scenario = parse_scenario(Path::new("generated.toml"), &text, "generated")

@@ -89,6 +89,8 @@ pub fn placeholder() -> &'static Scenario {
         threads: Vec::new(),
         tasks: Vec::new(),
         vars: Vec::new(),
+        queues: Vec::new(),
+        semaphores: Vec::new(),
     })
 }
 

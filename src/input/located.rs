@@ -52,6 +52,55 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Line and column of many offsets of one text, each found in time bounded by a constant
+/// (not by the offset, as [`line_col`] is), so that a file of many claims is read in linear
+/// time.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// The byte offset where each line starts.
+    starts: Vec<usize>,
+    /// About every [`LineIndex::STRIDE`] bytes: a character's byte offset and its 0-based
+    /// column, so that a column is counted from near its offset even on a very long line.
+    marks: Vec<(usize, usize)>,
+}
+
+impl<'a> LineIndex<'a> {
+    const STRIDE: usize = 1024;
+
+    pub fn new(text: &'a str) -> Self {
+        let (mut starts, mut marks) = (vec![0], Vec::new());
+        let (mut col, mut next_mark) = (0, 0);
+        for (i, c) in text.char_indices() {
+            if i >= next_mark {
+                marks.push((i, col));
+                next_mark = i + Self::STRIDE;
+            }
+            col += 1;
+            if c == '\n' {
+                starts.push(i + 1);
+                col = 0;
+            }
+        }
+        LineIndex { text, starts, marks }
+    }
+
+    /// The same as [`line_col`] of the text.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let mark = self.marks.partition_point(|&(at, _)| at <= offset);
+        let (from, col) = match mark.checked_sub(1).map(|m| self.marks[m]) {
+            Some((at, col)) if at >= start => (at, col),
+            _ => (start, 0),
+        };
+        (line, col + self.text[from..offset].chars().count() + 1)
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.col, self.message)
@@ -59,6 +108,34 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// User text as a message quotes it: control characters escaped (a message stays on one line
+/// and sends the terminal nothing it would act on) and at most 60 characters, so that a huge
+/// value does not make a huge message.
+pub fn excerpt(text: &str) -> String {
+    escape_controls(&shorten(text, 60))
+}
+
+/// At most `max` characters of `text`, with `…` when some were left off.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// `text` with each control character written as Rust writes it in a string (`\n`, `\u{1b}`).
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// `; did you mean `x`?` for the candidate closest to `word` (ignoring case), or nothing when
 /// none is close enough to be a plausible typo.
@@ -335,6 +412,17 @@ mod tests {
         assert_eq!(did_you_mean("chek", &["check", "expect"]), "; did you mean `check`?");
         assert_eq!(did_you_mean("CHEK", &["check", "expect"]), "; did you mean `check`?");
         assert_eq!(did_you_mean("zzzzz", &["check", "expect"]), "");
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_line_col() {
+        let long = format!("a\n{}\n\nb", "é日x".repeat(1500));
+        for text in ["", "a", "\n", "a\né", "ab\n\ncd\n", long.as_str()] {
+            let index = LineIndex::new(text);
+            for offset in (0..text.len() + 3).rev() {
+                assert_eq!(index.line_col(offset), line_col(text, offset), "{offset} in {text:?}");
+            }
+        }
     }
 
     #[test]

@@ -10,8 +10,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::report::{CONFORMANCE_JSON, EXPERIMENTS_JSON};
 use crate::input::claim::{Claim, Evidence};
+
+/// What `gilcheck conform` wrote to the report folder: traces and timings, and experiments.
+pub const CONFORMANCE_JSON: &str = "conformance.json";
+pub const EXPERIMENTS_JSON: &str = "experiments.json";
 
 /// The two conformance files of a report folder, as found (missing or unreadable: empty).
 #[derive(Clone, Debug, Default)]

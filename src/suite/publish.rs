@@ -22,9 +22,9 @@ pub const MANIFEST: &str = ".gilcheck-files";
 
 /// A sibling of `dir` named after it: `.NAME.WHAT`.
 fn sibling(dir: &Path, what: &str) -> io::Result<PathBuf> {
-    let name = dir.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{} names no folder", dir.display()))
-    })?;
+    let name = dir
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{} names no folder", dir.display())))?;
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     Ok(parent.join(format!(".{}.{what}", name.to_string_lossy())))
 }

@@ -124,10 +124,10 @@ pub fn note_realisations(rows: &mut [Row], dir: &Path) {
     }
 }
 
+pub use super::figures::{CONFORMANCE_JSON, EXPERIMENTS_JSON};
+
 /// The conformance report's files in the report folder: written by `gilcheck conform`, never
 /// removed by `check`.
-pub const CONFORMANCE_JSON: &str = "conformance.json";
-pub const EXPERIMENTS_JSON: &str = "experiments.json";
 pub const CONFORMANCE_FILES: [&str; 6] = [
     "conformance.md",
     CONFORMANCE_JSON,

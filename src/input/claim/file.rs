@@ -1,6 +1,7 @@
 //! Claim files: the TOML of `[[claims]]` entries walked with the span of every key and value,
 //! so that each error points at its place; loading folders of them, with unique ids.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -9,8 +10,8 @@ use toml::Spanned;
 
 use super::lang::parse_check_located;
 use super::*;
-use crate::input::files::toml_files;
-use crate::input::located::{did_you_mean, line_col, Fields, InputError, Node, Source};
+use crate::input::files::{read_user_file, toml_files};
+use crate::input::located::{did_you_mean, excerpt, shorten, Fields, InputError, LineIndex, Node, Source};
 use crate::input::scenario::PYTHON_VERSIONS;
 
 const CLAIM_KEYS: [(&str, Option<&str>); 14] = [
@@ -30,23 +31,86 @@ const CLAIM_KEYS: [(&str, Option<&str>); 14] = [
     ("notes", None),
 ];
 
-/// Globs match scenario names: `*` stays within one folder, `**` crosses folders.
-fn compile_glob(pattern: &str) -> Result<globset::GlobMatcher, globset::Error> {
-    globset::GlobBuilder::new(pattern).literal_separator(true).build().map(|glob| glob.compile_matcher())
+/// The longest claim id: it names a report page and a folder of graphs (file systems allow
+/// 255 bytes to a name), and a refuted universal claim's shrunk program is the scenario
+/// `shrunk/<id>`, which must stay within the 200 characters of a scenario name.
+pub const MAX_ID_CHARS: usize = 190;
+
+/// What is wrong with a claim id, if anything: ids name files and folders of the report, so
+/// only plain names are taken (no `..`, no hidden file, nothing an option parser would read).
+fn id_problem(id: &str) -> Option<String> {
+    let quoted = excerpt(id);
+    let length = id.chars().count();
+    if length > MAX_ID_CHARS {
+        return Some(format!("claim id `{quoted}` is {length} characters long; expected at most {MAX_ID_CHARS}"));
+    }
+    if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c))) {
+        return Some(format!(
+            "claim id `{quoted}` contains `{}`; expected only letters, digits, `_`, `.` and `-`",
+            bad.escape_debug()
+        ));
+    }
+    if let Some(first) = id.chars().next().filter(|c| *c == '.' || *c == '-') {
+        return Some(format!(
+            "claim id `{quoted}` starts with `{first}`; expected it to start with a letter, a digit or `_`"
+        ));
+    }
+    None
+}
+
+/// The longest glob: five times the longest scenario name, so no useful glob is refused, and
+/// far below what globset's regex engine refuses to compile.
+pub const MAX_GLOB_CHARS: usize = 1000;
+
+/// Globs match scenario names: `*` stays within one folder, `**` crosses folders. What is
+/// wrong with a glob, if it cannot be compiled.
+fn compile_glob(pattern: &str) -> Result<globset::GlobSet, String> {
+    let length = pattern.chars().count();
+    if length > MAX_GLOB_CHARS {
+        return Err(format!("it is {length} characters long, more than {MAX_GLOB_CHARS}"));
+    }
+    let glob = globset::GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| e.kind().to_string())?;
+    // A set reports a regex too large to compile as an error; a single glob's matcher panics.
+    globset::GlobSetBuilder::new().add(glob).build().map_err(|e| e.kind().to_string())
 }
 
 /// Whether the scenario `name` matches `pattern` (a name, or a glob such as `asyncio/*`).
 /// An invalid glob (refused when claim files are read) matches only itself.
+///
+/// Planning asks this of every pattern against every scenario, so each thread keeps the globs
+/// it compiled (a few thousand at most: the cache starts over when full).
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
-    compile_glob(pattern).map_or(pattern == name, |glob| glob.is_match(name))
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Option<globset::GlobSet>>> = RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= 4096 && !cache.contains_key(pattern) {
+            cache.clear();
+        }
+        let glob = cache.entry(pattern.to_owned()).or_insert_with(|| compile_glob(pattern).ok());
+        glob.as_ref().map_or(pattern == name, |glob| glob.is_match(name))
+    })
 }
 
 /// A value with the byte span it came from in the claim file.
 type Located<T> = (T, Range<usize>);
 
+/// A claim with the line and column of its id (for duplicate-id errors).
+type WithIdAt = (Claim, (usize, usize));
+
 /// The claim file being read, to locate errors in it.
 pub(super) struct ClaimFile<'a> {
     src: Source<'a>,
+    /// Every claim records where its check, models and id are: found through an index, since
+    /// a file may hold many claims.
+    lines: LineIndex<'a>,
+}
+
+impl<'a> ClaimFile<'a> {
+    fn new(path: &'a Path, text: &'a str) -> Self {
+        ClaimFile { src: Source::new(path, text), lines: LineIndex::new(text) }
+    }
 }
 
 impl ClaimFile<'_> {
@@ -54,8 +118,8 @@ impl ClaimFile<'_> {
         self.src.error(span.start, message)
     }
 
-    /// Every claim of the file, each with the span of its id (for duplicate-id errors).
-    fn claims(&self) -> Result<Vec<Located<Claim>>, InputError> {
+    /// Every claim of the file, each with the line and column of its id (for duplicate-id errors).
+    fn claims(&self) -> Result<Vec<WithIdAt>, InputError> {
         let root = self.src.tree("claim files")?.into_inner();
         let Node::Table(entries) = root else {
             return Err(self.error(&(0..0), "not a TOML table; expected `[[claims]]` entries"));
@@ -84,7 +148,7 @@ impl ClaimFile<'_> {
         Ok(claims)
     }
 
-    fn claim(&self, table: &Spanned<Node>) -> Result<Located<Claim>, InputError> {
+    fn claim(&self, table: &Spanned<Node>) -> Result<WithIdAt, InputError> {
         let Node::Table(entries) = table.get_ref() else {
             return Err(self.error(
                 &table.span(),
@@ -109,11 +173,8 @@ impl ClaimFile<'_> {
 
         let id_node = self.required(&fields, "id")?;
         let id = self.text(id_node, "id")?;
-        if let Some(bad) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c))) {
-            return Err(self.error(
-                &id_node.span(),
-                format!("claim id `{id}` contains `{bad}`; expected only letters, digits, `_`, `.` and `-`"),
-            ));
+        if let Some(problem) = id_problem(id) {
+            return Err(self.error(&id_node.span(), problem));
         }
         let quote = self.text(self.required(&fields, "quote")?, "quote")?;
         let source = self.text(self.required(&fields, "source")?, "source")?;
@@ -132,14 +193,17 @@ impl ClaimFile<'_> {
                 return Err(self.error(
                     span,
                     format!(
-                        "invalid glob `{model}`: {}; expected a scenario name or a glob such as `asyncio/*`",
-                        e.kind()
+                        "invalid glob `{}`: {e}; expected a scenario name or a glob such as `asyncio/*`",
+                        excerpt(model)
                     ),
                 ));
             }
         }
         let check_node = self.required(&fields, "check")?;
         let check_text = self.text(check_node, "check")?;
+        // Messages quote the check, and what its parser says quotes parts of it: a long check
+        // is quoted in part.
+        let quoted = shorten(check_text, 200);
         let inner = self.src.string_start(&check_node.span());
         // A universal claim's check may name its shape's parameters: `{D}` parses as `1`.
         let params = for_all.as_ref().map_or(&[][..], |f| f.shape.params());
@@ -151,14 +215,14 @@ impl ClaimFile<'_> {
                         format!("one of {}", params.iter().map(|p| format!("`{{{p}}}`")).collect::<Vec<_>>().join(", "))
                     }
                 };
-                self.error(&(inner + at..inner + at), format!("{what} in check `{check_text}`; expected {expected}"))
+                self.error(&(inner + at..inner + at), format!("{what} in check `{quoted}`; expected {expected}"))
             })?;
         let check = parse_check_located(&check_text_1).map_err(|e| {
             // Exact when the check is written without escapes up to the error, as usual.
             let exact = self.src.text.get(inner..inner + e.offset) == check_text_1.get(..e.offset);
             let at = if exact { inner + e.offset } else { inner };
             // A triple-quoted check may span lines; the error stays on one.
-            let message = format!("{} in check `{check_text}`; {}", e.what, e.expected);
+            let message = format!("{} in check `{quoted}`; {}", shorten(&e.what, 1000), shorten(&e.expected, 1000));
             self.error(&(at..at), message.replace(['\r', '\n'], " "))
         })?;
         if let Some(f) = &for_all {
@@ -180,9 +244,8 @@ impl ClaimFile<'_> {
         };
         for (model, span) in &counter_models {
             if let Err(e) = compile_glob(model) {
-                return Err(
-                    self.error(span, format!("invalid glob `{model}`: {}; expected a scenario name or glob", e.kind()))
-                );
+                let message = format!("invalid glob `{}`: {e}; expected a scenario name or glob", excerpt(model));
+                return Err(self.error(span, message));
             }
         }
         let counter_params = match fields.get("counter_params") {
@@ -203,7 +266,8 @@ impl ClaimFile<'_> {
             let value = |name: &str| counter_params.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
             let text = substitute(check_text, value).map_err(|(_, what)| self.error(&check_node.span(), what))?;
             parse_check_located(&text).map_err(|e| {
-                let message = format!("{} in check `{text}` with `counter_params`; {}", e.what, e.expected);
+                let (what, expected) = (shorten(&e.what, 1000), shorten(&e.expected, 1000));
+                let message = format!("{what} in check `{}` with `counter_params`; {expected}", shorten(&text, 200));
                 self.error(&check_node.span(), message)
             })?;
         }
@@ -218,10 +282,10 @@ impl ClaimFile<'_> {
             None => Vec::new(),
         };
         let (evidence_line, evidence_col) =
-            fields.get("evidence").map_or((1, 1), |n| line_col(self.src.text, n.span().start));
-        let (check_line, check_col) = line_col(self.src.text, inner);
+            fields.get("evidence").map_or((1, 1), |n| self.lines.line_col(n.span().start));
+        let (check_line, check_col) = self.lines.line_col(inner);
         let (models_line, models_col) =
-            fields.get("models").map_or((check_line, 1), |n| line_col(self.src.text, n.span().start));
+            fields.get("models").map_or((check_line, 1), |n| self.lines.line_col(n.span().start));
         let claim = Claim {
             id: id.to_owned(),
             quote: quote.to_owned(),
@@ -244,7 +308,7 @@ impl ClaimFile<'_> {
             evidence_line,
             evidence_col,
         };
-        Ok((claim, id_node.span()))
+        Ok((claim, self.lines.line_col(id_node.span().start)))
     }
 
     /// One `evidence` entry: `conform:SCENARIO` or `experiment:PATH ARGS…`, PATH a relative
@@ -530,10 +594,10 @@ impl ClaimFile<'_> {
 
 /// Parses one claim file (SPEC §3); `path` is only used to locate errors.
 pub fn parse_claim_file(path: &Path, source: &str) -> Result<Vec<Claim>, InputError> {
-    let claims = ClaimFile { src: Source::new(path, source) }.claims()?;
+    let claims = ClaimFile::new(path, source).claims()?;
     let mut ids = ClaimIds::default();
-    for (claim, span) in &claims {
-        ids.add(path, source, &claim.id, span)?;
+    for (claim, at) in &claims {
+        ids.add(path, &claim.id, *at)?;
     }
     Ok(claims.into_iter().map(|(claim, _)| claim).collect())
 }
@@ -543,8 +607,8 @@ pub fn parse_claim_file(path: &Path, source: &str) -> Result<Vec<Claim>, InputEr
 struct ClaimIds(HashMap<String, InputError>);
 
 impl ClaimIds {
-    fn add(&mut self, path: &Path, source: &str, id: &str, span: &Range<usize>) -> Result<(), InputError> {
-        let here = InputError::at_offset(path, source, span.start, "");
+    fn add(&mut self, path: &Path, id: &str, (line, col): (usize, usize)) -> Result<(), InputError> {
+        let here = InputError::new(path, line, col, "");
         if let Some(first) = self.0.get(id) {
             let message = format!(
                 "duplicate claim id `{id}`, first defined at {}:{}:{}; expected every claim id once",
@@ -570,16 +634,10 @@ pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, InputError> {
             InputError::new(&folder, 1, 1, message)
         })?;
         for file in files {
-            let source = std::fs::read_to_string(&file).map_err(|e| {
-                InputError::new(
-                    &file,
-                    1,
-                    1,
-                    format!("cannot read the claim file: {e}; expected a readable UTF-8 TOML file"),
-                )
-            })?;
-            for (claim, span) in (ClaimFile { src: Source::new(&file, &source) }).claims()? {
-                ids.add(&file, &source, &claim.id, &span)?;
+            let source =
+                read_user_file(&file, "the claim file", "expected a claim file (UTF-8 TOML) or a folder of them")?;
+            for (claim, at) in ClaimFile::new(&file, &source).claims()? {
+                ids.add(&file, &claim.id, at)?;
                 all.push(claim);
             }
         }

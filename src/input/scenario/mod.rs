@@ -3,13 +3,16 @@
 //! [`parse`] reads and validates a file, [`print`] writes one back. It knows nothing of the
 //! model: [`crate::cpython::program`] compiles a scenario for it.
 
+mod load;
 pub mod parse;
 mod print;
+mod source_file;
 pub mod step;
 
 use std::path::PathBuf;
 
-pub use parse::{load_scenarios, parse_scenario};
+pub use load::load_scenarios;
+pub use parse::parse_scenario;
 
 /// Which global interpreter lock the modelled CPython has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,8 +100,27 @@ pub enum Step {
     /// `await to_thread STEP`: STEP is a blocking step (never an await).
     AwaitToThread(Box<Step>),
     AwaitLock(String),
+    /// `release L` in a task: `asyncio.Lock.release` (in a thread it is [`Step::SemRelease`]).
     Release(String),
     AwaitTask(String),
+    /// `threading.Event` `set`, `clear`, `wait`.
+    EventSet(String),
+    EventClear(String),
+    EventWait(String),
+    /// `threading.Semaphore` `acquire` / `release` (`release S` in a thread).
+    Acquire(String),
+    SemRelease(String),
+    /// `queue.Queue` `put` / `get` (blocking).
+    Put(String),
+    Get(String),
+}
+
+/// Which kind of `threading` object a step names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncUse {
+    Event,
+    Semaphore,
+    Queue,
 }
 
 /// What a `[[threads]]` entry runs.
@@ -138,6 +160,10 @@ pub struct Scenario {
     pub tasks: Vec<TaskSpec>,
     /// Shared variables in order of first use (`[vars]` entries first), with starting values.
     pub vars: Vec<(String, i64)>,
+    /// `[queues]`: each declared `queue.Queue`'s `maxsize` (0: unbounded, the default).
+    pub queues: Vec<(String, u8)>,
+    /// `[semaphores]`: each declared `threading.Semaphore`'s starting value (default 1).
+    pub semaphores: Vec<(String, u8)>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +181,8 @@ pub const MAX_LOOPS: usize = 4;
 pub const MAX_VARS: usize = 8;
 /// Distinct `threading.Lock`s, and separately distinct `asyncio.Lock`s.
 pub const MAX_LOCKS: usize = 4;
+/// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s together.
+pub const MAX_SYNCS: usize = 4;
 /// Steps of one thread's or task's program (`await to_thread STEP` is one step).
 pub const MAX_STEPS: usize = 32;
 /// The largest duration, in ticks.
@@ -167,6 +195,15 @@ pub const MAX_HORIZON: u32 = 1000;
 pub const MAX_CORES: u32 = 64;
 /// The largest `switch_interval` and `check_interval`.
 pub const MAX_INTERVAL: u32 = 255;
+/// The longest thread, task, variable or lock name (copy names included): every message,
+/// state line and report quotes names, and none needs more.
+pub const MAX_NAME_CHARS: usize = 64;
+/// The longest scenario name: with a claim id, a variant and a suffix, a report's file names
+/// stay within the 255 bytes file systems allow.
+pub const MAX_SCENARIO_NAME_CHARS: usize = 200;
+/// The longest step text: the longest valid step (`await to_thread incr_call NAME`) is far
+/// shorter, and a bound keeps messages that quote a step short.
+pub const MAX_STEP_CHARS: usize = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Versions (SPEC §7)

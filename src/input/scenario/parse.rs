@@ -3,14 +3,13 @@
 //! and their tasks, locks, sizes); and loading folders of them.
 
 use std::collections::HashMap;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use toml::Spanned;
 
-use super::step::{is_identifier, LockKind, LockOp, BLOCKING_FORMS, IDENTIFIER};
+use super::source_file::ScenarioFile;
+use super::step::{LockKind, LockOp, BLOCKING_FORMS};
 use super::*;
-use crate::input::files::toml_files;
 use crate::input::located::{Fields, InputError, Node, Source};
 
 // ---------------------------------------------------------------------------------------------
@@ -21,7 +20,8 @@ use crate::input::located::{Fields, InputError, Node, Source};
 type SpannedList = Spanned<Vec<Spanned<String>>>;
 
 /// The keys of each table, as "unknown field" messages list them.
-const FILE_KEYS: [&str; 6] = ["name", "title", "runtime", "threads", "tasks", "vars"];
+const FILE_KEYS: [&str; 8] = ["name", "title", "runtime", "threads", "tasks", "vars", "queues", "semaphores"];
+const QUEUE_KEYS: [&str; 2] = ["maxsize", "kind"];
 const RUNTIME_KEYS: [&str; 8] =
     ["python", "gil", "switch_points", "switch_interval", "check_interval", "cores", "time", "horizon"];
 const THREAD_KEYS: [&str; 5] = ["name", "count", "repeat", "steps", "loop"];
@@ -36,6 +36,17 @@ struct RawFile {
     tasks: Vec<RawTask>,
     /// `[vars]` in file order, each key and value located.
     vars: Vec<(Spanned<String>, Spanned<i64>)>,
+    queues: Vec<RawQueue>,
+    /// `[semaphores]`: name and starting value.
+    semaphores: Vec<(Spanned<String>, Spanned<i64>)>,
+}
+
+/// One `[queues]` entry: its name, `maxsize` (absent: 0, unbounded) and `kind` (absent:
+/// "thread").
+struct RawQueue {
+    name: Spanned<String>,
+    maxsize: Option<Spanned<i64>>,
+    kind: Option<Spanned<String>>,
 }
 
 #[derive(Default)]
@@ -130,7 +141,33 @@ impl ScenarioFile<'_> {
                 return Err(src.invalid_type(node, "a table of variable names and integer starting values"))
             }
         };
+        let queues = match file.get("queues").map(|node| (node, node.get_ref())) {
+            None => Vec::new(),
+            Some((_, Node::Table(entries))) => entries
+                .iter()
+                .map(|(k, v)| {
+                    let f = src.fields(v, "a table such as `{ maxsize = 2, kind = \"thread\" }`", &QUEUE_KEYS)?;
+                    Ok(RawQueue {
+                        name: k.clone(),
+                        maxsize: optional(&f, "maxsize", |n| src.int(n))?,
+                        kind: optional(&f, "kind", |n| src.string(n))?,
+                    })
+                })
+                .collect::<Result<_, InputError>>()?,
+            Some((node, _)) => return Err(src.invalid_type(node, "a table of queue names, e.g. `Q = { maxsize = 2 }`")),
+        };
+        let semaphores = match file.get("semaphores").map(|node| (node, node.get_ref())) {
+            None => Vec::new(),
+            Some((_, Node::Table(entries))) => {
+                entries.iter().map(|(k, v)| Ok((k.clone(), src.int(v)?))).collect::<Result<_, InputError>>()?
+            }
+            Some((node, _)) => {
+                return Err(src.invalid_type(node, "a table of semaphore names and starting values, e.g. `S = 2`"))
+            }
+        };
         Ok(RawFile {
+            queues,
+            semaphores,
             name: optional(&file, "name", |n| src.string(n))?,
             title: optional(&file, "title", |n| src.string(n))?.map(Spanned::into_inner),
             runtime,
@@ -138,57 +175,6 @@ impl ScenarioFile<'_> {
             tasks: tasks.collect::<Result<_, InputError>>()?,
             vars,
         })
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Locating errors
-// ---------------------------------------------------------------------------------------------
-
-/// The scenario file being read.
-#[derive(Clone, Copy)]
-struct ScenarioFile<'a> {
-    src: Source<'a>,
-}
-
-impl ScenarioFile<'_> {
-    fn error(&self, offset: usize, message: impl Into<String>) -> InputError {
-        self.src.error(offset, message)
-    }
-
-    fn at(&self, span: Range<usize>, message: impl Into<String>) -> InputError {
-        self.src.at(span, message)
-    }
-
-    /// An integer field from `lo` to `hi`.
-    fn int_in(&self, value: &Spanned<i64>, key: &str, lo: u32, hi: u32) -> Result<u32, InputError> {
-        let v = *value.get_ref();
-        match u32::try_from(v) {
-            Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-            _ => {
-                Err(self
-                    .at(value.span(), format!("{key} = {v} is out of range; expected an integer from {lo} to {hi}")))
-            }
-        }
-    }
-
-    /// A keyword-valued field, e.g. `time = "ticks"`.
-    fn choice<T: Copy>(&self, value: &Spanned<String>, key: &str, table: &[(&str, T)]) -> Result<T, InputError> {
-        let found = table.iter().find(|(name, _)| name == value.get_ref());
-        found.map(|&(_, v)| v).ok_or_else(|| {
-            let names = quoted_names(table.iter().map(|&(name, _)| name));
-            let message = format!("unknown {key} `{}`; expected one of {names}", value.get_ref());
-            self.at(value.span(), message)
-        })
-    }
-
-    /// A thread, task or variable name.
-    fn identifier(&self, name: &Spanned<String>, what: &str) -> Result<String, InputError> {
-        if is_identifier(name.get_ref()) {
-            Ok(name.get_ref().clone())
-        } else {
-            Err(self.at(name.span(), format!("bad {what} name `{}`; expected {IDENTIFIER}", name.get_ref())))
-        }
     }
 }
 
@@ -263,13 +249,13 @@ impl ScenarioFile<'_> {
         value.map_or(Ok(default), |v| self.int_in(v, key, 1, hi))
     }
 
-    fn count(&self, count: Option<&Spanned<i64>>) -> Result<u32, InputError> {
+    pub(super) fn count(&self, count: Option<&Spanned<i64>>) -> Result<u32, InputError> {
         self.int_or(count, "count", MAX_THREADS.min(MAX_TASKS), 1)
     }
 
     fn thread(&self, raw: &RawThread, time: TimeMode) -> Result<ThreadSpec, InputError> {
         let name = self.identifier(&raw.name, "thread")?;
-        let count = self.count(raw.count.as_ref())?;
+        let count = self.entry_count(&raw.name, raw.count.as_ref(), "thread")?;
         let body = match (&raw.steps, &raw.tasks) {
             (Some(steps), None) => ThreadBody::Steps(self.program(steps, Owner::Thread, raw.repeat.as_ref(), time)?),
             (None, Some(tasks)) => {
@@ -311,7 +297,7 @@ impl ScenarioFile<'_> {
     fn task(&self, raw: &RawTask, time: TimeMode) -> Result<TaskSpec, InputError> {
         Ok(TaskSpec {
             name: self.identifier(&raw.name, "task")?,
-            count: self.count(raw.count.as_ref())?,
+            count: self.entry_count(&raw.name, raw.count.as_ref(), "task")?,
             repeat: is_true(raw.repeat.as_ref()),
             steps: self.program(&raw.steps, Owner::Task, raw.repeat.as_ref(), time)?,
         })
@@ -340,6 +326,19 @@ impl ScenarioFile<'_> {
 
     fn step(&self, raw: &Spanned<String>, owner: Owner) -> Result<Step, InputError> {
         let step: Step = raw.get_ref().parse().map_err(|message: String| self.at(raw.span(), message))?;
+        // `release S` is `threading.Semaphore.release` in a thread, `asyncio.Lock.release` in a task.
+        let step = match step {
+            Step::Release(x) if owner == Owner::Thread => Step::SemRelease(x),
+            step => step,
+        };
+        if owner == Owner::Task && matches!(step, Step::EventSet(_) | Step::EventClear(_)) {
+            let message = format!(
+                "`{}` in a task is `asyncio.Event`'s, which is not modelled yet; expected it in a [[threads]] entry (`threading.Event`), or `await to_thread {}`",
+                raw.get_ref(),
+                raw.get_ref()
+            );
+            return Err(self.at(raw.span(), message));
+        }
         if owner == Owner::Thread && step.is_awaiting() {
             let message = format!(
                 "`{}` is an awaiting step, and a thread cannot await; expected a blocking step ({}), or move it to a [[tasks]] entry",
@@ -553,7 +552,11 @@ impl Entries<'_> {
     fn shared(&self) -> Result<Vec<(String, i64)>, InputError> {
         let mut vars = self.declared_vars()?;
         let mut locks: Vec<(&str, LockKind)> = Vec::new();
+        let mut syncs: Vec<(String, SyncUse)> = self.declared_syncs()?;
         for (step, raw) in self.steps() {
+            if let Some((name, kind)) = step.sync_use() {
+                self.add_sync(&mut syncs, &locks, name, kind, raw)?;
+            }
             if let Some(x) = step.variable().filter(|x| !vars.iter().any(|(v, _)| v == x)) {
                 if vars.len() == MAX_VARS {
                     let message = format!("`{x}` is one shared variable too many; expected at most {MAX_VARS}");
@@ -566,6 +569,71 @@ impl Entries<'_> {
             }
         }
         Ok(vars)
+    }
+
+    /// A `threading` event, semaphore or queue named by a step: one kind per name, none also a
+    /// lock's, at most [`MAX_SYNCS`] in all.
+    fn add_sync(
+        &self,
+        syncs: &mut Vec<(String, SyncUse)>,
+        locks: &[(&str, LockKind)],
+        name: &str,
+        kind: SyncUse,
+        raw: &Spanned<String>,
+    ) -> Result<(), InputError> {
+        let describe = |k: SyncUse| match k {
+            SyncUse::Event => "a threading.Event",
+            SyncUse::Semaphore => "a threading.Semaphore",
+            SyncUse::Queue => "a queue.Queue",
+        };
+        let message = match syncs.iter().find(|(n, _)| n == name) {
+            Some(&(_, k)) if k == kind => return Ok(()),
+            Some(&(_, k)) => format!(
+                "`{name}` is used here as {} but is {}; expected one kind per name",
+                describe(kind),
+                describe(k)
+            ),
+            None if locks.iter().any(|(l, _)| *l == name) => {
+                format!("`{name}` is a lock, and is used here as {}; expected one kind per name", describe(kind))
+            }
+            None if syncs.len() < MAX_SYNCS => {
+                syncs.push((name.to_owned(), kind));
+                return Ok(());
+            }
+            None => {
+                format!("`{name}` is one too many events, semaphores and queues; expected at most {MAX_SYNCS} in all")
+            }
+        };
+        Err(self.src.at(raw.span(), message))
+    }
+
+    /// `[queues]` and `[semaphores]`, validated: names, `maxsize` and starting values of a byte,
+    /// `kind = "thread"`.
+    fn declared_syncs(&self) -> Result<Vec<(String, SyncUse)>, InputError> {
+        let mut out = Vec::new();
+        for RawQueue { name, maxsize, kind } in &self.raw.queues {
+            let name = self.src.identifier(name, "queue")?;
+            if let Some(m) = maxsize {
+                self.src.int_in(m, "maxsize", 0, MAX_VALUE)?;
+            }
+            if let Some(k) = kind.as_ref().filter(|k| k.get_ref() != "thread") {
+                let message = match k.get_ref().as_str() {
+                    "asyncio" => "`kind = \"asyncio\"` (asyncio.Queue) is not modelled yet; expected `kind = \"thread\"` (queue.Queue)".to_owned(),
+                    other => format!("unknown queue kind `{other}`; expected `\"thread\"` (queue.Queue)"),
+                };
+                return Err(self.src.at(k.span(), message));
+            }
+            out.push((name, SyncUse::Queue));
+        }
+        for (name, value) in &self.raw.semaphores {
+            let name = self.src.identifier(name, "semaphore")?;
+            self.src.int_in(value, &name, 0, MAX_VALUE)?;
+            out.push((name, SyncUse::Semaphore));
+        }
+        if out.len() > MAX_SYNCS {
+            return Err(self.src.error(0, format!("too many queues and semaphores; expected at most {MAX_SYNCS}")));
+        }
+        Ok(out)
     }
 
     fn add_lock<'s>(
@@ -613,10 +681,7 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
     let src = ScenarioFile { src: Source::new(path, source) };
     let raw = src.raw_file(&src.src.tree("scenario files")?)?;
     let name = match &raw.name {
-        Some(n) if n.get_ref().trim().is_empty() => {
-            return Err(src.at(n.span(), "empty scenario name; expected a name such as \"asyncio/blocking-sleep\""))
-        }
-        Some(n) => n.get_ref().clone(),
+        Some(n) => src.scenario_name(n)?,
         None => default_name.to_string(),
     };
     let runtime = src.runtime(raw.runtime.as_ref().unwrap_or(&RawRuntime::default()))?;
@@ -628,6 +693,12 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
     let loop_of = entries.loops()?;
     entries.awaited_tasks(&loop_of)?;
     let vars = entries.shared()?;
+    let queues = raw
+        .queues
+        .iter()
+        .map(|q| (q.name.get_ref().clone(), q.maxsize.as_ref().map_or(0, |m| *m.get_ref() as u8)))
+        .collect();
+    let semaphores = raw.semaphores.iter().map(|(n, v)| (n.get_ref().clone(), *v.get_ref() as u8)).collect();
     if threads.is_empty() {
         return Err(src.error(0, "no threads; expected at least one [[threads]] entry"));
     }
@@ -639,66 +710,7 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
         threads,
         tasks,
         vars,
+        queues,
+        semaphores,
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Loading folders of scenarios
-// ---------------------------------------------------------------------------------------------
-
-/// Loads every scenario of `dirs`: each a folder (its `*.toml` files, recursively, sorted by
-/// path, named by their path under it) or one file (named by its stem). Names must be unique.
-pub fn load_scenarios(dirs: &[PathBuf]) -> Result<Vec<Scenario>, InputError> {
-    let mut scenarios: Vec<Scenario> = Vec::new();
-    for (path, default_name) in scenario_files(dirs)? {
-        let source = std::fs::read_to_string(&path).map_err(|e| io_error(&path, &e))?;
-        let scenario = parse_scenario(&path, &source, &default_name)?;
-        if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
-            let src = Source::new(&path, &source);
-            let message = format!(
-                "duplicate scenario name `{}`: {} has it already; expected unique names (set `name` to rename one)",
-                scenario.name,
-                first.path.display()
-            );
-            return Err(src.error(name_key_offset(&path, &source).unwrap_or(0), message));
-        }
-        scenarios.push(scenario);
-    }
-    Ok(scenarios)
-}
-
-/// Where the top-level `name` key is written, if it is.
-fn name_key_offset(path: &Path, source: &str) -> Option<usize> {
-    let root = Source::new(path, source).tree("scenario files").ok()?;
-    let Node::Table(entries) = root.get_ref() else { return None };
-    entries.iter().find(|(k, _)| k.get_ref() == "name").map(|(k, _)| k.span().start)
-}
-
-fn io_error(path: &Path, error: &std::io::Error) -> InputError {
-    InputError::new(path, 1, 1, format!("cannot read: {error}; expected a readable scenario file or folder"))
-}
-
-/// Every scenario file of `roots` with its default name, in load order: a file's stem, or
-/// its path under the folder given.
-fn scenario_files(roots: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, InputError> {
-    let mut found = Vec::new();
-    for root in roots {
-        let files = toml_files(root).map_err(|(folder, e)| io_error(&folder, &e))?;
-        for file in files {
-            let name = if root.is_dir() {
-                relative_name(root, &file)
-            } else {
-                file.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned())
-            };
-            found.push((file, name));
-        }
-    }
-    Ok(found)
-}
-
-/// `root/gil/convoy.toml` → `gil/convoy`, with `/` on every platform.
-fn relative_name(root: &Path, file: &Path) -> String {
-    let relative = file.strip_prefix(root).unwrap_or(file).with_extension("");
-    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    parts.join("/")
 }

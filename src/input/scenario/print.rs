@@ -50,6 +50,18 @@ impl Scenario {
                 writeln!(out, "{} = {value}", quoted(name))?;
             }
         }
+        if !self.queues.is_empty() {
+            writeln!(out, "\n[queues]")?;
+            for (name, maxsize) in &self.queues {
+                writeln!(out, "{} = {{ maxsize = {maxsize} }}", quoted(name))?;
+            }
+        }
+        if !self.semaphores.is_empty() {
+            writeln!(out, "\n[semaphores]")?;
+            for (name, value) in &self.semaphores {
+                writeln!(out, "{} = {value}", quoted(name))?;
+            }
+        }
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::*;
+use crate::input::located::{escape_controls, excerpt};
 
 // ---------------------------------------------------------------------------------------------
 // Steps: syntax
@@ -23,6 +24,13 @@ pub(super) const BLOCKING_FORMS: &[&str] = &[
     "append X",
     "lock L",
     "unlock L",
+    "event.set E",
+    "event.clear E",
+    "event.wait E",
+    "acquire S",
+    "release S",
+    "put Q",
+    "get Q",
 ];
 /// The awaiting steps of SPEC §2, allowed in tasks only.
 pub(super) const AWAITING_FORMS: &[&str] = &[
@@ -81,6 +89,13 @@ impl fmt::Display for Step {
             Step::AwaitLock(l) => write!(f, "await lock {l}"),
             Step::Release(l) => write!(f, "release {l}"),
             Step::AwaitTask(t) => write!(f, "await task {t}"),
+            Step::EventSet(e) => write!(f, "event.set {e}"),
+            Step::EventClear(e) => write!(f, "event.clear {e}"),
+            Step::EventWait(e) => write!(f, "event.wait {e}"),
+            Step::Acquire(x) => write!(f, "acquire {x}"),
+            Step::SemRelease(x) => write!(f, "release {x}"),
+            Step::Put(q) => write!(f, "put {q}"),
+            Step::Get(q) => write!(f, "get {q}"),
         }
     }
 }
@@ -91,6 +106,11 @@ impl std::str::FromStr for Step {
 
     /// Parses one step as a file writes it: words separated by one or more spaces.
     fn from_str(text: &str) -> Result<Step, String> {
+        let length = text.chars().count();
+        if length > MAX_STEP_CHARS {
+            let message = format!("step `{}` is {length} characters long", excerpt(text));
+            return Err(format!("{message}; expected at most {MAX_STEP_CHARS}, e.g. `compute 3`"));
+        }
         let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
         StepText { text }.any(&words)
     }
@@ -130,6 +150,16 @@ impl Step {
     pub fn variable(&self) -> Option<&str> {
         match self.leaf() {
             Step::Read(x) | Step::Write(x, _) | Step::Incr(x) | Step::IncrCall(x) | Step::Append(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The `threading` event, semaphore or queue the step works on, with its kind.
+    pub fn sync_use(&self) -> Option<(&str, SyncUse)> {
+        match self.leaf() {
+            Step::EventSet(e) | Step::EventClear(e) | Step::EventWait(e) => Some((e, SyncUse::Event)),
+            Step::Acquire(x) | Step::SemRelease(x) => Some((x, SyncUse::Semaphore)),
+            Step::Put(q) | Step::Get(q) => Some((q, SyncUse::Queue)),
             _ => None,
         }
     }
@@ -191,12 +221,12 @@ struct StepText<'a> {
 
 impl StepText<'_> {
     fn error(&self, what: impl fmt::Display, expected: impl fmt::Display) -> String {
-        format!("{what} in step `{}`; expected {expected}", self.text)
+        format!("{what} in step `{}`; expected {expected}", escape_controls(self.text))
     }
 
     fn unknown(&self) -> String {
         let forms: Vec<&str> = BLOCKING_FORMS.iter().chain(AWAITING_FORMS).copied().collect();
-        format!("unknown step `{}`; expected one of: {}", self.text, forms.join(", "))
+        format!("unknown step `{}`; expected one of: {}", escape_controls(self.text), forms.join(", "))
     }
 
     /// Any step of SPEC §2.
@@ -226,6 +256,12 @@ impl StepText<'_> {
             "append" => Step::Append(self.name("append X", args)?),
             "lock" => Step::Lock(self.name("lock L", args)?),
             "unlock" => Step::Unlock(self.name("unlock L", args)?),
+            "event.set" => Step::EventSet(self.name("event.set E", args)?),
+            "event.clear" => Step::EventClear(self.name("event.clear E", args)?),
+            "event.wait" => Step::EventWait(self.name("event.wait E", args)?),
+            "acquire" => Step::Acquire(self.name("acquire S", args)?),
+            "put" => Step::Put(self.name("put Q", args)?),
+            "get" => Step::Get(self.name("get Q", args)?),
             _ => return Ok(None),
         };
         Ok(Some(step))
@@ -283,7 +319,7 @@ impl StepText<'_> {
         if is_identifier(word) {
             Ok(word.to_string())
         } else {
-            Err(self.error(format_args!("bad name `{word}`"), IDENTIFIER))
+            Err(self.error(format_args!("bad name `{}`", excerpt(word)), IDENTIFIER))
         }
     }
 
@@ -348,11 +384,13 @@ impl StepText<'_> {
 }
 
 /// What a name must look like, for messages.
-pub(super) const IDENTIFIER: &str = "an identifier: a letter or `_`, then letters, digits or `_`";
+pub(super) const IDENTIFIER: &str =
+    "an identifier: a letter or `_`, then letters, digits or `_`, at most 64 characters in all";
 
 pub(super) fn is_identifier(word: &str) -> bool {
     let mut chars = word.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    word.len() <= MAX_NAME_CHARS
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 

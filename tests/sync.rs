@@ -1,0 +1,119 @@
+//! The rules of `threading`'s events, semaphores and queues (`src/cpython/sync.rs`), each with
+//! a check that fails when the rule changes.
+
+mod common;
+
+use common::{scenario, verdict};
+use gilcheck::check::job::check_one;
+
+#[test]
+fn a_full_queue_blocks_put_and_an_empty_one_blocks_get() {
+    let producer = |maxsize: u8| {
+        format!(
+            "[queues]\nq = {{ maxsize = {maxsize} }}\n\n[[threads]]\nname = \"p\"\nsteps = [\"put q\", \"put q\"]\n"
+        )
+    };
+    assert_eq!(verdict(&producer(1), "sometimes deadlock", "3.11"), "holds");
+    assert_eq!(verdict(&producer(2), "never deadlock", "3.11"), "holds");
+    // 0 is unbounded, as in CPython.
+    assert_eq!(verdict(&producer(0), "never deadlock", "3.11"), "holds");
+    let row = check_one(&scenario(&producer(1)), "never deadlock", Some("3.11")).unwrap();
+    assert_eq!(row.notes[0], "deadlock: p waits to put into full queue `q`");
+    let consumer = "[[threads]]\nname = \"c\"\nsteps = [\"get q\"]\n";
+    let row = check_one(&scenario(consumer), "never deadlock", Some("3.11")).unwrap();
+    assert_eq!(row.notes[0], "deadlock: c waits to get from empty queue `q`");
+}
+
+#[test]
+fn a_semaphore_counts_permits_from_its_declared_value() {
+    let toml = |permits: u8| {
+        format!(
+            "[semaphores]\ns = {permits}\n\n[[threads]]\nname = \"a\"\nsteps = [\"acquire s\", \"write x 1\"]\n\n\
+             [[threads]]\nname = \"b\"\nsteps = [\"compute 1\", \"write y 1\", \"release s\"]\n"
+        )
+    };
+    // Semaphore(0): a's acquire waits for b's release, so b's write comes first.
+    let check = "always (var(x) == 1 -> var(y) == 1)";
+    for python in ["2.7", "3.9", "3.11", "3.13t"] {
+        assert_eq!(verdict(&toml(0), check, python), "holds", "{python}");
+        assert_eq!(verdict(&toml(1), check, python), "refuted", "{python}");
+    }
+    // Undeclared: Semaphore(1), CPython's default.
+    let undeclared = toml(0).replace("[semaphores]\ns = 0\n\n", "");
+    assert_eq!(verdict(&undeclared, check, "3.11"), "refuted");
+}
+
+#[test]
+fn an_event_waiter_notified_by_set_returns_even_if_clear_comes_first() {
+    // The reader waits from tick 0 (the writer sleeps first); the writer sets and at once
+    // clears the event at tick 2. `Event.wait` returns what `Condition.wait` returned
+    // (notified: true), so the reader goes on even when it wakes after the clear; a model that
+    // rechecked the flag would let the run stick.
+    let toml = r#"
+[runtime]
+time = "ticks"
+horizon = 20
+
+[[threads]]
+name = "reader"
+steps = ["event.wait e"]
+
+[[threads]]
+name = "writer"
+steps = ["time.sleep 2", "event.set e", "event.clear e"]
+"#;
+    assert_eq!(verdict(toml, "never deadlock", "3.11"), "holds");
+    assert_eq!(verdict(toml, "sometimes all_done", "3.11"), "holds");
+    // A waiter that comes after the clear waits for good.
+    let late = toml.replace("steps = [\"event.wait e\"]", "steps = [\"time.sleep 4\", \"event.wait e\"]");
+    assert_eq!(verdict(&late, "sometimes deadlock", "3.11"), "holds");
+    assert_eq!(verdict(&late, "sometimes all_done", "3.11"), "refuted");
+}
+
+#[test]
+fn waiting_releases_the_gil() {
+    // While one thread is blocked in `get`, another runs Python: the waiter holds no GIL.
+    let toml = r#"
+[[threads]]
+name = "c"
+steps = ["get q"]
+
+[[threads]]
+name = "p"
+steps = ["compute 2", "put q"]
+"#;
+    assert_eq!(verdict(toml, "sometimes blocked(c) && holds_gil(p)", "3.11"), "holds");
+    assert_eq!(verdict(toml, "never blocked(c) && holds_gil(c)", "3.11"), "holds");
+    assert_eq!(verdict(toml, "eventually all_done", "3.11"), "holds");
+}
+
+#[test]
+fn one_kind_per_name_with_a_located_error() {
+    let e = gilcheck::input::scenario::parse_scenario(
+        std::path::Path::new("m.toml"),
+        "[[threads]]\nname = \"t\"\nsteps = [\"put x\", \"acquire x\"]\n",
+        "m",
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "m.toml:3:20: `x` is used here as a threading.Semaphore but is a queue.Queue; expected one kind per name"
+    );
+    let e = gilcheck::input::scenario::parse_scenario(
+        std::path::Path::new("m.toml"),
+        "[queues]\nq = { maxsize = 1, kind = \"asyncio\" }\n\n[[threads]]\nname = \"t\"\nsteps = [\"get q\"]\n",
+        "m",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("m.toml:2:28: `kind = \"asyncio\"` (asyncio.Queue) is not modelled yet"), "{e}");
+    let e = gilcheck::input::scenario::parse_scenario(
+        std::path::Path::new("m.toml"),
+        "[[threads]]\nname = \"main\"\nloop = [\"k\"]\n\n[[tasks]]\nname = \"k\"\nsteps = [\"event.set e\"]\n",
+        "m",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("in a task is `asyncio.Event`'s"), "{e}");
+}
