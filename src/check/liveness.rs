@@ -39,7 +39,7 @@ use stateright::Model;
 
 use crate::check::atoms::BExpr;
 use crate::check::resources::{Budget, Meter, Stop, POLL_EVERY};
-use crate::check::search::BYTES_PER_VISITED;
+use crate::check::search::{held_bytes, BYTES_PER_VISITED};
 use crate::check::search::{replay_actions, Visited};
 use crate::cpython::model::Trace;
 use crate::cpython::model::{Action, GilModel};
@@ -76,10 +76,11 @@ struct StateGraph {
 }
 
 impl StateGraph {
-    /// About what the graph holds in memory, with the visited table beside it.
+    /// About what the graph holds in memory (its tables' capacities).
     fn bytes(&self) -> usize {
-        self.info.len() * (std::mem::size_of::<StateInfo>() + 4 + BYTES_PER_VISITED)
-            + self.edges.len() * std::mem::size_of::<(u32, u32, Action)>()
+        self.info.capacity() * std::mem::size_of::<StateInfo>()
+            + self.first_edge.capacity() * 4
+            + self.edges.capacity() * std::mem::size_of::<(u32, u32, Action)>()
     }
 
     /// The indices of state `s`'s outgoing edges.
@@ -157,7 +158,11 @@ fn build(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, meter: &Meter)
     let mut processed = 0usize;
     while let Some((s, i)) = queue.pop_front() {
         if processed.is_multiple_of(POLL_EVERY) {
-            let bytes = graph.bytes() + queue.len() * std::mem::size_of::<(State, u32)>();
+            let bytes = held_bytes(&[
+                graph.bytes(),
+                index.capacity() * BYTES_PER_VISITED,
+                queue.capacity() * std::mem::size_of::<(State, u32)>(),
+            ]);
             if let Some(stop) = meter.poll(bytes) {
                 return (graph, Some(stop));
             }

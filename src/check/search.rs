@@ -65,9 +65,15 @@ impl Hasher for Identity {
     }
 }
 
-/// What each visited state costs a breadth-first search: its fingerprint entry in the visited
-/// table (a `u64` and a `u32`, at the table's load factor) and its parent entry.
-pub(crate) const BYTES_PER_VISITED: usize = 2 * 16 + std::mem::size_of::<(u32, Option<Action>)>();
+/// What each slot of the visited table costs: a `u64` fingerprint, a `u32` index and a control
+/// byte, at the table's largest load (7/8).
+pub(crate) const BYTES_PER_VISITED: usize = (8 + 4 + 1) * 8 / 7 + 1;
+
+/// What a search holds now, from the capacities (not lengths) of its tables, with room for the
+/// next doubling of the largest: growing a table briefly holds the old one and the new one.
+pub(crate) fn held_bytes(parts: &[usize]) -> usize {
+    parts.iter().sum::<usize>() + parts.iter().max().copied().unwrap_or(0) * 2
+}
 
 /// Visited states: fingerprint to discovery index.
 pub(crate) type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
@@ -152,7 +158,11 @@ pub fn breadth_first(
     let mut processed = 0usize;
     while let Some((s, i, depth)) = queue.pop_front() {
         if processed.is_multiple_of(POLL_EVERY) {
-            let bytes = walk.parent.len() * BYTES_PER_VISITED + queue.len() * std::mem::size_of::<(State, u32, u32)>();
+            let bytes = held_bytes(&[
+                visited.capacity() * BYTES_PER_VISITED,
+                walk.parent.capacity() * std::mem::size_of::<(u32, Option<Action>)>(),
+                queue.capacity() * std::mem::size_of::<(State, u32, u32)>(),
+            ]);
             if let Some(stop) = meter.poll(bytes) {
                 walk.stopped = Some(stop);
                 break;
