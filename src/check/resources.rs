@@ -140,6 +140,12 @@ pub fn machine_memory() -> Option<usize> {
     Some(kib * 1024)
 }
 
+/// The memory a run takes when `--max-memory` is not given: [`DEFAULT_MEMORY_FRACTION`] of
+/// the machine's.
+pub fn default_memory() -> Option<usize> {
+    machine_memory().map(|m| (m as f64 * DEFAULT_MEMORY_FRACTION) as usize)
+}
+
 /// `f` of every item on `threads` worker threads; results in the items' order, whatever
 /// finishes first.
 pub fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {

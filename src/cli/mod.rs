@@ -183,10 +183,7 @@ impl Limits {
     /// The budget of each search of this run; `default_states` when `--max-states` is not
     /// given. The run's clock starts here.
     pub(crate) fn budget(&self, default_states: usize) -> Budget {
-        let memory = self.max_memory.or_else(|| {
-            crate::check::resources::machine_memory()
-                .map(|m| (m as f64 * crate::check::resources::DEFAULT_MEMORY_FRACTION) as usize)
-        });
+        let memory = self.max_memory.or_else(crate::check::resources::default_memory);
         Budget {
             max_states: Some(self.max_states.unwrap_or(default_states)),
             timeout: self.search_timeout.map(Duration::from_secs_f64),

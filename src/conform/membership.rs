@@ -466,9 +466,22 @@ pub fn check_for(
             frontier.push(n.clone());
         }
         let interrupted = crate::check::resources::interrupted().is_some();
-        if seen.len() >= max_states || timeout.is_some_and(|t| started.elapsed() >= t) || interrupted {
+        // The queue and the visited set by capacity, against half the machine's memory: a
+        // membership search runs alone.
+        let held = crate::check::search::held_bytes(&[
+            seen.capacity() * crate::check::search::BYTES_PER_VISITED,
+            queue.capacity() * std::mem::size_of::<Queued>(),
+        ]);
+        let memory = crate::check::resources::default_memory().filter(|&m| held >= m);
+        if seen.len() >= max_states
+            || timeout.is_some_and(|t| started.elapsed() >= t)
+            || interrupted
+            || memory.is_some()
+        {
             let why = if interrupted {
                 crate::check::resources::Stop::Interrupted.to_string()
+            } else if let Some(m) = memory {
+                format!("stopped at the memory budget ({} MiB, half of this machine's)", m >> 20)
             } else if seen.len() >= max_states {
                 format!("stopped at the budget of {max_states} product states")
             } else {
