@@ -117,3 +117,27 @@ fn one_kind_per_name_with_a_located_error() {
     .to_string();
     assert!(e.contains("in a task is `asyncio.Event`'s"), "{e}");
 }
+
+#[test]
+fn qsize_and_local_read_the_state() {
+    let buffer = |maxsize: u8| {
+        format!(
+            "[queues]\nq = {{ maxsize = {maxsize} }}\n\n[[threads]]\nname = \"p\"\nsteps = [\"put q\", \"put q\", \"put q\"]\n\n\
+             [[threads]]\nname = \"c\"\nsteps = [\"get q\", \"get q\", \"get q\"]\n"
+        )
+    };
+    assert_eq!(verdict(&buffer(1), "always qsize(q) <= 1", "3.11"), "holds");
+    assert_eq!(verdict(&buffer(2), "always qsize(q) <= 1", "3.11"), "refuted");
+    assert_eq!(verdict(&buffer(0), "sometimes qsize(q) == 3", "3.11"), "holds");
+    let handoff = |wait: &str| {
+        format!(
+            "[[threads]]\nname = \"w\"\nsteps = [\"write x 1\", \"event.set e\"]\n\n\
+             [[threads]]\nname = \"r\"\nsteps = [{wait}\"read x\"]\n"
+        )
+    };
+    let check = "always (done(r) -> local(r) == 1)";
+    assert_eq!(verdict(&handoff("\"event.wait e\", "), check, "3.11"), "holds");
+    assert_eq!(verdict(&handoff(""), check, "3.11"), "refuted");
+    let e = check_one(&scenario(&handoff("")), "max qsize(e)", Some("3.11")).unwrap_err();
+    assert!(e.contains("no queue `e` in scenario"), "{e}");
+}

@@ -8,7 +8,7 @@
 
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
-use crate::cpython::program::ThreadKind;
+use crate::cpython::program::{SyncKind, ThreadKind};
 
 use crate::cpython::state::{GilRel, Phase, State, Wait, NONE};
 use std::cell::Cell;
@@ -40,6 +40,8 @@ pub enum Bound {
     Lateness(u8),
     GilWait(u8),
     Var(u8),
+    Qsize(u8),
+    Local(Who),
     // of the whole interpreter
     AllDone,
     Deadlock,
@@ -362,6 +364,19 @@ impl<'a> Binder<'a> {
                 ticks_only("gil_wait")?;
                 Bound::GilWait(thread()?)
             }
+            AtomKind::Qsize => {
+                let queues: Vec<&str> = sys
+                    .syncs
+                    .iter()
+                    .filter(|o| matches!(o.kind, SyncKind::Queue { .. }))
+                    .map(|o| o.name.as_str())
+                    .collect();
+                let q = sys.syncs.iter().position(|o| o.name == name && matches!(o.kind, SyncKind::Queue { .. }));
+                Bound::Qsize(q.ok_or_else(|| {
+                    err(format!("no queue `{name}` in scenario `{}`; it has: {}", sys.scenario_name, list(&queues)))
+                })? as u8)
+            }
+            AtomKind::Local => Bound::Local(who()?),
         })
     }
 
@@ -500,6 +515,9 @@ impl GilModel {
             },
             Bound::Progress(Who::Task(k)) => s.tasks[k as usize].pc as i64,
             Bound::Var(x) => s.vars[x as usize] as i64,
+            Bound::Qsize(q) => s.syncs[q as usize] as i64,
+            Bound::Local(Who::Thread(t)) => s.threads[t as usize].reg as i64,
+            Bound::Local(Who::Task(k)) => s.tasks[k as usize].reg as i64,
             Bound::Lateness(k) => s.tasks[k as usize].lateness as i64,
             Bound::GilWait(t) => s.threads[t as usize].gil_wait as i64,
         }

@@ -74,7 +74,7 @@ impl GilModel {
             Bound::HoldsGil(_) | Bound::WaitingGil(_) if no_gil => ZERO,
             Bound::GilFree if no_gil => (1, 1),
             Bound::Now | Bound::Lateness(_) | Bound::GilWait(_) => (0, horizon),
-            Bound::Var(_) => (0, 255),
+            Bound::Var(_) | Bound::Qsize(_) | Bound::Local(_) => (0, 255),
             Bound::Progress(_) => (0, ANY.1),
             Bound::HoldsGil(_)
             | Bound::WaitingGil(_)

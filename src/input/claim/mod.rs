@@ -82,6 +82,10 @@ pub enum AtomKind {
     Var,
     Lateness,
     GilWait,
+    /// The items in a `queue.Queue`.
+    Qsize,
+    /// The value a thread's or task's last `read` loaded (its local register).
+    Local,
 }
 
 /// An atom as written, e.g. `holds_gil(t1)`.
@@ -255,7 +259,7 @@ impl Evidence {
 
 impl AtomKind {
     /// Every atom, in the order of SPEC §3's table; error messages list them in this order.
-    pub const ALL: [AtomKind; 21] = [
+    pub const ALL: [AtomKind; 23] = [
         AtomKind::RunningPython,
         AtomKind::RunningTasks,
         AtomKind::Now,
@@ -277,6 +281,8 @@ impl AtomKind {
         AtomKind::Var,
         AtomKind::Lateness,
         AtomKind::GilWait,
+        AtomKind::Qsize,
+        AtomKind::Local,
     ];
 
     /// The atom's name in the claim language.
@@ -303,6 +309,8 @@ impl AtomKind {
             AtomKind::Var => "var",
             AtomKind::Lateness => "lateness",
             AtomKind::GilWait => "gil_wait",
+            AtomKind::Qsize => "qsize",
+            AtomKind::Local => "local",
         }
     }
 
@@ -353,6 +361,7 @@ impl AtomKind {
             AtomKind::Var => ("variable", "counter"),
             AtomKind::Ready | AtomKind::Lateness => ("task", "ticker"),
             AtomKind::LoopBlocked | AtomKind::GilWait => ("thread", "main"),
+            AtomKind::Qsize => ("queue", "q"),
             _ => ("thread or task", "t1"),
         }
     }
@@ -361,6 +370,7 @@ impl AtomKind {
     fn signature(self) -> String {
         match self {
             AtomKind::Var => "var(NAME)".to_owned(),
+            AtomKind::Qsize => "qsize(Q)".to_owned(),
             kind if kind.takes_arg() => format!("{}(X)", kind.name()),
             kind => kind.name().to_owned(),
         }

@@ -144,7 +144,7 @@ fn syntax_errors_say_where_and_what_was_expected() {
     let (at, msg) = err("always holds_gill(t1)");
     assert_eq!(at, 7);
     assert!(msg.starts_with("unknown atom `holds_gill`; expected one of: running_python, "), "{msg}");
-    assert!(msg.ends_with("gil_wait(X); did you mean `holds_gil`?"), "{msg}");
+    assert!(msg.ends_with("gil_wait(X), qsize(Q), local(X); did you mean `holds_gil`?"), "{msg}");
     assert_eq!(
         err("always now 3"),
         (11, "unexpected `3`; expected a comparison operator after `now`, e.g. `now >= 3`".into())
