@@ -85,7 +85,7 @@ fn keys_are_checked() {
     assert_eq!(
         error(&with(6, "chek = \"always gil_free\"")),
         "p.toml:6:1: unknown key `chek` in a claim; expected one of: id, quote, source, models, \
-         for_all, check, expect, variants, counter_models, counter_params, by_construction, evidence, title, notes; \
+         for_all, check, expect, variants, counter_models, counter_params, by_construction, evidence, negates_quote, title, notes; \
          did you mean `check`?"
     );
     assert_eq!(
@@ -335,4 +335,17 @@ fn evidence_entries_are_checked() {
         assert!(e.starts_with("p.toml:8:13: evidence `experiment:"), "{e}");
         assert!(e.contains("is not a relative path to a `.py` file inside the project"), "{e}");
     }
+}
+
+#[test]
+fn negates_quote_is_a_boolean_on_a_verdict() {
+    let claim = &parse(&with(7, "expect = \"refuted\"\nnegates_quote = true")).unwrap()[0];
+    assert!(claim.negates_quote);
+    assert!(!parse(&with(7, "expect = \"holds\"")).unwrap()[0].negates_quote);
+    assert_eq!(
+        error(&with(7, "expect = \"holds\"\nnegates_quote = \"yes\"")),
+        "p.toml:8:17: `negates_quote` is a string; expected true or false"
+    );
+    let max = with(6, "check = \"max now\"").replace("expect = \"holds\"", "expect = \">= 1\"\nnegates_quote = true");
+    assert!(error(&max).contains("`negates_quote` turns a verdict around"), "{}", error(&max));
 }

@@ -141,3 +141,12 @@ fn every_measured_claim_names_evidence_with_figures() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// A claim whose check negates its quote shows the quote's verdict in the index.
+#[test]
+fn the_index_shows_the_quotes_verdict_when_the_check_negates_it() {
+    let index = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/README.md")).unwrap();
+    let line = index.lines().find(|l| l.contains("sync.crossed-queues-can-deadlock")).expect("the claim's row");
+    assert!(line.contains("quote holds (check refuted)"), "{line}");
+    assert!(!line.contains("| refuted |"), "{line}");
+}

@@ -441,6 +441,7 @@ pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Res
         counter_models: Vec::new(),
         counter_params: Vec::new(),
         evidence: Vec::new(),
+        negates_quote: false,
         evidence_line: 1,
         evidence_col: 1,
         by_construction: None,

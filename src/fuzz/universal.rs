@@ -162,6 +162,7 @@ fn check_program(
         counter_models: Vec::new(),
         counter_params: Vec::new(),
         evidence: Vec::new(),
+        negates_quote: false,
         evidence_line: 1,
         evidence_col: 1,
         by_construction: None,

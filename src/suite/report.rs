@@ -137,13 +137,22 @@ pub const CONFORMANCE_FILES: [&str; 6] = [
     EXPERIMENTS_JSON,
 ];
 
+/// The quote's verdict when the check is its negation: `refuted` turned around, else as is.
+fn quote_verdict(claim: &Claim, verdict: &str) -> String {
+    match (claim.negates_quote, verdict) {
+        (true, "refuted") => "quote holds (check refuted)".into(),
+        (true, "holds") => "quote refuted (check holds)".into(),
+        _ => verdict.to_owned(),
+    }
+}
+
 /// What a cell of the index says for one claim under one variant.
-fn cell(rows: &[&Row]) -> String {
+fn cell(claim: &Claim, rows: &[&Row]) -> String {
     let mut parts: Vec<String> = Vec::new();
     for r in rows {
         let text = match &r.value {
             Some(v) if r.model != "series" || rows.len() == 1 => format!("{} = {}", r.verdict, compact(v)),
-            _ => r.verdict.clone(),
+            _ => quote_verdict(claim, &r.verdict),
         };
         let text = if r.as_expected { text } else { format!("**{text}** (expected {})", r.expected) };
         let seen = r.notes.iter().any(|n| n.starts_with("real CPython") && n.contains("): seen in"));
@@ -216,7 +225,7 @@ fn table(out: &mut String, claims: &[&Claim], rows: &[&Row]) {
                 .copied()
                 .filter(|r| &r.variant == v && (r.model == "series" || !mine.iter().any(|m| m.model == "series")))
                 .collect();
-            let _ = write!(out, " {} |", if here.is_empty() { "".into() } else { cell(&here) });
+            let _ = write!(out, " {} |", if here.is_empty() { "".into() } else { cell(claim, &here) });
         }
         let _ = writeln!(out, " {} |", escape(&falsifiability(claim, &mine)));
     }
@@ -273,6 +282,12 @@ fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
     let _ = writeln!(out, "> {}\n", plain(&claim.quote).replace('\n', "\n> "));
     let _ = writeln!(out, "Source: {}\n", plain(&claim.source));
     let _ = writeln!(out, "Check: `{}`\n", claim.check_text);
+    if claim.negates_quote {
+        let _ = writeln!(
+            out,
+            "The check is the quote's negation: where it is refuted, the quote holds (the index shows the quote's verdict).\n"
+        );
+    }
     if let Some(f) = &claim.for_all {
         let _ = writeln!(out, "For all generated programs: {}\n", f.describe());
     }

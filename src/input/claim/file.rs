@@ -14,7 +14,7 @@ use crate::input::files::{read_user_file, toml_files};
 use crate::input::located::{did_you_mean, excerpt, shorten, Fields, InputError, LineIndex, Node, Source};
 use crate::input::scenario::PYTHON_VERSIONS;
 
-const CLAIM_KEYS: [(&str, Option<&str>); 14] = [
+const CLAIM_KEYS: [(&str, Option<&str>); 15] = [
     ("id", Some("id = \"seed.my-claim\"")),
     ("quote", Some("quote = \"the sentence, as people say it\"")),
     ("source", Some("source = \"seed\"")),
@@ -27,6 +27,7 @@ const CLAIM_KEYS: [(&str, Option<&str>); 14] = [
     ("counter_params", None),
     ("by_construction", None),
     ("evidence", None),
+    ("negates_quote", None),
     ("title", None),
     ("notes", None),
 ];
@@ -273,6 +274,15 @@ impl ClaimFile<'_> {
         }
         let by_construction =
             fields.get("by_construction").map(|node| self.text(node, "by_construction")).transpose()?;
+        let negates_quote =
+            fields.get("negates_quote").map(|node| self.boolean(node, "negates_quote")).transpose()?.unwrap_or(false);
+        if negates_quote && (check.is_quantitative() || for_all.is_some()) {
+            let node = fields.get("negates_quote").expect("read above");
+            return Err(self.error(
+                &node.span(),
+                "`negates_quote` turns a verdict around; expected it on a claim whose check has one (not `max`/`min`, not `for_all`)",
+            ));
+        }
         let evidence = match fields.get("evidence") {
             Some(node) => self
                 .strings(node, "evidence")?
@@ -305,6 +315,7 @@ impl ClaimFile<'_> {
             counter_params,
             by_construction: by_construction.map(str::to_owned),
             evidence,
+            negates_quote,
             evidence_line,
             evidence_col,
         };

@@ -230,6 +230,9 @@ pub struct Claim {
     /// The conformance runs and experiments that measured what the claim's source cites
     /// (`evidence = ["conform:folklore/incr-two-threads"]`), so that "measured" can be rerun.
     pub evidence: Vec<Evidence>,
+    /// `negates_quote = true`: the check is the quote's negation ("X can deadlock" checked as
+    /// `never deadlock`), so the report shows the quote's verdict, the check's turned around.
+    pub negates_quote: bool,
     /// 1-based line and column of the `evidence` value (for errors about what it names).
     pub evidence_line: usize,
     pub evidence_col: usize,
