@@ -84,7 +84,7 @@ impl Budget {
 }
 
 impl Meter {
-    /// Whether the search must stop now, holding `states` states and about `bytes` bytes.
+    /// Whether the search must stop now, holding about `bytes` bytes.
     /// Cheap enough to call every [`POLL_EVERY`] states.
     pub fn poll(&self, bytes: usize) -> Option<Stop> {
         if interrupted().is_some() {
@@ -102,11 +102,6 @@ impl Meter {
         }
     }
 
-    /// Whether `states` more states would pass the state budget.
-    pub fn over_states(&self, states: usize) -> bool {
-        self.budget.max_states.is_some_and(|m| states >= m)
-    }
-
     pub fn max_states(&self) -> usize {
         self.budget.max_states.unwrap_or(usize::MAX)
     }
@@ -118,11 +113,6 @@ impl Meter {
 
 /// The signal that interrupts the run (0: none), stored by the signal handler itself.
 pub static INTERRUPTED: AtomicUsize = AtomicUsize::new(0);
-
-/// Records that the run was interrupted by `signal`; every search stops at its next poll.
-pub fn interrupt(signal: i32) {
-    INTERRUPTED.store(signal as usize, Ordering::SeqCst);
-}
 
 /// The signal that interrupted the run, if one did.
 pub fn interrupted() -> Option<i32> {

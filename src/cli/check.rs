@@ -4,11 +4,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{check_filter, emit, signal_name, Format, Limits, Sources};
+use super::{check_filter, emit, select_claims, signal_name, Format, Limits, Sources};
 use crate::check::job::{Job, Row};
 use crate::check::resources::interrupted;
 use crate::check::resources::DEFAULT_MAX_STATES;
-use crate::input::claim::{glob_matches, Claim};
+use crate::input::claim::Claim;
 use crate::input::located::InputError;
 use crate::suite::figures::Figures;
 use crate::suite::publish::{publish, PublishError, ReportLock};
@@ -40,10 +40,8 @@ pub struct CheckArgs {
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     let (scenarios, claims) = args.sources.load()?;
-    check_filter("--claim", args.claim.as_deref(), &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
     check_filter("--model", args.model.as_deref(), &scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
-    let claims: Vec<Claim> =
-        claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
+    let claims: Vec<Claim> = select_claims(claims, args.claim.as_deref())?;
     let mut jobs: Vec<Job> = suite::plan(&claims, &scenarios)?;
     if let Some(glob) = &args.model {
         jobs = suite::only_models(jobs, glob);
@@ -71,9 +69,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     };
     let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
     if let Some(signal) = interrupted() {
-        let left = out_dir.as_ref().map_or(String::new(), |d| format!("; {} left as it was", d.display()));
-        eprintln!("gilcheck: interrupted by {}{left}", signal_name(signal));
-        return Ok(ExitCode::from(128 + signal as u8));
+        return Ok(interrupted_exit(signal, out_dir.as_deref()));
     }
     if let Some(dir) = &out_dir {
         report::note_realisations(&mut rows, dir);
@@ -81,10 +77,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         let files = report::render(&claims, &rows, &Figures::load(dir));
         match publish(dir, &files) {
             Ok(()) => {}
-            Err(PublishError::Interrupted(signal)) => {
-                eprintln!("gilcheck: interrupted by {}; {} left as it was", signal_name(signal), dir.display());
-                return Ok(ExitCode::from(128 + signal as u8));
-            }
+            Err(PublishError::Interrupted(signal)) => return Ok(interrupted_exit(signal, Some(dir))),
             Err(PublishError::Io(e)) => {
                 return Err(InputError::new(
                     dir,
@@ -104,6 +97,13 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         Format::Text => print_table(&rows, out_dir.as_ref()),
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Says that `signal` ended the run and what it left of the report folder: exit 130 or 143.
+fn interrupted_exit(signal: i32, out_dir: Option<&std::path::Path>) -> ExitCode {
+    let left = out_dir.map_or(String::new(), |d| format!("; {} left as it was", d.display()));
+    eprintln!("gilcheck: interrupted by {}{left}", signal_name(signal));
+    ExitCode::from(128 + signal as u8)
 }
 
 fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {

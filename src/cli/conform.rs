@@ -216,9 +216,7 @@ fn stopped_by_signal(scratch: Option<&std::path::Path>) -> Option<ExitCode> {
 /// `--experiments`: every experiment the selected claims name, on every interpreter wanted.
 fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
     let (scenarios, claims) = args.sources.load()?;
-    super::check_filter("--claim", args.claim.as_deref(), &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
-    let claims: Vec<Claim> =
-        claims.into_iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).collect();
+    let claims = super::select_claims(claims, args.claim.as_deref())?;
     // The same validation as `check`: every named experiment and scenario exists.
     crate::suite::plan(&claims, &scenarios)?;
     let named = experiments::named(&claims);
@@ -286,15 +284,10 @@ fn realise_claims(
     settings: &Settings,
     dir: &std::path::Path,
 ) -> Result<(Vec<Realisation>, Vec<Timing>), InputError> {
-    if args.claim.as_deref() != Some("none") {
-        super::check_filter(
-            "--claim",
-            args.claim.as_deref(),
-            &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
-        )?;
-    }
-    let wanted: Vec<Claim> =
-        claims.iter().filter(|c| args.claim.as_deref().is_none_or(|g| glob_matches(g, &c.id))).cloned().collect();
+    let wanted: Vec<Claim> = match args.claim.as_deref() {
+        Some("none") => Vec::new(),
+        glob => super::select_claims(claims.to_vec(), glob)?,
+    };
     let mut jobs = crate::suite::plan(&wanted, scenarios)?;
     if let Some(glob) = &args.model {
         jobs = crate::suite::only_models(jobs, glob);

@@ -336,6 +336,13 @@ pub(crate) fn check_filter(flag: &str, glob: Option<&str>, names: &[&str]) -> Re
     )))
 }
 
+/// The claims `--claim GLOB` selects (every one without it); a glob that selects none is
+/// refused as [`check_filter`] says.
+pub(crate) fn select_claims(claims: Vec<Claim>, glob: Option<&str>) -> Result<Vec<Claim>, InputError> {
+    check_filter("--claim", glob, &claims.iter().map(|c| c.id.as_str()).collect::<Vec<_>>())?;
+    Ok(claims.into_iter().filter(|c| glob.is_none_or(|g| crate::input::claim::glob_matches(g, &c.id))).collect())
+}
+
 /// Writes to stdout; a reader that went away (`gilcheck list | head`) is not an error.
 pub(crate) fn emit(text: &str) {
     let _ = std::io::stdout().write_all(text.as_bytes());

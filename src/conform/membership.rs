@@ -447,6 +447,8 @@ pub fn check_for(
     let mut frontier: Vec<Node> = Vec::new();
     let mut successors = Vec::new();
     let mut ends = Vec::new();
+    let memory_limit = crate::check::resources::default_memory();
+    let mut steps = 0usize;
     while let Some(Queued { node: n, .. }) = queue.pop() {
         if bound.ends_here(&n) {
             return Ok(Membership::Accepted { states: seen.len() });
@@ -466,13 +468,16 @@ pub fn check_for(
             frontier.push(n.clone());
         }
         let interrupted = crate::check::resources::interrupted().is_some();
-        // The queue and the visited set by capacity, against half the machine's memory: a
-        // membership search runs alone.
-        let held = crate::check::search::held_bytes(&[
-            seen.capacity() * crate::check::search::BYTES_PER_VISITED,
-            queue.capacity() * std::mem::size_of::<Queued>(),
-        ]);
-        let memory = crate::check::resources::default_memory().filter(|&m| held >= m);
+        // The queue and the visited set by capacity, against half the machine's memory (a
+        // membership search runs alone), looked at as often as a model search looks.
+        steps += 1;
+        let memory = memory_limit.filter(|&m| {
+            steps.is_multiple_of(crate::check::resources::POLL_EVERY)
+                && crate::check::search::held_bytes(&[
+                    seen.capacity() * crate::check::search::BYTES_PER_VISITED,
+                    queue.capacity() * std::mem::size_of::<Queued>(),
+                ]) >= m
+        });
         if seen.len() >= max_states
             || timeout.is_some_and(|t| started.elapsed() >= t)
             || interrupted
