@@ -8,7 +8,7 @@ mod common;
 use gilcheck::cpython::gil;
 use gilcheck::cpython::model::{Action, GilModel};
 use gilcheck::cpython::program::{default_executor_workers, System};
-use gilcheck::cpython::state::{GilRel, Phase, State};
+use gilcheck::cpython::state::{GilRel, Phase, State, WaitRound};
 
 use common::{scenario, value, verdict};
 use serde_json::json;
@@ -461,38 +461,6 @@ steps = ["c_nogil 4"]
 // Rules the mutation run (`cargo mutants`, .cargo/mutants.toml) found untested
 // ---------------------------------------------------------------------------------------------
 
-/// A waiter that loses the race for a dropped GIL starts a fresh interval: `take_gil` waits
-/// again for a full `switch_interval` once a switch happened during its wait
-/// (`Python/ceval_gil.c: take_gil`, `timed_out && switch_number unchanged` before it sets
-/// the drop request). `c` starts waiting at 2; the switch at 5 restarts its interval, so
-/// it cannot ask before 10 (without the restart it would at 7).
-#[test]
-fn a_waiter_that_loses_the_race_waits_a_full_interval_again() {
-    let toml = r#"
-[runtime]
-time = "ticks"
-switch_interval = 5
-horizon = 14
-
-[[threads]]
-name = "a"
-steps = ["compute 20"]
-
-[[threads]]
-name = "b"
-steps = ["compute 20"]
-
-[[threads]]
-name = "c"
-steps = ["time.sleep 2", "compute 1"]
-"#;
-    for python in ["3.9", "3.11"] {
-        // (`c` may win at 5 and exit at 6.)
-        assert_eq!(verdict(toml, "never (holds_gil(c) && now >= 7 && now < 10)", python), "holds", "{python}");
-        assert_eq!(verdict(toml, "sometimes (holds_gil(c) && now == 10)", python), "holds", "{python}");
-    }
-}
-
 /// The loop's own code between callbacks is Python (`Lib/asyncio/base_events.py:
 /// _run_once`: `handle._run()` in a `for` loop, whose calls and back-edge check the eval
 /// breaker), so a drop request is served there: the CPU-bound thread can take the GIL after
@@ -831,4 +799,57 @@ steps = ["compute 1"]
     assert_eq!(verdict(toml, check, "3.11"), "holds");
     assert_eq!(verdict(toml, check, "3.9"), "holds");
     assert_eq!(verdict(toml, check, "2.7"), "refuted");
+}
+
+/// `take_gil` (new GIL): a timed wait during which another thread took the GIL sets no drop
+/// request when it times out; the waiter asks one interval after its old deadline, not one
+/// interval after the hand-off. b takes the GIL at 25; c, waiting since 17, lets 37 pass and
+/// asks at 57: 40 ticks of waiting (20 + 8 if it restarted at the hand-off).
+#[test]
+fn a_waiter_that_saw_a_switch_keeps_its_deadline_and_asks_one_interval_later() {
+    let toml = include_str!("../models/gil/waiter-after-handoff.toml");
+    for py in ["3.9", "3.11"] {
+        assert_eq!(int(value(toml, "max gil_wait(c)", py)), 40, "{py}");
+        assert_eq!(int(value(toml, "max gil_wait(b)", py)), 40, "{py}");
+    }
+}
+
+/// `take_gil`: a thread that asks for the GIL while it is free and beats the waiter that
+/// `drop_gil`'s signal woke leaves that waiter to start a fresh interval: the model lists
+/// which waiter was woken, and that one asks a whole interval after the hand-off.
+#[test]
+fn the_woken_waiter_that_loses_the_race_starts_a_fresh_interval() {
+    let toml = r#"
+[runtime]
+time = "ticks"
+switch_interval = 4
+horizon = 30
+
+[[threads]]
+name = "h"
+steps = ["compute 2"]
+
+[[threads]]
+name = "w"
+steps = ["compute 8"]
+
+[[threads]]
+name = "r"
+steps = ["compute 8"]
+"#;
+    let m = model(toml, "3.11", gil::Caps::default());
+    // The GIL was just dropped; w has waited 3 ticks of its interval, r asks now.
+    let mut s = m.initial();
+    s.threads[0].gil = GilRel::No;
+    s.threads[1].round = WaitRound::Timing;
+    s.threads[1].window = 3;
+    assert!(gil::in_timed_wait(&s, 1) && !gil::in_timed_wait(&s, 2));
+    let acts = enabled(&m, &s);
+    assert!(acts.contains(&Action::TakeGilBefore(2, 1)), "{acts:?}");
+    assert!(!acts.contains(&Action::TakeGil(2)), "the release woke w: {acts:?}");
+    assert!(acts.contains(&Action::TakeGil(1)), "{acts:?}");
+    let beaten = m.apply(&s, Action::TakeGilBefore(2, 1));
+    assert_eq!((beaten.threads[1].window, beaten.threads[1].round), (0, WaitRound::Timing));
+    let won = m.apply(&s, Action::TakeGil(1));
+    assert_eq!(won.threads[2].round, WaitRound::Timing, "r finds the GIL taken and starts its wait");
 }

@@ -22,7 +22,7 @@
 
 use crate::cpython::program::{Op, System};
 use crate::cpython::state::NONE;
-use crate::cpython::state::{GilRel, Phase, State};
+use crate::cpython::state::{GilRel, Phase, State, WaitRound};
 use crate::input::scenario::GilKind;
 
 /// Saturating add for a counter with a cap (cap 0: the counter is not tracked).
@@ -54,8 +54,12 @@ pub struct Caps {
 /// Counts a hand-off when the GIL passes to another thread than its last holder
 /// (`gil->switch_number` in `take_gil`); clears the drop request (`RESET_GIL_DROP_REQUEST`
 /// at the end of `take_gil`); wakes every thread waiting in `drop_gil` for a switch
-/// (`COND_SIGNAL(gil->switch_cond)`); the waiters that lost the race start a fresh interval.
-pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
+/// (`COND_SIGNAL(gil->switch_cond)`). The waiters that did not get it go on with their timed
+/// wait ([`WaitRound`]): one that was already waiting keeps its deadline but will not ask for
+/// a drop when it times out; one that asked while the GIL was free starts its wait now.
+/// `woken`: the waiter the signal woke when `t` asked while the GIL was free and so beat it;
+/// that one starts a fresh wait.
+pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize, woken: Option<usize>) {
     debug_assert_eq!(s.gil.holder, NONE);
     let gil = &mut s.gil;
     if gil.last_holder != NONE && gil.last_holder as usize != t {
@@ -79,6 +83,7 @@ pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
             th.gil = GilRel::Has;
             th.gil_wait = 0;
             th.window = 0;
+            th.round = WaitRound::Untimed;
             continue;
         }
         match th.gil {
@@ -86,8 +91,19 @@ pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize) {
             GilRel::Switching => {
                 th.gil = if th.phase.needs_gil() { GilRel::Wants } else { GilRel::No };
                 th.window = 0;
+                th.round = timed_round(sys);
             }
-            GilRel::Wants => th.window = 0,
+            GilRel::Wants => match th.round {
+                _ if woken == Some(i) => {
+                    th.window = 0;
+                    th.round = WaitRound::Timing;
+                }
+                WaitRound::Untimed => {
+                    th.window = 0;
+                    th.round = timed_round(sys);
+                }
+                WaitRound::Timing | WaitRound::SwitchSeen => th.round = WaitRound::SwitchSeen,
+            },
             _ => {}
         }
     }
@@ -110,6 +126,7 @@ pub fn release(sys: &System, s: &mut State, t: usize, forced: bool, exiting: boo
     }
     let th = &mut s.threads[t];
     th.window = 0;
+    th.round = WaitRound::Untimed;
     if sys.gil() == GilKind::New && s.gil.drop_request && !exiting {
         s.gil.drop_request = false;
         th.gil = GilRel::Switching;
@@ -121,9 +138,21 @@ pub fn release(sys: &System, s: &mut State, t: usize, forced: bool, exiting: boo
 /// A thread that needs the GIL again after a blocking call (`Py_END_ALLOW_THREADS`,
 /// `take_gil`). On a free-threaded build nothing is needed.
 pub fn want(sys: &System, s: &mut State, t: usize) {
+    let held = s.gil.holder != NONE;
     let th = &mut s.threads[t];
     th.window = 0;
+    th.round = if held { timed_round(sys) } else { WaitRound::Untimed };
     th.gil = if sys.gil() == GilKind::None { GilRel::No } else { GilRel::Wants };
+}
+
+/// The round a waiter that finds the GIL held starts: timed waits matter on the new GIL in
+/// ticks mode only.
+fn timed_round(sys: &System) -> WaitRound {
+    if sys.is_ticks() && sys.gil() == GilKind::New {
+        WaitRound::Timing
+    } else {
+        WaitRound::Untimed
+    }
 }
 
 /// Whether a thread may execute its current phase: it holds the GIL, or there is none.
@@ -186,10 +215,12 @@ pub fn check_due(sys: &System, s: &State, t: usize, boundary_switch: bool) -> bo
 }
 
 /// The clock's part of the new GIL: each waiter's timed wait (`COND_TIMED_WAIT` in
-/// `take_gil`) runs for `switch_interval`; when it times out with the GIL still held and no
-/// switch during it, the waiter sets the drop request and waits a fresh interval.
-/// (A switch resets every waiter's interval in [`take`], so "no switch during it" holds
-/// whenever an interval runs out.)
+/// `take_gil`) runs for `switch_interval`; when it times out with the GIL still held, the
+/// waiter sets the drop request only if no switch happened during it
+/// (`gil->switch_number == saved_switchnum`), and waits a fresh interval either way. So a
+/// waiter that saw another thread take the GIL asks for it a whole interval later than one
+/// that had started afresh: with two waiters beside a CPU-bound thread, the one that loses
+/// waits up to two intervals between requests (`experiments/gil_waiter_interval_after_switch.py`).
 pub fn tick_waiters(sys: &System, s: &mut State) {
     if sys.gil() != GilKind::New || s.gil.holder == NONE {
         return;
@@ -201,13 +232,21 @@ pub fn tick_waiters(sys: &System, s: &mut State) {
             th.window += 1;
             if th.window >= interval {
                 th.window = 0;
-                request = true;
+                request |= th.round == WaitRound::Timing;
+                th.round = WaitRound::Timing;
             }
         }
     }
     if request {
         s.gil.drop_request = true;
     }
+}
+
+/// Whether thread `t` is in `take_gil`'s timed wait (ticks mode, new GIL): one that
+/// `drop_gil`'s signal can wake.
+pub fn in_timed_wait(s: &State, t: usize) -> bool {
+    let th = &s.threads[t];
+    th.gil == GilRel::Wants && th.round != WaitRound::Untimed
 }
 
 /// Whether thread `t` wants the GIL and does not hold it: a waiter, or a forced holder

@@ -29,7 +29,7 @@ use stateright::{Model, Property};
 use crate::cpython::asyncio;
 use crate::cpython::gil::{self, Caps};
 use crate::cpython::program::{Op, System, ThreadKind};
-use crate::cpython::state::{Fault, GilRel, Phase, State, Wait};
+use crate::cpython::state::{Fault, GilRel, Phase, State, Wait, WaitRound};
 use crate::cpython::state::{MAX_THREADS, NONE};
 use crate::cpython::sync;
 use crate::input::scenario::{GilKind, WriteValue};
@@ -43,6 +43,11 @@ pub enum Action {
     Tick { swap: Option<(u8, u8)> },
     /// The thread takes the free GIL (the OS picked it among the waiters).
     TakeGil(u8),
+    /// Ticks mode, new GIL: the first thread, which asked for the GIL while it was free, takes
+    /// it before the second, the waiter that `drop_gil`'s `COND_SIGNAL(gil->cond)` woke; that
+    /// waiter finds the GIL locked again and starts a fresh timed wait
+    /// (`Python/ceval_gil.c: take_gil`).
+    TakeGilBefore(u8, u8),
     /// Untimed, new GIL: the waiter's `switch_interval` runs out; it sets the drop request.
     Timeout(u8),
     /// New GIL: the holder sees the drop request at a switch point and drops the GIL.
@@ -74,6 +79,7 @@ impl Action {
         match self {
             Action::Tick { .. } | Action::Preempt(..) => 0,
             Action::TakeGil(t)
+            | Action::TakeGilBefore(t, _)
             | Action::Timeout(t)
             | Action::ForcedDrop(t)
             | Action::CheckInterval(t)
@@ -260,7 +266,14 @@ impl GilModel {
             match th.gil {
                 GilRel::Wants => {
                     if s.gil.holder == NONE {
-                        out.push(Action::TakeGil(tt));
+                        let before = out.len();
+                        if th.round == WaitRound::Untimed {
+                            let woken = (0..n).filter(|&w| w != t && gil::in_timed_wait(s, w));
+                            out.extend(woken.map(|w| Action::TakeGilBefore(tt, w as u8)));
+                        }
+                        if out.len() == before {
+                            out.push(Action::TakeGil(tt));
+                        }
                     } else if !ticks && sys.gil() == GilKind::New && !s.gil.drop_request && !s.gil.fresh {
                         out.push(Action::Timeout(tt));
                     }
@@ -378,7 +391,8 @@ impl GilModel {
         let mut s = s.clone();
         match action {
             Action::Tick { swap } => self.tick(&mut s, swap),
-            Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize),
+            Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize, None),
+            Action::TakeGilBefore(t, woken) => gil::take(sys, &self.caps, &mut s, t as usize, Some(woken as usize)),
             Action::Timeout(_) => s.gil.drop_request = true,
             Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
             Action::Step(t, d) => {

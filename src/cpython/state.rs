@@ -78,6 +78,23 @@ pub enum GilRel {
     Switching,
 }
 
+/// A GIL waiter's timed wait (`Python/ceval_gil.c: take_gil`): `while (gil->locked)` it saves
+/// `gil->switch_number`, waits `switch_interval` on `gil->cond`, and on a timeout sets the drop
+/// request only if the number is unchanged. Tracked in ticks mode only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum WaitRound {
+    /// Not in a timed wait: not waiting, or it asked for the GIL while the GIL was free (it
+    /// takes it at once, or finds it just taken and starts a wait then).
+    #[default]
+    Untimed,
+    /// In a timed wait that began while the GIL was held, no switch since.
+    Timing,
+    /// In a timed wait during which another thread took the GIL: a waiter the one
+    /// `COND_SIGNAL(gil->cond)` of `drop_gil` did not wake keeps its deadline, and when it
+    /// times out it sets no drop request.
+    SwitchSeen,
+}
+
 /// One OS thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Thread {
@@ -89,6 +106,8 @@ pub struct Thread {
     pub reg: u8,
     /// New GIL, ticks mode: ticks spent in the current `switch_interval` wait.
     pub window: u8,
+    /// New GIL, ticks mode: where a waiter stands in `take_gil`'s timed wait.
+    pub round: WaitRound,
     /// Ticks waiting for the GIL in the current wait (only when a claim reads `gil_wait`).
     pub gil_wait: u16,
     /// Has a CPU (tracked only when threads can outnumber cores).
@@ -364,7 +383,17 @@ impl State {
         for th in &self.threads[..dims.threads] {
             out.extend_from_slice(&th.phase.encode());
             let [w0, w1] = th.gil_wait.to_le_bytes();
-            out.extend_from_slice(&[th.gil as u8, th.pc, th.reg, th.window, w0, w1, th.cpu as u8, th.task]);
+            out.extend_from_slice(&[
+                th.gil as u8,
+                th.pc,
+                th.reg,
+                th.window,
+                th.round as u8,
+                w0,
+                w1,
+                th.cpu as u8,
+                th.task,
+            ]);
         }
         for k in &self.tasks[..dims.tasks] {
             out.extend_from_slice(&k.wait.encode());

@@ -19,6 +19,7 @@ impl GilModel {
                 format!("the OS gives {}'s CPU to {}; the clock ticks", name(a), name(b))
             }
             Action::TakeGil(t) => format!("{} takes the GIL", name(t)),
+            Action::TakeGilBefore(t, w) => format!("{} takes the GIL before {}", name(t), name(w)),
             Action::Timeout(t) => format!("{}'s switch interval runs out", name(t)),
             Action::ForcedDrop(t) => format!("{} drops the GIL on the drop request", name(t)),
             Action::CheckInterval(t) => format!("{} releases the GIL at its check interval", name(t)),
@@ -40,6 +41,14 @@ impl GilModel {
                 format!("OS gives {}'s CPU to {}; tick {} -> {}", name(a), name(b), s.now, s.now + 1)
             }
             Action::TakeGil(t) => format!("{} takes the GIL", name(t)),
+            Action::TakeGilBefore(t, w) => {
+                format!(
+                    "{} takes the GIL before {}, whom the release woke: {} waits a fresh interval",
+                    name(t),
+                    name(w),
+                    name(w)
+                )
+            }
             Action::Timeout(t) => format!("{}'s switch interval runs out: it sets the drop request", name(t)),
             Action::ForcedDrop(t) => format!("{} drops the GIL on the drop request", name(t)),
             Action::CheckInterval(t) => format!("{} releases the GIL at its check interval", name(t)),
