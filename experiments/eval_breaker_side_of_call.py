@@ -17,6 +17,9 @@
 #                                          no check; 3.11 leaves this shape unspecialised)
 #           append_local : LL.append(k)    the same list through a local (3.11 specialises it
 #                                          to PRECALL_NO_KW_LIST_APPEND: no check)
+#           append_cold : L.append(k)      in a fresh code object per iteration (3.8+), so the
+#                                          call site is never specialised: the adaptive CALL
+#                                          of 3.12+ checks after the call like 3.10's
 #           setitem : R.__setitem__(0, k)  C slot wrapper called as a method
 #           pyfunc  : f(k)                 a pure-Python function that stores k
 # Prints one line: version call pre post edge
@@ -29,6 +32,7 @@ CALLS = {
     "setattr": ("setattr(O, 'v', k)", "O.v"),
     "append": ("L.append(k)", "L[-1]"),
     "append_local": ("LL.append(k)", "L[-1]"),
+    "append_cold": ("L.append(k)", "L[-1]"),
     "setitem": ("R.__setitem__(0, k)", "R[0]"),
     "pyfunc": ("f(k)", "O.v"),
 }
@@ -74,6 +78,20 @@ def main():
     res = []
     g = {"a": 0, "b": 0, "done": 0, "O": o, "L": [0], "R": [0], "res": res}
     exec("def f(k):\n    O.v = k\n", g)
+    if call == "append_cold":
+        exec("def step(k):\n    global a, b\n    a = k\n    L.append(k)\n    b = k\n", g)
+        g["CODE"] = g["step"].__code__
+        g["FunctionType"] = type(g["step"])
+        g["G"] = g
+        src_a = (
+            "def writer(n):\n"
+            "    global done\n"
+            "    k = 1\n"
+            "    while k <= n:\n"
+            "        FunctionType(CODE.replace(), G)(k)\n"
+            "        k += 1\n"
+            "    done = 1\n"
+        )
     exec(src_a, g)
     exec(src_b, g)
     try:

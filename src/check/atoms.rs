@@ -8,7 +8,7 @@
 
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
-use crate::cpython::program::{SyncKind, ThreadKind};
+use crate::cpython::program::ThreadKind;
 
 use crate::cpython::state::{GilRel, Phase, State, Wait, NONE};
 use std::cell::Cell;
@@ -365,13 +365,9 @@ impl<'a> Binder<'a> {
                 Bound::GilWait(thread()?)
             }
             AtomKind::Qsize => {
-                let queues: Vec<&str> = sys
-                    .syncs
-                    .iter()
-                    .filter(|o| matches!(o.kind, SyncKind::Queue { .. }))
-                    .map(|o| o.name.as_str())
-                    .collect();
-                let q = sys.syncs.iter().position(|o| o.name == name && matches!(o.kind, SyncKind::Queue { .. }));
+                let queues: Vec<&str> =
+                    sys.syncs.iter().filter(|o| o.kind.maxsize().is_some()).map(|o| o.name.as_str()).collect();
+                let q = sys.syncs.iter().position(|o| o.name == name && o.kind.maxsize().is_some());
                 Bound::Qsize(q.ok_or_else(|| {
                     err(format!("no queue `{name}` in scenario `{}`; it has: {}", sys.scenario_name, list(&queues)))
                 })? as u8)
@@ -513,7 +509,13 @@ impl GilModel {
                 ThreadKind::Plain(_) => s.threads[t as usize].pc as i64,
                 _ => 0,
             },
-            Bound::Progress(Who::Task(k)) => s.tasks[k as usize].pc as i64,
+            // A suspended task's counter is already past the await it is suspended in, which
+            // has not completed until the task resumes.
+            Bound::Progress(Who::Task(k)) => {
+                let task = &s.tasks[k as usize];
+                let suspended = !task.done && task.wait != Wait::Nothing;
+                (task.pc as i64 - suspended as i64).max(0)
+            }
             Bound::Var(x) => s.vars[x as usize] as i64,
             Bound::Qsize(q) => s.syncs[q as usize] as i64,
             Bound::Local(Who::Thread(t)) => s.threads[t as usize].reg as i64,

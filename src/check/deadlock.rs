@@ -43,6 +43,7 @@ impl GilModel {
                     }
                     (SyncKind::Queue { .. }, Some(Op::Put(_))) => format!("waits to put into full queue `{}`", o.name),
                     (SyncKind::Queue { .. }, _) => format!("waits to get from empty queue `{}`", o.name),
+                    _ => unreachable!("a thread waits on threading's objects only"),
                 };
                 stuck.push(format!("{} {what}", info.name));
             }
@@ -68,6 +69,19 @@ impl GilModel {
                 }
                 Wait::Task { task } => format!("awaits task {}", sys.tasks[task as usize].name),
                 Wait::Job => "awaits its executor job".into(),
+                Wait::AsyncSync { obj } => {
+                    let o = &sys.syncs[obj as usize];
+                    match (o.kind, crate::cpython::aio_sync::waiting_op(sys, s, k)) {
+                        (SyncKind::AsyncEvent, _) => {
+                            format!("awaits asyncio.Event `{}`, which no one left will set", o.name)
+                        }
+                        (SyncKind::AsyncSemaphore { .. }, _) => {
+                            format!("awaits asyncio.Semaphore `{}`, which has no permit left", o.name)
+                        }
+                        (_, Some(Op::AwaitPut(_))) => format!("awaits a put into full asyncio.Queue `{}`", o.name),
+                        _ => format!("awaits a get from empty asyncio.Queue `{}`", o.name),
+                    }
+                }
                 _ => continue,
             };
             stuck.push(format!("task {} {what}", info.name));

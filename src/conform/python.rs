@@ -74,8 +74,8 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
         return Err(format!("asyncio scenarios need CPython 3.6 or later (this is {})", version.family()));
     }
     let lists = append_vars(sys)?;
-    if let Some(name) = async_lock_on_two_loops(sys) {
-        return Err(format!("asyncio.Lock `{name}` is used on two event loops"));
+    if let Some(name) = async_object_on_two_loops(sys) {
+        return Err(format!("asyncio object `{name}` is used on two event loops"));
     }
     let mut out = String::new();
     let _ = writeln!(
@@ -112,13 +112,8 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     for name in &sys.locks {
         let _ = writeln!(out, "{} = threading.Lock()", lock(name));
     }
-    for o in &sys.syncs {
-        let made = match o.kind {
-            SyncKind::Event => "threading.Event()".to_owned(),
-            SyncKind::Semaphore { initial } => format!("threading.Semaphore({initial})"),
-            SyncKind::Queue { maxsize } => format!("queue.Queue({maxsize})"),
-        };
-        let _ = writeln!(out, "{} = {made}", sync_object(&o.name));
+    for o in sys.syncs.iter().filter(|o| !o.kind.is_asyncio()) {
+        let _ = writeln!(out, "{} = {}", sync_object(&o.name), made(o.kind));
     }
     let emitters = emitter_names(sys);
     for name in &emitters {
@@ -224,14 +219,36 @@ fn all_ops(sys: &System) -> impl Iterator<Item = &Op> {
     threads.flatten().chain(sys.tasks.iter().flat_map(|t| t.program.ops.iter()))
 }
 
-fn async_lock_on_two_loops(sys: &System) -> Option<String> {
-    (0..sys.async_locks.len()).find_map(|a| {
-        let mut loops = sys.tasks.iter().filter(|t| {
-            t.program.ops.iter().any(|op| matches!(op, Op::AwaitLock(x) | Op::Release(x) if *x as usize == a))
-        });
+/// An asyncio lock, event, semaphore or queue that tasks of two loops use: a real program
+/// cannot share one (it belongs to the loop it first waits on).
+fn async_object_on_two_loops(sys: &System) -> Option<String> {
+    let locks = (0..sys.async_locks.len()).map(|a| (sys.async_locks[a].clone(), async_lock_of(a as u8)));
+    let syncs = (0..sys.syncs.len()).map(|o| (sys.syncs[o].name.clone(), async_sync_of(o as u8)));
+    locks.chain(syncs).find_map(|(name, uses): (String, Box<dyn Fn(&Op) -> bool>)| {
+        let mut loops = sys.tasks.iter().filter(|t| t.program.ops.iter().any(&uses));
         let first = loops.next()?.loop_id;
-        loops.any(|t| t.loop_id != first).then(|| sys.async_locks[a].clone())
+        loops.any(|t| t.loop_id != first).then_some(name)
     })
+}
+
+fn async_lock_of(a: u8) -> Box<dyn Fn(&Op) -> bool> {
+    Box::new(move |op| matches!(op, Op::AwaitLock(x) | Op::Release(x) if *x == a))
+}
+
+fn async_sync_of(o: u8) -> Box<dyn Fn(&Op) -> bool> {
+    Box::new(move |op| op.async_sync_object() == Some(o))
+}
+
+/// The constructor call of an event, semaphore or queue.
+fn made(kind: SyncKind) -> String {
+    match kind {
+        SyncKind::Event => "threading.Event()".to_owned(),
+        SyncKind::Semaphore { initial } => format!("threading.Semaphore({initial})"),
+        SyncKind::Queue { maxsize } => format!("queue.Queue({maxsize})"),
+        SyncKind::AsyncEvent => "asyncio.Event()".to_owned(),
+        SyncKind::AsyncSemaphore { initial } => format!("asyncio.Semaphore({initial})"),
+        SyncKind::AsyncQueue { maxsize } => format!("asyncio.Queue({maxsize})"),
+    }
 }
 
 fn var(name: &str) -> String {
@@ -378,6 +395,13 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::AwaitLock(a) => format!("await {}.acquire()", async_lock(&sys.async_locks[*a as usize])),
         Op::Release(a) => format!("{}.release()", async_lock(&sys.async_locks[*a as usize])),
         Op::AwaitTask(j) => format!("await _TASKS[{:?}]", sys.tasks[*j as usize].name),
+        Op::AwaitEventWait(o) => format!("await {}.wait()", sync_of(o)),
+        Op::AsyncEventSet(o) => format!("{}.set()", sync_of(o)),
+        Op::AsyncEventClear(o) => format!("{}.clear()", sync_of(o)),
+        Op::AwaitAcquire(o) => format!("await {}.acquire()", sync_of(o)),
+        Op::AsyncSemRelease(o) => format!("{}.release()", sync_of(o)),
+        Op::AwaitPut(o) => format!("await {}.put(0)", sync_of(o)),
+        Op::AwaitGet(o) => format!("await {}.get()", sync_of(o)),
         Op::AwaitToThread(_) => unreachable!("handled by the caller"),
     };
     lines.push(code);
@@ -402,6 +426,15 @@ fn loop_thread(out: &mut String, sys: &System, t: usize, l: usize) {
     for a in locks {
         let name = async_lock(&sys.async_locks[a as usize]);
         let _ = writeln!(out, "    global {name}\n    {name} = asyncio.Lock()");
+    }
+    // asyncio's objects are made on the loop's thread: before 3.10 they bind the loop that
+    // `get_event_loop()` returns when they are made.
+    for (o, info) in sys.syncs.iter().enumerate().filter(|(_, o)| o.kind.is_asyncio()) {
+        let uses = async_sync_of(o as u8);
+        if tasks.iter().any(|&k| sys.tasks[k as usize].program.ops.iter().any(&uses)) {
+            let name = sync_object(&info.name);
+            let _ = writeln!(out, "    global {name}\n    {name} = {}", made(info.kind));
+        }
     }
     out.push_str("    _GO.wait()\n    tasks = []\n");
     for &k in tasks {

@@ -17,6 +17,7 @@
 //! runs the round after; `asyncio.sleep(0)`, a lock handed over and a finished awaited task
 //! schedule the step directly (one round).
 
+use crate::cpython::aio_sync;
 use crate::cpython::gil;
 use crate::cpython::program::{Op, System};
 use crate::cpython::state::NONE;
@@ -73,7 +74,7 @@ pub fn collect_due(s: &mut State, l: usize) {
 }
 
 /// Runs the next callback of the round, or goes back to the top when the round is over.
-pub fn run_next_callback(s: &mut State, t: usize, l: usize, caps: &gil::Caps) {
+pub fn run_next_callback(sys: &System, s: &mut State, t: usize, l: usize, caps: &gil::Caps) {
     let lp = &mut s.loops[l];
     if lp.todo == 0 {
         s.threads[t].phase = Phase::LoopTop;
@@ -87,13 +88,15 @@ pub fn run_next_callback(s: &mut State, t: usize, l: usize, caps: &gil::Caps) {
             s.tasks[k as usize].wait = Wait::Scheduled;
             lp.ready.push(Callback::Step(k));
         }
-        Some(Callback::Step(k)) => resume(s, t, l, k as usize, caps),
+        Some(Callback::Step(k)) => resume(sys, s, t, l, k as usize, caps),
         _ => unreachable!("ready queue and todo count disagree"),
     }
 }
 
-/// `Task.__step` begins: the task becomes the loop's current task.
-fn resume(s: &mut State, t: usize, l: usize, k: usize, caps: &gil::Caps) {
+/// `Task.__step` begins: the task becomes the loop's current task. A task woken in an
+/// asyncio event, semaphore or queue method first finishes it, or waits again
+/// ([`aio_sync::resume`]).
+fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil::Caps) {
     let lp = &mut s.loops[l];
     if lp.last_task != NONE && lp.last_task as usize != k {
         gil::bump(&mut s.task_switches, caps.task_switches);
@@ -113,6 +116,12 @@ fn resume(s: &mut State, t: usize, l: usize, k: usize, caps: &gil::Caps) {
     }
     s.threads[t].task = k as u8;
     s.threads[t].phase = Phase::Ready;
+    if let Some(op) = aio_sync::waiting_op(sys, s, k).filter(|op| aio_sync::can_wait(op)) {
+        if !aio_sync::resume(sys, s, l, k, op) {
+            s.threads[t].task = NONE;
+            s.threads[t].phase = Phase::LoopRun;
+        }
+    }
 }
 
 /// The task gives control back to the loop; the loop goes on with the round's callbacks.
@@ -147,7 +156,7 @@ pub fn task_end(sys: &System, s: &mut State, t: usize, k: usize) {
 }
 
 /// `call_soon(task.__step)`: the task's step goes to the back of the ready queue.
-fn schedule(s: &mut State, l: usize, k: usize) {
+pub fn schedule(s: &mut State, l: usize, k: usize) {
     s.tasks[k].wait = Wait::Scheduled;
     s.loops[l].ready.push(Callback::Step(k as u8));
 }
@@ -205,6 +214,13 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
                 }
             }
             continue_task(s, k);
+        }
+        op if op.async_sync_object().is_some() => {
+            if aio_sync::exec(sys, s, l, k, op) {
+                suspend(s, t, k);
+            } else {
+                continue_task(s, k);
+            }
         }
         // Awaiting a finished task does not suspend.
         Op::AwaitTask(j) => {

@@ -8,6 +8,7 @@
 //! May use: [`crate::input`]. Knows nothing of claims, verdicts or text for people: every
 //! rule cites the CPython source it follows, and a change here changes what is explored.
 
+pub mod aio_sync;
 pub mod asyncio;
 pub mod gil;
 pub mod model;

@@ -547,7 +547,7 @@ impl GilModel {
                 asyncio::collect_due(s, self.loop_of(t));
                 s.threads[t].phase = Phase::LoopRun;
             }
-            Phase::LoopRun => asyncio::run_next_callback(s, t, self.loop_of(t), &self.caps),
+            Phase::LoopRun => asyncio::run_next_callback(sys, s, t, self.loop_of(t), &self.caps),
             other => unreachable!("no step in phase {other:?}"),
         }
     }

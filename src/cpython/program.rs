@@ -50,6 +50,15 @@ pub enum Op {
     SemRelease(u8),
     Put(u8),
     Get(u8),
+    /// `asyncio.Event`, `asyncio.Semaphore`, `asyncio.Queue` ([`crate::cpython::aio_sync`]),
+    /// on sync object N.
+    AwaitEventWait(u8),
+    AsyncEventSet(u8),
+    AsyncEventClear(u8),
+    AwaitAcquire(u8),
+    AsyncSemRelease(u8),
+    AwaitPut(u8),
+    AwaitGet(u8),
 }
 
 impl Op {
@@ -79,6 +88,7 @@ impl Op {
                 | Op::AwaitLock(_)
                 | Op::Release(_)
         ) || self.is_sync()
+            || self.async_sync_object().is_some()
     }
 
     /// An event, semaphore or queue method: Python code (`Lib/threading.py`, `Lib/queue.py`)
@@ -89,7 +99,21 @@ impl Op {
         self.sync_object().is_some()
     }
 
-    /// The sync object an event, semaphore or queue op works on.
+    /// The sync object an asyncio event, semaphore or queue op works on.
+    pub fn async_sync_object(&self) -> Option<u8> {
+        match self {
+            Op::AwaitEventWait(o)
+            | Op::AsyncEventSet(o)
+            | Op::AsyncEventClear(o)
+            | Op::AwaitAcquire(o)
+            | Op::AsyncSemRelease(o)
+            | Op::AwaitPut(o)
+            | Op::AwaitGet(o) => Some(*o),
+            _ => None,
+        }
+    }
+
+    /// The sync object a `threading` event, semaphore or queue op works on.
     pub fn sync_object(&self) -> Option<u8> {
         match self {
             Op::EventSet(o)
@@ -122,14 +146,46 @@ pub enum SyncKind {
     Queue {
         maxsize: u8,
     },
+    AsyncEvent,
+    /// `asyncio.Semaphore(initial)`.
+    AsyncSemaphore {
+        initial: u8,
+    },
+    /// `asyncio.Queue(maxsize)`; 0 is unbounded.
+    AsyncQueue {
+        maxsize: u8,
+    },
 }
 
 impl SyncKind {
     /// The value the object starts with: a clear flag, the semaphore's count, no items.
     pub fn initial(self) -> u8 {
         match self {
-            SyncKind::Semaphore { initial } => initial,
-            SyncKind::Event | SyncKind::Queue { .. } => 0,
+            SyncKind::Semaphore { initial } | SyncKind::AsyncSemaphore { initial } => initial,
+            _ => 0,
+        }
+    }
+
+    /// A queue's bound (0: unbounded); None for other objects.
+    pub fn maxsize(self) -> Option<u8> {
+        match self {
+            SyncKind::Queue { maxsize } | SyncKind::AsyncQueue { maxsize } => Some(maxsize),
+            _ => None,
+        }
+    }
+
+    /// asyncio's primitive rather than `threading`'s.
+    pub fn is_asyncio(self) -> bool {
+        matches!(self, SyncKind::AsyncEvent | SyncKind::AsyncSemaphore { .. } | SyncKind::AsyncQueue { .. })
+    }
+
+    /// The same object as asyncio's class (the parser has checked that its uses agree).
+    fn as_asyncio(self) -> SyncKind {
+        match self {
+            SyncKind::Event => SyncKind::AsyncEvent,
+            SyncKind::Semaphore { initial } => SyncKind::AsyncSemaphore { initial },
+            SyncKind::Queue { maxsize } => SyncKind::AsyncQueue { maxsize },
+            kind => kind,
         }
     }
 }
@@ -334,15 +390,28 @@ impl System {
             Step::SemRelease(x) => Op::SemRelease(self.sync(x, SyncKind::Semaphore { initial: 1 })),
             Step::Put(q) => Op::Put(self.sync(q, SyncKind::Queue { maxsize: 0 })),
             Step::Get(q) => Op::Get(self.sync(q, SyncKind::Queue { maxsize: 0 })),
+            Step::AwaitEventWait(e) => Op::AwaitEventWait(self.sync(e, SyncKind::AsyncEvent)),
+            Step::AsyncEventSet(e) => Op::AsyncEventSet(self.sync(e, SyncKind::AsyncEvent)),
+            Step::AsyncEventClear(e) => Op::AsyncEventClear(self.sync(e, SyncKind::AsyncEvent)),
+            Step::AwaitAcquire(x) => Op::AwaitAcquire(self.sync(x, SyncKind::AsyncSemaphore { initial: 1 })),
+            Step::AsyncSemRelease(x) => Op::AsyncSemRelease(self.sync(x, SyncKind::AsyncSemaphore { initial: 1 })),
+            Step::AwaitPut(q) => Op::AwaitPut(self.sync(q, SyncKind::AsyncQueue { maxsize: 0 })),
+            Step::AwaitGet(q) => Op::AwaitGet(self.sync(q, SyncKind::AsyncQueue { maxsize: 0 })),
         })
     }
 
     /// The sync object `name`, added with `kind` (CPython's default: `Semaphore(1)`, an
-    /// unbounded `Queue()`) at its first use unless declared; the parser has checked that every
-    /// use agrees on the kind.
+    /// unbounded `Queue()`) at its first use unless declared (a declared one becomes
+    /// asyncio's when an asyncio step uses it); the parser has checked that every use agrees
+    /// on the kind.
     fn sync(&mut self, name: &str, kind: SyncKind) -> u8 {
         match self.syncs.iter().position(|o| o.name == name) {
-            Some(i) => i as u8,
+            Some(i) => {
+                if kind.is_asyncio() {
+                    self.syncs[i].kind = self.syncs[i].kind.as_asyncio();
+                }
+                i as u8
+            }
             None => {
                 self.syncs.push(SyncInfo { name: name.to_owned(), kind });
                 (self.syncs.len() - 1) as u8

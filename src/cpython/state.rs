@@ -136,6 +136,9 @@ pub enum Wait {
     AsyncLock { lock: u8 },
     /// `await task T`.
     Task { task: u8 },
+    /// `await event.wait E`, `await acquire S`, `await queue.put/get Q` on asyncio object
+    /// `obj`: its future is not set yet.
+    AsyncSync { obj: u8 },
     /// Its `Task.__step` is in the ready queue.
     Scheduled,
 }
@@ -245,6 +248,16 @@ pub struct AsyncLock {
     pub woken: bool,
 }
 
+/// The waiters of an asyncio event, semaphore or queue ([`crate::cpython::aio_sync`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct AsyncWaiters {
+    /// `_waiters` (`_getters` and `_putters` of a queue, in one FIFO: a task waits on one
+    /// side only), in the order the tasks began to wait.
+    pub fifo: Fifo<u8, MAX_TASKS>,
+    /// 3.9's `Semaphore._wakeup_scheduled`.
+    pub wakeup_scheduled: bool,
+}
+
 /// The GIL itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Gil {
@@ -290,6 +303,8 @@ pub struct State {
     /// Each sync object's value: an event's flag (0 or 1), a semaphore's counter, a queue's
     /// number of items.
     pub syncs: [u8; MAX_SYNCS],
+    /// The waiters of the asyncio ones.
+    pub async_waiters: [AsyncWaiters; MAX_SYNCS],
     /// The clock (ticks mode).
     pub now: u16,
     /// Counters, kept only when a claim reads them (saturating).
@@ -353,6 +368,7 @@ impl Wait {
             Wait::AsyncLock { lock } => [6, lock, 0],
             Wait::Task { task } => [7, task, 0],
             Wait::Scheduled => [8, 0, 0],
+            Wait::AsyncSync { obj } => [9, obj, 0],
         }
     }
 }
@@ -420,6 +436,10 @@ impl State {
         out.extend_from_slice(&self.vars[..dims.vars]);
         out.extend(self.locks[..dims.locks].iter().map(|&b| b as u8));
         out.extend_from_slice(&self.syncs[..dims.syncs]);
+        for w in &self.async_waiters[..dims.syncs] {
+            out.push(w.wakeup_scheduled as u8);
+            w.fifo.encode(out);
+        }
         for a in &self.async_locks[..dims.async_locks] {
             out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
             a.waiters.encode(out);
@@ -451,6 +471,8 @@ impl std::fmt::Debug for State {
             .field("vars", &used(&self.vars))
             .field("locks", &used(&self.locks))
             .field("async_locks", &used(&self.async_locks))
+            .field("syncs", &used(&self.syncs))
+            .field("async_waiters", &used(&self.async_waiters))
             .field("counters", &(self.handoffs, self.forced_switches, self.task_switches))
             .field("fault", &self.fault)
             .finish()

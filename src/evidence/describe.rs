@@ -170,6 +170,13 @@ impl GilModel {
             Op::AwaitLock(l) => format!("await asyncio.Lock {}", self.sys.async_locks[*l as usize]),
             Op::Release(l) => format!("release asyncio.Lock {}", self.sys.async_locks[*l as usize]),
             Op::AwaitTask(k) => format!("await task {}", self.sys.tasks[*k as usize].name),
+            Op::AwaitEventWait(o) => format!("await asyncio.Event {}.wait()", self.sync_name(*o)),
+            Op::AsyncEventSet(o) => format!("asyncio.Event {}.set()", self.sync_name(*o)),
+            Op::AsyncEventClear(o) => format!("asyncio.Event {}.clear()", self.sync_name(*o)),
+            Op::AwaitAcquire(o) => format!("await asyncio.Semaphore {}.acquire()", self.sync_name(*o)),
+            Op::AsyncSemRelease(o) => format!("asyncio.Semaphore {}.release()", self.sync_name(*o)),
+            Op::AwaitPut(o) => format!("await asyncio.Queue {}.put(…)", self.sync_name(*o)),
+            Op::AwaitGet(o) => format!("await asyncio.Queue {}.get()", self.sync_name(*o)),
         }
     }
 
@@ -269,6 +276,7 @@ fn wait_text(w: Wait) -> String {
         Wait::Wakeup => "result being set".into(),
         Wait::AsyncLock { .. } => "awaiting lock".into(),
         Wait::Task { .. } => "awaiting task".into(),
+        Wait::AsyncSync { .. } => "awaiting an event, semaphore or queue".into(),
         Wait::Scheduled => "ready".into(),
     }
 }

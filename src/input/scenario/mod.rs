@@ -113,6 +113,17 @@ pub enum Step {
     /// `queue.Queue` `put` / `get` (blocking).
     Put(String),
     Get(String),
+    /// `asyncio.Event`: `await event.wait E`, and `event.set E` / `event.clear E` in a task on
+    /// an event that no thread uses (the parser resolves the spelling by use).
+    AwaitEventWait(String),
+    AsyncEventSet(String),
+    AsyncEventClear(String),
+    /// `asyncio.Semaphore`: `await acquire S`, and `release S` in a task on such a semaphore.
+    AwaitAcquire(String),
+    AsyncSemRelease(String),
+    /// `asyncio.Queue`: `await queue.put Q` / `await queue.get Q`.
+    AwaitPut(String),
+    AwaitGet(String),
 }
 
 /// Which kind of `threading` object a step names.
@@ -121,6 +132,23 @@ pub enum SyncUse {
     Event,
     Semaphore,
     Queue,
+    AsyncEvent,
+    AsyncSemaphore,
+    AsyncQueue,
+}
+
+impl SyncUse {
+    /// The class, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SyncUse::Event => "a threading.Event",
+            SyncUse::Semaphore => "a threading.Semaphore",
+            SyncUse::Queue => "a queue.Queue",
+            SyncUse::AsyncEvent => "an asyncio.Event",
+            SyncUse::AsyncSemaphore => "an asyncio.Semaphore",
+            SyncUse::AsyncQueue => "an asyncio.Queue",
+        }
+    }
 }
 
 /// What a `[[threads]]` entry runs.
@@ -160,9 +188,11 @@ pub struct Scenario {
     pub tasks: Vec<TaskSpec>,
     /// Shared variables in order of first use (`[vars]` entries first), with starting values.
     pub vars: Vec<(String, i64)>,
-    /// `[queues]`: each declared `queue.Queue`'s `maxsize` (0: unbounded, the default).
+    /// `[queues]`: each declared queue's `maxsize` (0: unbounded, the default); whether it is a
+    /// `queue.Queue` or an `asyncio.Queue` follows from the steps that use it.
     pub queues: Vec<(String, u8)>,
-    /// `[semaphores]`: each declared `threading.Semaphore`'s starting value (default 1).
+    /// `[semaphores]`: each declared semaphore's starting value (default 1), `threading` or
+    /// `asyncio` by use.
     pub semaphores: Vec<(String, u8)>,
 }
 

@@ -253,11 +253,13 @@ impl ScenarioFile<'_> {
         self.int_or(count, "count", MAX_THREADS.min(MAX_TASKS), 1)
     }
 
-    fn thread(&self, raw: &RawThread, time: TimeMode) -> Result<ThreadSpec, InputError> {
+    fn thread(&self, raw: &RawThread, time: TimeMode, uses: &Uses) -> Result<ThreadSpec, InputError> {
         let name = self.identifier(&raw.name, "thread")?;
         let count = self.entry_count(&raw.name, raw.count.as_ref(), "thread")?;
         let body = match (&raw.steps, &raw.tasks) {
-            (Some(steps), None) => ThreadBody::Steps(self.program(steps, Owner::Thread, raw.repeat.as_ref(), time)?),
+            (Some(steps), None) => {
+                ThreadBody::Steps(self.program(steps, Owner::Thread, raw.repeat.as_ref(), time, uses)?)
+            }
             (None, Some(tasks)) => {
                 self.loop_thread(raw)?;
                 ThreadBody::Loop(tasks.get_ref().iter().map(|t| t.get_ref().clone()).collect())
@@ -294,12 +296,12 @@ impl ScenarioFile<'_> {
         Ok(())
     }
 
-    fn task(&self, raw: &RawTask, time: TimeMode) -> Result<TaskSpec, InputError> {
+    fn task(&self, raw: &RawTask, time: TimeMode, uses: &Uses) -> Result<TaskSpec, InputError> {
         Ok(TaskSpec {
             name: self.identifier(&raw.name, "task")?,
             count: self.entry_count(&raw.name, raw.count.as_ref(), "task")?,
             repeat: is_true(raw.repeat.as_ref()),
-            steps: self.program(&raw.steps, Owner::Task, raw.repeat.as_ref(), time)?,
+            steps: self.program(&raw.steps, Owner::Task, raw.repeat.as_ref(), time, uses)?,
         })
     }
 
@@ -310,13 +312,14 @@ impl ScenarioFile<'_> {
         owner: Owner,
         repeat: Option<&Spanned<bool>>,
         time: TimeMode,
+        uses: &Uses,
     ) -> Result<Vec<Step>, InputError> {
         let raw = list.get_ref();
         if let Some(extra) = raw.get(MAX_STEPS) {
             let message = format!("too many steps; expected at most {MAX_STEPS} in one program");
             return Err(self.at(extra.span(), message));
         }
-        let steps = raw.iter().map(|s| self.step(s, owner)).collect::<Result<Vec<_>, _>>()?;
+        let steps = raw.iter().map(|s| self.step(s, owner, uses)).collect::<Result<Vec<_>, _>>()?;
         self.lock_pairs(&steps, raw)?;
         if let Some(repeat) = repeat.filter(|r| *r.get_ref()) {
             self.repeat_body(&steps, repeat, time)?;
@@ -324,21 +327,16 @@ impl ScenarioFile<'_> {
         Ok(steps)
     }
 
-    fn step(&self, raw: &Spanned<String>, owner: Owner) -> Result<Step, InputError> {
+    fn step(&self, raw: &Spanned<String>, owner: Owner, uses: &Uses) -> Result<Step, InputError> {
         let step: Step = raw.get_ref().parse().map_err(|message: String| self.at(raw.span(), message))?;
-        // `release S` is `threading.Semaphore.release` in a thread, `asyncio.Lock.release` in a task.
-        let step = match step {
-            Step::Release(x) if owner == Owner::Thread => Step::SemRelease(x),
-            step => step,
+        let step = match owner {
+            Owner::Thread => match step {
+                // `release S` in a thread is `threading.Semaphore.release`.
+                Step::Release(x) => Step::SemRelease(x),
+                step => step,
+            },
+            Owner::Task => uses.resolve_in_task(step),
         };
-        if owner == Owner::Task && matches!(step, Step::EventSet(_) | Step::EventClear(_)) {
-            let message = format!(
-                "`{}` in a task is `asyncio.Event`'s, which is not modelled yet; expected it in a [[threads]] entry (`threading.Event`), or `await to_thread {}`",
-                raw.get_ref(),
-                raw.get_ref()
-            );
-            return Err(self.at(raw.span(), message));
-        }
         if owner == Owner::Thread && step.is_awaiting() {
             let message = format!(
                 "`{}` is an awaiting step, and a thread cannot await; expected a blocking step ({}), or move it to a [[tasks]] entry",
@@ -404,6 +402,7 @@ struct Entries<'a> {
     raw: &'a RawFile,
     threads: &'a [ThreadSpec],
     tasks: &'a [TaskSpec],
+    uses: &'a Uses,
 }
 
 impl Entries<'_> {
@@ -581,11 +580,7 @@ impl Entries<'_> {
         kind: SyncUse,
         raw: &Spanned<String>,
     ) -> Result<(), InputError> {
-        let describe = |k: SyncUse| match k {
-            SyncUse::Event => "a threading.Event",
-            SyncUse::Semaphore => "a threading.Semaphore",
-            SyncUse::Queue => "a queue.Queue",
-        };
+        let describe = SyncUse::describe;
         let message = match syncs.iter().find(|(n, _)| n == name) {
             Some(&(_, k)) if k == kind => return Ok(()),
             Some(&(_, k)) => format!(
@@ -608,7 +603,7 @@ impl Entries<'_> {
     }
 
     /// `[queues]` and `[semaphores]`, validated: names, `maxsize` and starting values of a byte,
-    /// `kind = "thread"`.
+    /// `kind` of a queue; each is `threading`'s or asyncio's as its uses say.
     fn declared_syncs(&self) -> Result<Vec<(String, SyncUse)>, InputError> {
         let mut out = Vec::new();
         for RawQueue { name, maxsize, kind } in &self.raw.queues {
@@ -616,19 +611,24 @@ impl Entries<'_> {
             if let Some(m) = maxsize {
                 self.src.int_in(m, "maxsize", 0, MAX_VALUE)?;
             }
-            if let Some(k) = kind.as_ref().filter(|k| k.get_ref() != "thread") {
-                let message = match k.get_ref().as_str() {
-                    "asyncio" => "`kind = \"asyncio\"` (asyncio.Queue) is not modelled yet; expected `kind = \"thread\"` (queue.Queue)".to_owned(),
-                    other => format!("unknown queue kind `{other}`; expected `\"thread\"` (queue.Queue)"),
-                };
-                return Err(self.src.at(k.span(), message));
-            }
-            out.push((name, SyncUse::Queue));
+            let by_use = if self.uses.async_queues.contains(&name) { SyncUse::AsyncQueue } else { SyncUse::Queue };
+            let declared = match kind.as_ref().map(|k| (k, k.get_ref().as_str())) {
+                None => by_use,
+                Some((_, "thread")) => SyncUse::Queue,
+                Some((_, "asyncio")) => SyncUse::AsyncQueue,
+                Some((k, other)) => {
+                    let message = format!(
+                        "unknown queue kind `{other}`; expected `\"thread\"` (queue.Queue) or `\"asyncio\"` (asyncio.Queue)"
+                    );
+                    return Err(self.src.at(k.span(), message));
+                }
+            };
+            out.push((name, declared));
         }
         for (name, value) in &self.raw.semaphores {
             let name = self.src.identifier(name, "semaphore")?;
             self.src.int_in(value, &name, 0, MAX_VALUE)?;
-            out.push((name, SyncUse::Semaphore));
+            out.push((name.clone(), self.uses.semaphore_kind(&name)));
         }
         if out.len() > MAX_SYNCS {
             return Err(self.src.error(0, format!("too many queues and semaphores; expected at most {MAX_SYNCS}")));
@@ -675,6 +675,83 @@ impl Entries<'_> {
     }
 }
 
+/// How the names of events, semaphores and queues are used across the file: the spellings
+/// that `threading` and asyncio share in a task (`release S`, `event.set E`) mean the class
+/// the name's other uses say.
+#[derive(Default)]
+struct Uses {
+    /// Names awaited with `await event.wait`, `await acquire`, `await queue.put/get`.
+    async_events: Vec<String>,
+    async_semaphores: Vec<String>,
+    async_queues: Vec<String>,
+    /// Names used by a blocking `threading` step (in a thread, a task or `await to_thread`).
+    thread_events: Vec<String>,
+    thread_semaphores: Vec<String>,
+    /// `[semaphores]` names.
+    declared_semaphores: Vec<String>,
+}
+
+impl Uses {
+    /// Reads every step that parses; the ones that do not are reported where they are checked.
+    fn of(raw: &RawFile) -> Uses {
+        let mut uses = Uses {
+            declared_semaphores: raw.semaphores.iter().map(|(n, _)| n.get_ref().clone()).collect(),
+            ..Uses::default()
+        };
+        let threads = raw.threads.iter().flat_map(|t| raw_steps(t.steps.as_ref()).iter().map(|s| (s, true)));
+        let tasks = raw.tasks.iter().flat_map(|t| t.steps.get_ref().iter().map(|s| (s, false)));
+        for (text, in_thread) in threads.chain(tasks) {
+            let Ok(step) = text.get_ref().parse::<Step>() else { continue };
+            let leaf = match step {
+                Step::AwaitToThread(inner) => (*inner, true),
+                step => (step, in_thread),
+            };
+            let (list, name) = match leaf {
+                (Step::AwaitEventWait(e), _) => (&mut uses.async_events, e),
+                (Step::AwaitAcquire(x), _) => (&mut uses.async_semaphores, x),
+                (Step::AwaitPut(q) | Step::AwaitGet(q), _) => (&mut uses.async_queues, q),
+                (Step::EventWait(e), _) | (Step::EventSet(e) | Step::EventClear(e), true) => {
+                    (&mut uses.thread_events, e)
+                }
+                (Step::Acquire(x), _) | (Step::Release(x), true) => (&mut uses.thread_semaphores, x),
+                _ => continue,
+            };
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        uses
+    }
+
+    /// A declared semaphore is asyncio's unless a `threading` step uses it.
+    fn semaphore_kind(&self, name: &String) -> SyncUse {
+        if self.thread_semaphores.contains(name) && !self.async_semaphores.contains(name) {
+            SyncUse::Semaphore
+        } else {
+            SyncUse::AsyncSemaphore
+        }
+    }
+
+    /// A step of a task with the spellings shared by `threading` and asyncio resolved:
+    /// `release X` gives back an asyncio semaphore, a `threading.Semaphore` or (otherwise) an
+    /// `asyncio.Lock`; `event.set E` / `event.clear E` act on an `asyncio.Event` unless only
+    /// `threading` steps use E.
+    fn resolve_in_task(&self, step: Step) -> Step {
+        match step {
+            Step::Release(x) if self.async_semaphores.contains(&x) => Step::AsyncSemRelease(x),
+            Step::Release(x) if self.thread_semaphores.contains(&x) => Step::SemRelease(x),
+            Step::Release(x) if self.declared_semaphores.contains(&x) => Step::AsyncSemRelease(x),
+            Step::EventSet(e) if !self.is_thread_event(&e) => Step::AsyncEventSet(e),
+            Step::EventClear(e) if !self.is_thread_event(&e) => Step::AsyncEventClear(e),
+            step => step,
+        }
+    }
+
+    fn is_thread_event(&self, name: &String) -> bool {
+        self.thread_events.contains(name) && !self.async_events.contains(name)
+    }
+}
+
 /// Parses and validates one scenario file (SPEC §2). `default_name` is used when the file sets
 /// no `name`; `title` defaults to the name.
 pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<Scenario, InputError> {
@@ -685,9 +762,10 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
         None => default_name.to_string(),
     };
     let runtime = src.runtime(raw.runtime.as_ref().unwrap_or(&RawRuntime::default()))?;
-    let threads = raw.threads.iter().map(|t| src.thread(t, runtime.time)).collect::<Result<Vec<_>, _>>()?;
-    let tasks = raw.tasks.iter().map(|t| src.task(t, runtime.time)).collect::<Result<Vec<_>, _>>()?;
-    let entries = Entries { src, raw: &raw, threads: &threads, tasks: &tasks };
+    let uses = Uses::of(&raw);
+    let threads = raw.threads.iter().map(|t| src.thread(t, runtime.time, &uses)).collect::<Result<Vec<_>, _>>()?;
+    let tasks = raw.tasks.iter().map(|t| src.task(t, runtime.time, &uses)).collect::<Result<Vec<_>, _>>()?;
+    let entries = Entries { src, raw: &raw, threads: &threads, tasks: &tasks, uses: &uses };
     entries.unique_names()?;
     entries.sizes()?;
     let loop_of = entries.loops()?;

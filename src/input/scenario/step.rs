@@ -41,6 +41,10 @@ pub(super) const AWAITING_FORMS: &[&str] = &[
     "await lock L",
     "release L",
     "await task T",
+    "await event.wait E",
+    "await acquire S",
+    "await queue.put Q",
+    "await queue.get Q",
 ];
 
 impl fmt::Display for Duration {
@@ -96,6 +100,13 @@ impl fmt::Display for Step {
             Step::SemRelease(x) => write!(f, "release {x}"),
             Step::Put(q) => write!(f, "put {q}"),
             Step::Get(q) => write!(f, "get {q}"),
+            Step::AwaitEventWait(e) => write!(f, "await event.wait {e}"),
+            Step::AsyncEventSet(e) => write!(f, "event.set {e}"),
+            Step::AsyncEventClear(e) => write!(f, "event.clear {e}"),
+            Step::AwaitAcquire(x) => write!(f, "await acquire {x}"),
+            Step::AsyncSemRelease(x) => write!(f, "release {x}"),
+            Step::AwaitPut(q) => write!(f, "await queue.put {q}"),
+            Step::AwaitGet(q) => write!(f, "await queue.get {q}"),
         }
     }
 }
@@ -117,7 +128,9 @@ impl std::str::FromStr for Step {
 }
 
 impl Step {
-    /// Allowed in tasks only: the awaits, and `release` of an `asyncio.Lock`.
+    /// Allowed in tasks only: the awaits, and the plain methods of asyncio's primitives
+    /// (`release` of an `asyncio.Lock` or `asyncio.Semaphore`, `set`/`clear` of an
+    /// `asyncio.Event`).
     pub fn is_awaiting(&self) -> bool {
         matches!(
             self,
@@ -128,6 +141,13 @@ impl Step {
                 | Step::AwaitLock(_)
                 | Step::Release(_)
                 | Step::AwaitTask(_)
+                | Step::AwaitEventWait(_)
+                | Step::AsyncEventSet(_)
+                | Step::AsyncEventClear(_)
+                | Step::AwaitAcquire(_)
+                | Step::AsyncSemRelease(_)
+                | Step::AwaitPut(_)
+                | Step::AwaitGet(_)
         )
     }
 
@@ -154,12 +174,18 @@ impl Step {
         }
     }
 
-    /// The `threading` event, semaphore or queue the step works on, with its kind.
+    /// The event, semaphore or queue (`threading`'s or asyncio's) the step works on, with its
+    /// kind.
     pub fn sync_use(&self) -> Option<(&str, SyncUse)> {
         match self.leaf() {
             Step::EventSet(e) | Step::EventClear(e) | Step::EventWait(e) => Some((e, SyncUse::Event)),
             Step::Acquire(x) | Step::SemRelease(x) => Some((x, SyncUse::Semaphore)),
             Step::Put(q) | Step::Get(q) => Some((q, SyncUse::Queue)),
+            Step::AwaitEventWait(e) | Step::AsyncEventSet(e) | Step::AsyncEventClear(e) => {
+                Some((e, SyncUse::AsyncEvent))
+            }
+            Step::AwaitAcquire(x) | Step::AsyncSemRelease(x) => Some((x, SyncUse::AsyncSemaphore)),
+            Step::AwaitPut(q) | Step::AwaitGet(q) => Some((q, SyncUse::AsyncQueue)),
             _ => None,
         }
     }
@@ -282,6 +308,10 @@ impl StepText<'_> {
             "to_thread" => self.to_thread(args)?,
             "lock" => Step::AwaitLock(self.name("await lock L", args)?),
             "task" => Step::AwaitTask(self.name("await task T", args)?),
+            "event.wait" => Step::AwaitEventWait(self.name("await event.wait E", args)?),
+            "acquire" => Step::AwaitAcquire(self.name("await acquire S", args)?),
+            "queue.put" => Step::AwaitPut(self.name("await queue.put Q", args)?),
+            "queue.get" => Step::AwaitGet(self.name("await queue.get Q", args)?),
             _ => return Err(self.unknown()),
         })
     }
