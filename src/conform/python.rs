@@ -13,7 +13,7 @@
 //! | `append X` | `X.append(1)` on a shared list; its value is its length |
 //! | `lock L` / `unlock L` | `threading.Lock` `acquire` / `release` |
 //! | `event.set E` … `get Q` | the same call on a `threading.Event`, `threading.Semaphore(n)` or `queue.Queue(maxsize)` made at start (`Queue` on 2.7) |
-//! | awaits | the same asyncio call: `asyncio.sleep`, `loop.sock_recv` on a socket that a writer process fills after N ticks, a coroutine that returns at once, `asyncio.to_thread` (before 3.9 `run_in_executor(None, …)`), `asyncio.Lock`, awaiting the task |
+//! | awaits | the same asyncio call: `asyncio.sleep`, `loop.sock_recv` on a socket that a writer process fills after N ticks, a coroutine that returns at once, `asyncio.to_thread` (before 3.9 `run_in_executor(None, …)`), `asyncio.Lock`, awaiting the task, `asyncio.Event`, `asyncio.Semaphore(n)` and `asyncio.Queue(maxsize)` made on the loop's thread |
 //!
 //! Each blocking step is one C call on an object prepared at start (no Python function around
 //! it, whose entry would be a switch point the model does not have; a duration range takes

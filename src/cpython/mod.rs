@@ -2,7 +2,7 @@
 //! a model; [`state`] is its dynamic half; one module per mechanism says how a state changes:
 //! [`gil`] (the new GIL, the old tick-based one, none), [`asyncio`] (the event loop, its
 //! timers, selector and default executor), [`sync`] (`threading`'s events, semaphores and
-//! queues); [`model`] interleaves them under the clock as a
+//! queues), [`aio_sync`] (asyncio's); [`model`] interleaves them under the clock as a
 //! stateright `Model`.
 //!
 //! May use: [`crate::input`]. Knows nothing of claims, verdicts or text for people: every
