@@ -107,6 +107,7 @@ fn wait_kind(w: Wait) -> u8 {
         Wait::AsyncLock { .. } => 7,
         Wait::Task { .. } => 8,
         Wait::Scheduled => 9,
+        Wait::AsyncSync { .. } => 10,
     }
 }
 

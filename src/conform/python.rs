@@ -224,18 +224,21 @@ fn all_ops(sys: &System) -> impl Iterator<Item = &Op> {
 fn async_object_on_two_loops(sys: &System) -> Option<String> {
     let locks = (0..sys.async_locks.len()).map(|a| (sys.async_locks[a].clone(), async_lock_of(a as u8)));
     let syncs = (0..sys.syncs.len()).map(|o| (sys.syncs[o].name.clone(), async_sync_of(o as u8)));
-    locks.chain(syncs).find_map(|(name, uses): (String, Box<dyn Fn(&Op) -> bool>)| {
+    locks.chain(syncs).find_map(|(name, uses): (String, OpFilter)| {
         let mut loops = sys.tasks.iter().filter(|t| t.program.ops.iter().any(&uses));
         let first = loops.next()?.loop_id;
         loops.any(|t| t.loop_id != first).then_some(name)
     })
 }
 
-fn async_lock_of(a: u8) -> Box<dyn Fn(&Op) -> bool> {
+/// Which ops use one object.
+type OpFilter = Box<dyn Fn(&Op) -> bool>;
+
+fn async_lock_of(a: u8) -> OpFilter {
     Box::new(move |op| matches!(op, Op::AwaitLock(x) | Op::Release(x) if *x == a))
 }
 
-fn async_sync_of(o: u8) -> Box<dyn Fn(&Op) -> bool> {
+fn async_sync_of(o: u8) -> OpFilter {
     Box::new(move |op| op.async_sync_object() == Some(o))
 }
 

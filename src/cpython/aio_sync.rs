@@ -18,7 +18,6 @@
 //! operation is atomic: the model runs it as one action, and the re-check a woken waiter makes
 //! runs with its resumption.
 
-use crate::cpython::asyncio::schedule;
 use crate::cpython::program::{Op, System};
 use crate::cpython::state::{Fault, State, Wait};
 
@@ -74,7 +73,7 @@ pub fn exec(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool {
                 let waiters = s.async_waiters[o].fifo;
                 for &j in waiters.as_slice() {
                     if s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 }) {
-                        schedule(s, l, j as usize);
+                        s.schedule(l, j as usize);
                     }
                 }
             }
@@ -193,7 +192,7 @@ fn wake_semaphore_waiter(sys: &System, s: &mut State, l: usize, o: usize) -> boo
         rule @ (SemaphoreRule::Barging | SemaphoreRule::WakeupFlag) => {
             let Some(j) = s.async_waiters[o].fifo.pop_front() else { return false };
             s.async_waiters[o].wakeup_scheduled = rule == SemaphoreRule::WakeupFlag;
-            schedule(s, l, j as usize);
+            s.schedule(l, j as usize);
             true
         }
         // The first waiter whose future is not done gets the permit (`_value -= 1`).
@@ -201,7 +200,7 @@ fn wake_semaphore_waiter(sys: &System, s: &mut State, l: usize, o: usize) -> boo
             let fifo = s.async_waiters[o].fifo;
             let Some(&j) = fifo.as_slice().iter().find(|&&j| waiting(s, j)) else { return false };
             s.syncs[o] -= 1;
-            schedule(s, l, j as usize);
+            s.schedule(l, j as usize);
             true
         }
     }
@@ -226,7 +225,7 @@ fn wake_queue_waiter(sys: &System, s: &mut State, l: usize, o: usize, side: fn(&
     if let Some(i) = first {
         let j = fifo.as_slice()[i];
         s.async_waiters[o].fifo.remove_at(i);
-        schedule(s, l, j as usize);
+        s.schedule(l, j as usize);
     }
 }
 

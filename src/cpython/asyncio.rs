@@ -156,9 +156,8 @@ pub fn task_end(sys: &System, s: &mut State, t: usize, k: usize) {
 }
 
 /// `call_soon(task.__step)`: the task's step goes to the back of the ready queue.
-pub fn schedule(s: &mut State, l: usize, k: usize) {
-    s.tasks[k].wait = Wait::Scheduled;
-    s.loops[l].ready.push(Callback::Step(k as u8));
+fn schedule(s: &mut State, l: usize, k: usize) {
+    s.schedule(l, k);
 }
 
 /// Executes an awaiting op of the current task `k` on loop thread `t`; `d` is the chosen

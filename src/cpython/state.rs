@@ -391,6 +391,13 @@ impl<const N: usize> Fifo<u8, N> {
 }
 
 impl State {
+    /// `call_soon(task.__step)` on loop `l`: task `k`'s step goes to the back of the ready
+    /// queue (`Lib/asyncio/base_events.py: call_soon`).
+    pub fn schedule(&mut self, l: usize, k: usize) {
+        self.tasks[k].wait = Wait::Scheduled;
+        self.loops[l].ready.push(Callback::Step(k as u8));
+    }
+
     /// A byte string that identifies the state among those of one model: every field of the
     /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
     /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.
