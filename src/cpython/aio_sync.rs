@@ -19,7 +19,8 @@
 //! runs with its resumption.
 
 use crate::cpython::program::{Op, System};
-use crate::cpython::state::{Fault, State, Wait};
+use crate::cpython::state::{State, Wait};
+use crate::cpython::sync;
 
 /// How an `asyncio.Semaphore` hands out permits, by version (the last patch release of each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +64,8 @@ pub fn exec(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool {
             if s.syncs[o] == 1 {
                 return false;
             }
-            wait(s, o, k)
+            wait(s, o, k);
+            true
         }
         // `Event.set`: `if not self._value: self._value = True` and every waiter's future
         // that is not done is set.
@@ -95,24 +97,27 @@ pub fn exec(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool {
                 s.syncs[o] -= 1;
                 return false;
             }
-            wait(s, o, k)
+            wait(s, o, k);
+            true
         }
         // `Semaphore.release`: `self._value += 1; self._wake_up_next()`.
         Op::AsyncSemRelease(_) => {
-            bump(s, o);
+            sync::bump(s, o, 1);
             wake_semaphore_waiter(sys, s, l, o);
             false
         }
         Op::AwaitGet(_) => {
             if s.syncs[o] == 0 {
-                return wait(s, o, k);
+                wait(s, o, k);
+                return true;
             }
             take_item(sys, s, l, o);
             false
         }
         Op::AwaitPut(_) => {
             if full(sys, s, o) {
-                return wait(s, o, k);
+                wait(s, o, k);
+                return true;
             }
             put_item(sys, s, l, o);
             false
@@ -152,14 +157,16 @@ pub fn resume(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool 
         },
         Op::AwaitGet(_) => {
             if s.syncs[o] == 0 {
-                return !wait(s, o, k);
+                wait(s, o, k);
+                return false;
             }
             take_item(sys, s, l, o);
             true
         }
         Op::AwaitPut(_) => {
             if full(sys, s, o) {
-                return !wait(s, o, k);
+                wait(s, o, k);
+                return false;
             }
             put_item(sys, s, l, o);
             true
@@ -171,17 +178,17 @@ pub fn resume(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool 
 /// `while self._value <= 0: … await fut` then `self._value -= 1` (the loop of 3.6–3.9).
 fn retry_acquire(s: &mut State, o: usize, k: usize) -> bool {
     if s.syncs[o] == 0 {
-        return !wait(s, o, k);
+        wait(s, o, k);
+        return false;
     }
     s.syncs[o] -= 1;
     true
 }
 
 /// The task appends its future to the waiters and suspends on it.
-fn wait(s: &mut State, o: usize, k: usize) -> bool {
+fn wait(s: &mut State, o: usize, k: usize) {
     s.async_waiters[o].fifo.push(k as u8);
     s.tasks[k].wait = Wait::AsyncSync { obj: o as u8 };
-    true
 }
 
 /// `Semaphore._wake_up_next`: whether it woke a waiter.
@@ -214,7 +221,7 @@ fn take_item(sys: &System, s: &mut State, l: usize, o: usize) {
 
 /// `Queue.put_nowait`: adds an item and wakes the first getter.
 fn put_item(sys: &System, s: &mut State, l: usize, o: usize) {
-    bump(s, o);
+    sync::bump(s, o, 1);
     wake_queue_waiter(sys, s, l, o, |op| matches!(op, Op::AwaitGet(_)));
 }
 
@@ -239,14 +246,6 @@ pub fn waiting_op<'a>(sys: &'a System, s: &State, k: usize) -> Option<&'a Op> {
 fn full(sys: &System, s: &State, o: usize) -> bool {
     let maxsize = sys.syncs[o].kind.maxsize().unwrap_or(0);
     maxsize > 0 && s.syncs[o] >= maxsize
-}
-
-/// One more permit or item, or a fault when the count would leave its byte.
-fn bump(s: &mut State, o: usize) {
-    match s.syncs[o].checked_add(1) {
-        Some(v) => s.syncs[o] = v,
-        None => s.fault = Some(Fault::SyncOverflow { obj: o as u8 }),
-    }
 }
 
 /// The ops a task can wait in.

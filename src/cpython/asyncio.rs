@@ -84,10 +84,7 @@ pub fn run_next_callback(sys: &System, s: &mut State, t: usize, l: usize, caps: 
     match lp.ready.pop_front() {
         // The future's result is set; its done-callback `Task.__wakeup` is scheduled with
         // `call_soon` (`Lib/asyncio/futures.py: Future.__schedule_callbacks`).
-        Some(Callback::SetResult(k)) => {
-            s.tasks[k as usize].wait = Wait::Scheduled;
-            lp.ready.push(Callback::Step(k));
-        }
+        Some(Callback::SetResult(k)) => s.schedule(l, k as usize),
         Some(Callback::Step(k)) => resume(sys, s, t, l, k as usize, caps),
         _ => unreachable!("ready queue and todo count disagree"),
     }
@@ -148,16 +145,11 @@ pub fn task_end(sys: &System, s: &mut State, t: usize, k: usize) {
     let l = sys.tasks[k].loop_id as usize;
     for j in 0..sys.tasks.len() {
         if s.tasks[j].wait == (Wait::Task { task: k as u8 }) {
-            schedule(s, l, j);
+            s.schedule(l, j);
         }
     }
     s.threads[t].task = NONE;
     s.threads[t].phase = Phase::LoopRun;
-}
-
-/// `call_soon(task.__step)`: the task's step goes to the back of the ready queue.
-fn schedule(s: &mut State, l: usize, k: usize) {
-    s.schedule(l, k);
 }
 
 /// Executes an awaiting op of the current task `k` on loop thread `t`; `d` is the chosen
@@ -168,7 +160,7 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
         // `asyncio.sleep(0)` yields once through a bare `yield` (`tasks.py: __sleep0`):
         // `Task.__step` reschedules itself with `call_soon`.
         Op::AwaitSleep(_) if d == 0 => {
-            schedule(s, l, k);
+            s.schedule(l, k);
             suspend(s, t, k);
         }
         // `loop.call_later(delay, futures._set_result_unless_cancelled, …)`.
@@ -209,7 +201,7 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
                 lock.locked = false;
                 if let (Some(first), false) = (lock.waiters.front(), lock.woken) {
                     lock.woken = true;
-                    schedule(s, l, first as usize);
+                    s.schedule(l, first as usize);
                 }
             }
             continue_task(s, k);

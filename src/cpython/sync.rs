@@ -88,7 +88,7 @@ pub fn take(s: &mut State, op: &Op) {
 }
 
 /// Adds to a counter, or faults when it would leave its byte.
-fn bump(s: &mut State, o: usize, by: u8) {
+pub(crate) fn bump(s: &mut State, o: usize, by: u8) {
     match s.syncs[o].checked_add(by) {
         Some(v) => s.syncs[o] = v,
         None => s.fault = Some(Fault::SyncOverflow { obj: o as u8 }),
