@@ -7,6 +7,7 @@ mod load;
 pub mod parse;
 mod print;
 mod source_file;
+mod uses;
 pub mod step;
 
 use std::path::PathBuf;

@@ -8,6 +8,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::source_file::ScenarioFile;
+use super::uses::Uses;
 use super::step::{LockKind, LockOp, BLOCKING_FORMS};
 use super::*;
 use crate::input::located::{Fields, InputError, Node, Source};
@@ -28,17 +29,17 @@ const THREAD_KEYS: [&str; 5] = ["name", "count", "repeat", "steps", "loop"];
 const TASK_KEYS: [&str; 4] = ["name", "count", "repeat", "steps"];
 
 /// The file's values, each located, before any check of what they mean.
-struct RawFile {
-    name: Option<Spanned<String>>,
-    title: Option<String>,
+pub(super) struct RawFile {
+    pub(super) name: Option<Spanned<String>>,
+    pub(super) title: Option<String>,
     runtime: Option<RawRuntime>,
-    threads: Vec<RawThread>,
-    tasks: Vec<RawTask>,
+    pub(super) threads: Vec<RawThread>,
+    pub(super) tasks: Vec<RawTask>,
     /// `[vars]` in file order, each key and value located.
-    vars: Vec<(Spanned<String>, Spanned<i64>)>,
+    pub(super) vars: Vec<(Spanned<String>, Spanned<i64>)>,
     queues: Vec<RawQueue>,
     /// `[semaphores]`: name and starting value.
-    semaphores: Vec<(Spanned<String>, Spanned<i64>)>,
+    pub(super) semaphores: Vec<(Spanned<String>, Spanned<i64>)>,
 }
 
 /// One `[queues]` entry: its name, `maxsize` (absent: 0, unbounded) and `kind` (absent:
@@ -61,24 +62,24 @@ struct RawRuntime {
     horizon: Option<Spanned<i64>>,
 }
 
-struct RawThread {
-    name: Spanned<String>,
-    count: Option<Spanned<i64>>,
-    repeat: Option<Spanned<bool>>,
-    steps: Option<SpannedList>,
+pub(super) struct RawThread {
+    pub(super) name: Spanned<String>,
+    pub(super) count: Option<Spanned<i64>>,
+    pub(super) repeat: Option<Spanned<bool>>,
+    pub(super) steps: Option<SpannedList>,
     /// `loop = [...]`: the tasks of this thread's event loop.
-    tasks: Option<SpannedList>,
+    pub(super) tasks: Option<SpannedList>,
 }
 
-struct RawTask {
-    name: Spanned<String>,
-    count: Option<Spanned<i64>>,
-    repeat: Option<Spanned<bool>>,
-    steps: SpannedList,
+pub(super) struct RawTask {
+    pub(super) name: Spanned<String>,
+    pub(super) count: Option<Spanned<i64>>,
+    pub(super) repeat: Option<Spanned<bool>>,
+    pub(super) steps: SpannedList,
 }
 
 /// The steps of a thread or a task entry, with their locations.
-fn raw_steps(list: Option<&SpannedList>) -> &[Spanned<String>] {
+pub(super) fn raw_steps(list: Option<&SpannedList>) -> &[Spanned<String>] {
     list.map_or(&[], |l| l.get_ref().as_slice())
 }
 
@@ -672,83 +673,6 @@ impl Entries<'_> {
             Ok((name, i64::from(value)))
         };
         entries.iter().map(var).collect()
-    }
-}
-
-/// How the names of events, semaphores and queues are used across the file: the spellings
-/// that `threading` and asyncio share in a task (`release S`, `event.set E`) mean the class
-/// the name's other uses say.
-#[derive(Default)]
-struct Uses {
-    /// Names awaited with `await event.wait`, `await acquire`, `await queue.put/get`.
-    async_events: Vec<String>,
-    async_semaphores: Vec<String>,
-    async_queues: Vec<String>,
-    /// Names used by a blocking `threading` step (in a thread, a task or `await to_thread`).
-    thread_events: Vec<String>,
-    thread_semaphores: Vec<String>,
-    /// `[semaphores]` names.
-    declared_semaphores: Vec<String>,
-}
-
-impl Uses {
-    /// Reads every step that parses; the ones that do not are reported where they are checked.
-    fn of(raw: &RawFile) -> Uses {
-        let mut uses = Uses {
-            declared_semaphores: raw.semaphores.iter().map(|(n, _)| n.get_ref().clone()).collect(),
-            ..Uses::default()
-        };
-        let threads = raw.threads.iter().flat_map(|t| raw_steps(t.steps.as_ref()).iter().map(|s| (s, true)));
-        let tasks = raw.tasks.iter().flat_map(|t| t.steps.get_ref().iter().map(|s| (s, false)));
-        for (text, in_thread) in threads.chain(tasks) {
-            let Ok(step) = text.get_ref().parse::<Step>() else { continue };
-            let leaf = match step {
-                Step::AwaitToThread(inner) => (*inner, true),
-                step => (step, in_thread),
-            };
-            let (list, name) = match leaf {
-                (Step::AwaitEventWait(e), _) => (&mut uses.async_events, e),
-                (Step::AwaitAcquire(x), _) => (&mut uses.async_semaphores, x),
-                (Step::AwaitPut(q) | Step::AwaitGet(q), _) => (&mut uses.async_queues, q),
-                (Step::EventWait(e), _) | (Step::EventSet(e) | Step::EventClear(e), true) => {
-                    (&mut uses.thread_events, e)
-                }
-                (Step::Acquire(x), _) | (Step::Release(x), true) => (&mut uses.thread_semaphores, x),
-                _ => continue,
-            };
-            if !list.contains(&name) {
-                list.push(name);
-            }
-        }
-        uses
-    }
-
-    /// A declared semaphore is asyncio's unless a `threading` step uses it.
-    fn semaphore_kind(&self, name: &String) -> SyncUse {
-        if self.thread_semaphores.contains(name) && !self.async_semaphores.contains(name) {
-            SyncUse::Semaphore
-        } else {
-            SyncUse::AsyncSemaphore
-        }
-    }
-
-    /// A step of a task with the spellings shared by `threading` and asyncio resolved:
-    /// `release X` gives back an asyncio semaphore, a `threading.Semaphore` or (otherwise) an
-    /// `asyncio.Lock`; `event.set E` / `event.clear E` act on an `asyncio.Event` unless only
-    /// `threading` steps use E.
-    fn resolve_in_task(&self, step: Step) -> Step {
-        match step {
-            Step::Release(x) if self.async_semaphores.contains(&x) => Step::AsyncSemRelease(x),
-            Step::Release(x) if self.thread_semaphores.contains(&x) => Step::SemRelease(x),
-            Step::Release(x) if self.declared_semaphores.contains(&x) => Step::AsyncSemRelease(x),
-            Step::EventSet(e) if !self.is_thread_event(&e) => Step::AsyncEventSet(e),
-            Step::EventClear(e) if !self.is_thread_event(&e) => Step::AsyncEventClear(e),
-            step => step,
-        }
-    }
-
-    fn is_thread_event(&self, name: &String) -> bool {
-        self.thread_events.contains(name) && !self.async_events.contains(name)
     }
 }
 

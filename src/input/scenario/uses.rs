@@ -1,0 +1,83 @@
+//! How the names of events, semaphores and queues, and of jobs, are used across a scenario
+//! file, read before its entries are checked one by one.
+
+use super::parse::{raw_steps, RawFile};
+use super::*;
+
+/// How the names of events, semaphores and queues are used across the file: the spellings
+/// that `threading` and asyncio share in a task (`release S`, `event.set E`) mean the class
+/// the name's other uses say.
+#[derive(Default)]
+pub(super) struct Uses {
+    /// Names awaited with `await event.wait`, `await acquire`, `await queue.put/get`.
+    async_events: Vec<String>,
+    async_semaphores: Vec<String>,
+    pub(super) async_queues: Vec<String>,
+    /// Names used by a blocking `threading` step (in a thread, a task or `await to_thread`).
+    thread_events: Vec<String>,
+    thread_semaphores: Vec<String>,
+    /// `[semaphores]` names.
+    declared_semaphores: Vec<String>,
+}
+
+impl Uses {
+    /// Reads every step that parses; the ones that do not are reported where they are checked.
+    pub(super) fn of(raw: &RawFile) -> Uses {
+        let mut uses = Uses {
+            declared_semaphores: raw.semaphores.iter().map(|(n, _)| n.get_ref().clone()).collect(),
+            ..Uses::default()
+        };
+        let threads = raw.threads.iter().flat_map(|t| raw_steps(t.steps.as_ref()).iter().map(|s| (s, true)));
+        let tasks = raw.tasks.iter().flat_map(|t| t.steps.get_ref().iter().map(|s| (s, false)));
+        for (text, in_thread) in threads.chain(tasks) {
+            let Ok(step) = text.get_ref().parse::<Step>() else { continue };
+            let leaf = match step {
+                Step::AwaitToThread(inner) => (*inner, true),
+                step => (step, in_thread),
+            };
+            let (list, name) = match leaf {
+                (Step::AwaitEventWait(e), _) => (&mut uses.async_events, e),
+                (Step::AwaitAcquire(x), _) => (&mut uses.async_semaphores, x),
+                (Step::AwaitPut(q) | Step::AwaitGet(q), _) => (&mut uses.async_queues, q),
+                (Step::EventWait(e), _) | (Step::EventSet(e) | Step::EventClear(e), true) => {
+                    (&mut uses.thread_events, e)
+                }
+                (Step::Acquire(x), _) | (Step::Release(x), true) => (&mut uses.thread_semaphores, x),
+                _ => continue,
+            };
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        uses
+    }
+
+    /// A declared semaphore is asyncio's unless a `threading` step uses it.
+    pub(super) fn semaphore_kind(&self, name: &String) -> SyncUse {
+        if self.thread_semaphores.contains(name) && !self.async_semaphores.contains(name) {
+            SyncUse::Semaphore
+        } else {
+            SyncUse::AsyncSemaphore
+        }
+    }
+
+    /// A step of a task with the spellings shared by `threading` and asyncio resolved:
+    /// `release X` gives back an asyncio semaphore, a `threading.Semaphore` or (otherwise) an
+    /// `asyncio.Lock`; `event.set E` / `event.clear E` act on an `asyncio.Event` unless only
+    /// `threading` steps use E.
+    pub(super) fn resolve_in_task(&self, step: Step) -> Step {
+        match step {
+            Step::Release(x) if self.async_semaphores.contains(&x) => Step::AsyncSemRelease(x),
+            Step::Release(x) if self.thread_semaphores.contains(&x) => Step::SemRelease(x),
+            Step::Release(x) if self.declared_semaphores.contains(&x) => Step::AsyncSemRelease(x),
+            Step::EventSet(e) if !self.is_thread_event(&e) => Step::AsyncEventSet(e),
+            Step::EventClear(e) if !self.is_thread_event(&e) => Step::AsyncEventClear(e),
+            step => step,
+        }
+    }
+
+    fn is_thread_event(&self, name: &String) -> bool {
+        self.thread_events.contains(name) && !self.async_events.contains(name)
+    }
+}
+
