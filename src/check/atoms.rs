@@ -6,6 +6,7 @@
 //! current task while its thread waits for the GIL; `loop_blocked` holds while a task of the
 //! loop is inside any blocking step, `compute` included.
 
+use crate::check::holders::LockRef;
 use crate::cpython::gil;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::ThreadKind;
@@ -42,6 +43,8 @@ pub enum Bound {
     Var(u8),
     Qsize(u8),
     Local(Who),
+    HoldsLock(LockRef, Who),
+    Cancelled(u8),
     // of the whole interpreter
     AllDone,
     Deadlock,
@@ -373,6 +376,21 @@ impl<'a> Binder<'a> {
                 })? as u8)
             }
             AtomKind::Local => Bound::Local(who()?),
+            AtomKind::HoldsLock => {
+                let lock = a.lock.as_deref().unwrap_or("");
+                let threading = sys.locks.iter().position(|l| l == lock).map(|l| LockRef::Threading(l as u8));
+                let asyncio = sys.async_locks.iter().position(|l| l == lock).map(|l| LockRef::Asyncio(l as u8));
+                let Some(lock) = threading.or(asyncio) else {
+                    let locks: Vec<&str> = sys.locks.iter().chain(&sys.async_locks).map(String::as_str).collect();
+                    return Err(err(format!(
+                        "no lock `{lock}` in scenario `{}`; it has: {}",
+                        sys.scenario_name,
+                        list(&locks)
+                    )));
+                };
+                Bound::HoldsLock(lock, who()?)
+            }
+            AtomKind::Cancelled => Bound::Cancelled(task()?),
         })
     }
 
@@ -522,6 +540,8 @@ impl GilModel {
             Bound::Local(Who::Task(k)) => s.tasks[k as usize].reg as i64,
             Bound::Lateness(k) => s.tasks[k as usize].lateness as i64,
             Bound::GilWait(t) => s.threads[t as usize].gil_wait as i64,
+            Bound::HoldsLock(lock, who) => b(self.holds_lock(s, lock, who)),
+            Bound::Cancelled(k) => b(s.tasks[k as usize].cancelled),
         }
     }
 }

@@ -1,13 +1,11 @@
 //! A deadlock in words: for a state where nothing can move, which threads and tasks are
 //! stuck, on what, and who holds it ("t1 waits for lock `a`, held by t2"), so that a report
 //! says "deadlock" first instead of "a state with no move left".
-//!
-//! Neither a `threading.Lock` nor the model records an owner, so the holder of a lock is
-//! read from the programs: whoever has acquired it more often than released it in the steps
-//! before its current one (the program order of one iteration).
+//! The holder of a lock is read from the programs ([`crate::check::holders`]).
 
 use crate::cpython::model::GilModel;
-use crate::cpython::program::{Op, Program, SyncKind, ThreadKind};
+use crate::check::holders::LockRef;
+use crate::cpython::program::{Op, SyncKind, ThreadKind};
 use crate::cpython::state::{Phase, State, Wait};
 
 impl GilModel {
@@ -21,15 +19,7 @@ impl GilModel {
         let mut stuck = Vec::new();
         for (t, info) in sys.threads.iter().enumerate() {
             if let Phase::LockWait { lock } = s.threads[t].phase {
-                let holders = self.holders(
-                    s,
-                    |op| match op {
-                        Op::Lock(l) if *l == lock => 1,
-                        Op::Unlock(l) if *l == lock => -1,
-                        _ => 0,
-                    },
-                    |_| false,
-                );
+                let holders = self.lock_holders(s, LockRef::Threading(lock));
                 stuck.push(format!("{} waits for lock `{}`{}", info.name, sys.locks[lock as usize], held_by(&holders)));
             }
         }
@@ -54,24 +44,25 @@ impl GilModel {
             }
             let what = match s.tasks[k].wait {
                 Wait::AsyncLock { lock } => {
-                    // A waiter's step has begun, so its own `await lock` is behind it.
-                    let waiting = |j: usize| s.tasks[j].wait == Wait::AsyncLock { lock };
-                    let holders = self.holders(
-                        s,
-                        |op| match op {
-                            Op::AwaitLock(l) if *l == lock => 1,
-                            Op::Release(l) if *l == lock => -1,
-                            _ => 0,
-                        },
-                        waiting,
-                    );
+                    let holders = self.lock_holders(s, LockRef::Asyncio(lock));
                     format!("awaits asyncio lock `{}`{}", sys.async_locks[lock as usize], held_by(&holders))
                 }
                 Wait::Task { task } => format!("awaits task {}", sys.tasks[task as usize].name),
-                Wait::Job => "awaits its executor job".into(),
+                Wait::Job => {
+                    let job = sys.waiting_op(s, k).map_or(String::new(), |op| match op {
+                        Op::AwaitJob(j) => format!(" {}", sys.jobs[*j as usize].name),
+                        _ => String::new(),
+                    });
+                    let worker = (0..sys.threads.len())
+                        .find(|&w| matches!(sys.threads[w].kind, ThreadKind::Worker(_)) && s.threads[w].task == k as u8);
+                    match worker {
+                        Some(w) => format!("awaits its executor job{job}, running on {}", sys.threads[w].name),
+                        None => format!("awaits its executor job{job}, queued for a worker"),
+                    }
+                }
                 Wait::AsyncSync { obj } => {
                     let o = &sys.syncs[obj as usize];
-                    match (o.kind, crate::cpython::aio_sync::waiting_op(sys, s, k)) {
+                    match (o.kind, sys.waiting_op(s, k)) {
                         (SyncKind::AsyncEvent, _) => {
                             format!("awaits asyncio.Event `{}`, which no one left will set", o.name)
                         }
@@ -91,32 +82,11 @@ impl GilModel {
         }
         Some(format!("deadlock: {}", stuck.join("; ")))
     }
-
-    /// The threads and tasks that hold a lock: those whose steps before the current one count
-    /// more acquisitions than releases (`count` gives +1, -1 or 0 per op), tasks `waiting` for
-    /// the lock left out.
-    fn holders(&self, s: &State, count: impl Fn(&Op) -> i32, waiting: impl Fn(usize) -> bool) -> Vec<String> {
-        let held = |p: &Program, pc: u8| p.ops.iter().take(pc as usize).map(&count).sum::<i32>() > 0;
-        let mut out = Vec::new();
-        for (t, info) in self.sys.threads.iter().enumerate() {
-            if let ThreadKind::Plain(p) = &info.kind {
-                if s.threads[t].phase != Phase::Done && held(p, s.threads[t].pc) {
-                    out.push(info.name.clone());
-                }
-            }
-        }
-        for (k, info) in self.sys.tasks.iter().enumerate() {
-            if !s.tasks[k].done && !waiting(k) && held(&info.program, s.tasks[k].pc) {
-                out.push(format!("task {}", info.name));
-            }
-        }
-        out
-    }
 }
 
 fn held_by(holders: &[String]) -> String {
     match holders {
-        [] => ", held by no one still running".into(),
+        [] => ", held by no one".into(),
         _ => format!(", held by {}", holders.join(" and ")),
     }
 }

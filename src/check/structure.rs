@@ -35,10 +35,7 @@ impl GilModel {
                 .iter()
                 .filter(|k| k.loop_id == *l)
                 .flat_map(|k| k.program.ops.iter())
-                .filter_map(|op| match op {
-                    Op::AwaitToThread(inner) => Some(inner.as_ref()),
-                    _ => None,
-                })
+                .flat_map(|op| sys.job_ops(op))
                 .collect(),
         }
     }
@@ -86,6 +83,8 @@ impl GilModel {
             | Bound::Running(_)
             | Bound::Done(_)
             | Bound::LoopBlocked(_)
+            | Bound::HoldsLock(..)
+            | Bound::Cancelled(_)
             | Bound::Ready(_) => BOOL,
         }
     }

@@ -135,6 +135,9 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
         let _ = writeln!(out, "\nasync def {}():", task_fn(k));
         body(&mut out, &mut jobs, &mut ranges, sys, version, &task.name, &task.program.ops, task.program.repeat, true);
     }
+    for (j, job) in sys.jobs.iter().enumerate() {
+        job_function(&mut jobs, &mut ranges, sys, &job_fn(j), &job.program.ops);
+    }
     out.push_str(&jobs);
     out.push('\n');
     for (n, d) in ranges.iter().enumerate() {
@@ -216,7 +219,8 @@ fn all_ops(sys: &System) -> impl Iterator<Item = &Op> {
         ThreadKind::Plain(p) => Some(p.ops.iter()),
         _ => None,
     });
-    threads.flatten().chain(sys.tasks.iter().flat_map(|t| t.program.ops.iter()))
+    let jobs = sys.jobs.iter().flat_map(|j| j.program.ops.iter());
+    threads.flatten().chain(sys.tasks.iter().flat_map(|t| t.program.ops.iter())).chain(jobs)
 }
 
 /// An asyncio lock, event, semaphore or queue that tasks of two loops use: a real program
@@ -271,6 +275,9 @@ fn thread_fn(t: usize) -> String {
 }
 fn task_fn(k: usize) -> String {
     format!("_task{k}")
+}
+fn job_fn(j: usize) -> String {
+    format!("_jobfn{j}")
 }
 
 /// A duration in ticks as an index into the program's tables of real work (`_SPIN[d]`,
@@ -334,20 +341,10 @@ fn body(
             let lines = match op {
                 Op::AwaitToThread(inner) => {
                     let name = format!("_job_{}_{b}", who.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
-                    let _ = writeln!(jobs, "\ndef {name}():");
-                    if !globals.is_empty() {
-                        let _ = writeln!(jobs, "    global {}", globals.join(", "));
-                    }
-                    let _ = writeln!(jobs, "    r = k = 0");
-                    for line in step_code(sys, inner, ranges) {
-                        let _ = writeln!(jobs, "    {line}");
-                    }
-                    vec![if version.has_to_thread() {
-                        format!("await asyncio.to_thread({name})")
-                    } else {
-                        format!("await asyncio.get_event_loop().run_in_executor(None, {name})")
-                    }]
+                    job_function(jobs, ranges, sys, &name, std::slice::from_ref(&**inner));
+                    vec![offload(version, &name)]
                 }
+                Op::AwaitJob(j) => vec![offload(version, &job_fn(*j as usize))],
                 op => step_code(sys, op, ranges),
             };
             for line in lines {
@@ -357,6 +354,31 @@ fn body(
     }
     if ops.is_empty() && !repeat {
         out.push_str("    pass\n");
+    }
+}
+
+/// A function of blocking steps for the executor: a `[[jobs]]` entry, or the one step of an
+/// `await to_thread STEP`.
+fn job_function(jobs: &mut String, ranges: &mut Vec<Duration>, sys: &System, name: &str, ops: &[Op]) {
+    let globals: Vec<String> = sys.vars.iter().map(|(n, _)| var(n)).collect();
+    let _ = writeln!(jobs, "\ndef {name}():");
+    if !globals.is_empty() {
+        let _ = writeln!(jobs, "    global {}", globals.join(", "));
+    }
+    let _ = writeln!(jobs, "    r = k = 0");
+    for op in ops {
+        for line in step_code(sys, op, ranges) {
+            let _ = writeln!(jobs, "    {line}");
+        }
+    }
+}
+
+/// The await that runs function `name` on the loop's default executor.
+fn offload(version: PyVersion, name: &str) -> String {
+    if version.has_to_thread() {
+        format!("await asyncio.to_thread({name})")
+    } else {
+        format!("await asyncio.get_event_loop().run_in_executor(None, {name})")
     }
 }
 
@@ -398,6 +420,7 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::AwaitLock(a) => format!("await {}.acquire()", async_lock(&sys.async_locks[*a as usize])),
         Op::Release(a) => format!("{}.release()", async_lock(&sys.async_locks[*a as usize])),
         Op::AwaitTask(j) => format!("await _TASKS[{:?}]", sys.tasks[*j as usize].name),
+        Op::Cancel(j) => format!("_TASKS[{:?}].cancel()", sys.tasks[*j as usize].name),
         Op::AwaitEventWait(o) => format!("await {}.wait()", sync_of(o)),
         Op::AsyncEventSet(o) => format!("{}.set()", sync_of(o)),
         Op::AsyncEventClear(o) => format!("{}.clear()", sync_of(o)),
@@ -405,7 +428,7 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::AsyncSemRelease(o) => format!("{}.release()", sync_of(o)),
         Op::AwaitPut(o) => format!("await {}.put(0)", sync_of(o)),
         Op::AwaitGet(o) => format!("await {}.get()", sync_of(o)),
-        Op::AwaitToThread(_) => unreachable!("handled by the caller"),
+        Op::AwaitToThread(_) | Op::AwaitJob(_) => unreachable!("handled by the caller"),
     };
     lines.push(code);
     lines
@@ -448,7 +471,8 @@ fn loop_thread(out: &mut String, sys: &System, t: usize, l: usize) {
             task_fn(k as usize)
         );
     }
-    out.push_str("    loop.run_until_complete(asyncio.gather(*tasks))\n    loop.close()\n");
+    // A cancelled task is a result here, not an error that stops the loop.
+    out.push_str("    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))\n    loop.close()\n");
 }
 
 /// Clock, calibration and the real code of the blocking steps; valid on 2.7 and 3.x.

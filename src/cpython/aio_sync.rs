@@ -18,6 +18,7 @@
 //! operation is atomic: the model runs it as one action, and the re-check a woken waiter makes
 //! runs with its resumption.
 
+use crate::cpython::cancel;
 use crate::cpython::program::{Op, System};
 use crate::cpython::state::{State, Wait};
 use crate::cpython::sync;
@@ -89,8 +90,10 @@ pub fn exec(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool {
             let free = match SemaphoreRule::of(&sys.runtime.python) {
                 SemaphoreRule::Barging => s.syncs[o] > 0,
                 SemaphoreRule::WakeupFlag => s.syncs[o] > 0 && !s.async_waiters[o].wakeup_scheduled,
+                // `not self.locked()`: `_value > 0` and no waiter whose future is not cancelled.
                 SemaphoreRule::HandOver | SemaphoreRule::HandOverAll => {
-                    s.syncs[o] > 0 && s.async_waiters[o].fifo.is_empty()
+                    let fifo = s.async_waiters[o].fifo;
+                    s.syncs[o] > 0 && fifo.as_slice().iter().all(|&j| cancel::future_cancelled(s, j))
                 }
             };
             if free {
@@ -195,12 +198,16 @@ fn wait(s: &mut State, o: usize, k: usize) {
 fn wake_semaphore_waiter(sys: &System, s: &mut State, l: usize, o: usize) -> bool {
     let waiting = |s: &State, j: u8| s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 });
     match SemaphoreRule::of(&sys.runtime.python) {
-        // `popleft()` the first waiter and set its future.
+        // `popleft()` waiters until one whose future is not done, and set it.
         rule @ (SemaphoreRule::Barging | SemaphoreRule::WakeupFlag) => {
-            let Some(j) = s.async_waiters[o].fifo.pop_front() else { return false };
-            s.async_waiters[o].wakeup_scheduled = rule == SemaphoreRule::WakeupFlag;
-            s.schedule(l, j as usize);
-            true
+            while let Some(j) = s.async_waiters[o].fifo.pop_front() {
+                if waiting(s, j) {
+                    s.async_waiters[o].wakeup_scheduled = rule == SemaphoreRule::WakeupFlag;
+                    s.schedule(l, j as usize);
+                    return true;
+                }
+            }
+            false
         }
         // The first waiter whose future is not done gets the permit (`_value -= 1`).
         SemaphoreRule::HandOver | SemaphoreRule::HandOverAll => {
@@ -228,7 +235,8 @@ fn put_item(sys: &System, s: &mut State, l: usize, o: usize) {
 /// `Queue._wakeup_next(waiters)`: pops the first waiter of that side and sets its future.
 fn wake_queue_waiter(sys: &System, s: &mut State, l: usize, o: usize, side: fn(&Op) -> bool) {
     let fifo = s.async_waiters[o].fifo;
-    let first = fifo.as_slice().iter().position(|&j| waiting_op(sys, s, j as usize).is_some_and(side));
+    let waiting = |j: u8| s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 });
+    let first = fifo.as_slice().iter().position(|&j| waiting(j) && sys.waiting_op(s, j as usize).is_some_and(side));
     if let Some(i) = first {
         let j = fifo.as_slice()[i];
         s.async_waiters[o].fifo.remove_at(i);
@@ -236,16 +244,60 @@ fn wake_queue_waiter(sys: &System, s: &mut State, l: usize, o: usize, side: fn(&
     }
 }
 
-/// The op a suspended task waits in: the one before its program counter.
-pub fn waiting_op<'a>(sys: &'a System, s: &State, k: usize) -> Option<&'a Op> {
-    let pc = s.tasks[k].pc as usize;
-    pc.checked_sub(1).and_then(|i| sys.tasks[k].program.ops.get(i))
-}
-
 /// `Queue.full()`: `maxsize > 0 and qsize() >= maxsize`.
 fn full(sys: &System, s: &State, o: usize) -> bool {
     let maxsize = sys.syncs[o].kind.maxsize().unwrap_or(0);
     maxsize > 0 && s.syncs[o] >= maxsize
+}
+
+/// `CancelledError` reaches task `k` suspended in `op` (`fut_cancelled`: its future was
+/// cancelled, rather than set before the error came): the method's clean-up.
+pub fn cancelled(sys: &System, s: &mut State, l: usize, k: usize, op: &Op, fut_cancelled: bool) {
+    let o = op.async_sync_object().expect("an asyncio sync op") as usize;
+    s.async_waiters[o].fifo.remove(k as u8);
+    match op {
+        // `Event.wait`: `finally: self._waiters.remove(fut)`.
+        Op::AwaitEventWait(_) => {}
+        // `Queue.get` / `put`: `if not self.empty() and not getter.cancelled():
+        // self._wakeup_next(self._getters)` (`full()` and `_putters` for `put`): a woken
+        // waiter that cannot take its turn passes it on.
+        Op::AwaitGet(_) if s.syncs[o] > 0 && !fut_cancelled => {
+            wake_queue_waiter(sys, s, l, o, |op| matches!(op, Op::AwaitGet(_)))
+        }
+        Op::AwaitPut(_) if !full(sys, s, o) && !fut_cancelled => {
+            wake_queue_waiter(sys, s, l, o, |op| matches!(op, Op::AwaitPut(_)))
+        }
+        Op::AwaitGet(_) | Op::AwaitPut(_) => {}
+        Op::AwaitAcquire(_) => match SemaphoreRule::of(&sys.runtime.python) {
+            // `if self._value > 0 and not fut.cancelled(): self._wake_up_next()`.
+            SemaphoreRule::Barging => {
+                if s.syncs[o] > 0 && !fut_cancelled {
+                    wake_semaphore_waiter(sys, s, l, o);
+                }
+            }
+            // `except CancelledError: self._wake_up_next()`; `_wakeup_scheduled` stays as it is.
+            SemaphoreRule::WakeupFlag => {
+                wake_semaphore_waiter(sys, s, l, o);
+            }
+            // `if not fut.cancelled(): self._value += 1; self._wake_up_next()`: the permit
+            // handed to it goes to the next waiter.
+            SemaphoreRule::HandOver => {
+                if !fut_cancelled {
+                    sync::bump(s, o, 1);
+                    wake_semaphore_waiter(sys, s, l, o);
+                }
+            }
+            // `if fut.done() and not fut.cancelled(): self._value += 1`, then `finally: while
+            // self._value > 0: if not self._wake_up_next(): break`.
+            SemaphoreRule::HandOverAll => {
+                if !fut_cancelled {
+                    sync::bump(s, o, 1);
+                }
+                while s.syncs[o] > 0 && wake_semaphore_waiter(sys, s, l, o) {}
+            }
+        },
+        _ => unreachable!("no task waits in {op:?}"),
+    }
 }
 
 /// The ops a task can wait in.

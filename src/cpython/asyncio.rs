@@ -18,6 +18,7 @@
 //! schedule the step directly (one round).
 
 use crate::cpython::aio_sync;
+use crate::cpython::cancel;
 use crate::cpython::gil;
 use crate::cpython::program::{Op, System};
 use crate::cpython::state::NONE;
@@ -86,6 +87,7 @@ pub fn run_next_callback(sys: &System, s: &mut State, t: usize, l: usize, caps: 
         // `call_soon` (`Lib/asyncio/futures.py: Future.__schedule_callbacks`).
         Some(Callback::SetResult(k)) => s.schedule(l, k as usize),
         Some(Callback::Step(k)) => resume(sys, s, t, l, k as usize, caps),
+        Some(Callback::CancelJob(k)) => s.loops[l].jobs.remove(k),
         _ => unreachable!("ready queue and todo count disagree"),
     }
 }
@@ -102,6 +104,10 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
     let task = &mut s.tasks[k];
     task.wait = Wait::Nothing;
     task.lateness = 0;
+    if cancel::throws(sys, s, k) {
+        cancel::throw(sys, s, t, l, k);
+        return;
+    }
     // `Lock.acquire` after `await fut`: the woken first waiter leaves `_waiters` and takes
     // the lock (`Lib/asyncio/locks.py: Lock.acquire`).
     for lock in s.async_locks.iter_mut() {
@@ -113,7 +119,7 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
     }
     s.threads[t].task = k as u8;
     s.threads[t].phase = Phase::Ready;
-    if let Some(op) = aio_sync::waiting_op(sys, s, k).filter(|op| aio_sync::can_wait(op)) {
+    if let Some(op) = sys.waiting_op(s, k).filter(|op| aio_sync::can_wait(op)) {
         if !aio_sync::resume(sys, s, l, k, op) {
             s.threads[t].task = NONE;
             s.threads[t].phase = Phase::LoopRun;
@@ -122,10 +128,12 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
 }
 
 /// The task gives control back to the loop; the loop goes on with the round's callbacks.
-fn suspend(s: &mut State, t: usize, k: usize) {
+/// A cancel the task asked for itself reaches the future it now awaits.
+fn suspend(sys: &System, s: &mut State, t: usize, k: usize) {
     s.tasks[k].pc += 1;
     s.threads[t].task = NONE;
     s.threads[t].phase = Phase::LoopRun;
+    cancel::after_suspend(sys, s, sys.tasks[k].loop_id as usize, k);
 }
 
 fn continue_task(s: &mut State, k: usize) {
@@ -161,65 +169,72 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
         // `Task.__step` reschedules itself with `call_soon`.
         Op::AwaitSleep(_) if d == 0 => {
             s.schedule(l, k);
-            suspend(s, t, k);
+            suspend(sys, s, t, k);
         }
         // `loop.call_later(delay, futures._set_result_unless_cancelled, …)`.
         Op::AwaitSleep(_) => {
             s.tasks[k].wait = Wait::Timer { left: d, delay: d };
             s.loops[l].timers.push(k as u8);
-            suspend(s, t, k);
+            suspend(sys, s, t, k);
         }
         // `loop.sock_recv` & co.: `add_reader`, the reader callback sets the future.
         Op::AwaitIo(_) => {
             s.tasks[k].wait = Wait::Io { left: d };
-            suspend(s, t, k);
+            suspend(sys, s, t, k);
         }
         // A coroutine that returns without suspending: the task does not yield.
         Op::AwaitCoro => continue_task(s, k),
-        Op::AwaitToThread(_) => {
+        Op::AwaitToThread(_) | Op::AwaitJob(_) => {
             s.tasks[k].wait = Wait::Job;
             submit_job(sys, s, l, k);
-            suspend(s, t, k);
+            suspend(sys, s, t, k);
         }
-        // `Lock.acquire`: free and nobody waiting (no barging past woken waiters) -> take it
-        // without suspending; otherwise join `_waiters` (FIFO).
+        // `Lock.acquire`: free and no waiter whose future is not cancelled (no barging past
+        // woken waiters) -> take it without suspending; otherwise join `_waiters` (FIFO).
         Op::AwaitLock(a) => {
-            let lock = &mut s.async_locks[*a as usize];
-            if !lock.locked && lock.waiters.is_empty() {
-                lock.locked = true;
+            let lock = s.async_locks[*a as usize];
+            if !lock.locked && lock.waiters.as_slice().iter().all(|&j| cancel::future_cancelled(s, j)) {
+                s.async_locks[*a as usize].locked = true;
                 continue_task(s, k);
             } else {
-                lock.waiters.push(k as u8);
+                s.async_locks[*a as usize].waiters.push(k as u8);
                 s.tasks[k].wait = Wait::AsyncLock { lock: *a };
-                suspend(s, t, k);
+                suspend(sys, s, t, k);
             }
         }
         // `Lock.release`: unlock and wake the first waiter (`_wake_up_first`).
         Op::Release(a) => {
-            let lock = &mut s.async_locks[*a as usize];
-            if lock.locked {
-                lock.locked = false;
-                if let (Some(first), false) = (lock.waiters.front(), lock.woken) {
-                    lock.woken = true;
-                    s.schedule(l, first as usize);
-                }
+            if s.async_locks[*a as usize].locked {
+                s.async_locks[*a as usize].locked = false;
+                cancel::wake_up_first(s, l, *a as usize);
             }
+            continue_task(s, k);
+        }
+        // `T.cancel()` is a plain call: the caller goes on.
+        Op::Cancel(j) => {
+            cancel::cancel(sys, s, l, *j as usize);
             continue_task(s, k);
         }
         op if op.async_sync_object().is_some() => {
             if aio_sync::exec(sys, s, l, k, op) {
-                suspend(s, t, k);
+                suspend(sys, s, t, k);
             } else {
                 continue_task(s, k);
             }
         }
-        // Awaiting a finished task does not suspend.
+        // Awaiting a finished task does not suspend; one that was cancelled raises its
+        // `CancelledError` in the awaiting task at once (`Task.__await__` → `result()`).
+        Op::AwaitTask(j) if s.tasks[*j as usize].cancelled => {
+            cancel::end_cancelled(sys, s, k);
+            s.threads[t].task = NONE;
+            s.threads[t].phase = Phase::LoopRun;
+        }
         Op::AwaitTask(j) => {
             if s.tasks[*j as usize].done {
                 continue_task(s, k);
             } else {
                 s.tasks[k].wait = Wait::Task { task: *j };
-                suspend(s, t, k);
+                suspend(sys, s, t, k);
             }
         }
         _ => unreachable!("not an await: {op:?}"),
@@ -249,11 +264,15 @@ fn start_job(sys: &System, s: &mut State, w: usize, k: usize) {
 /// The job of worker `w` returned: `_WorkItem.run` sets the concurrent future, whose callback
 /// posts `_call_set_state` to the loop with `call_soon_threadsafe` (waking its selector).
 /// The worker then takes the next queued job, or blocks in `work_queue.get()`.
+/// A job whose task was cancelled meanwhile sets nothing (`_call_set_state` finds the
+/// destination cancelled).
 pub fn finish_job(sys: &System, s: &mut State, w: usize) {
     let k = s.threads[w].task as usize;
     let l = sys.tasks[k].loop_id as usize;
-    s.tasks[k].wait = Wait::Wakeup;
-    s.loops[l].ready.push(Callback::SetResult(k as u8));
+    if s.tasks[k].wait == Wait::Job {
+        s.tasks[k].wait = Wait::Wakeup;
+        s.loops[l].ready.push(Callback::SetResult(k as u8));
+    }
     match s.loops[l].jobs.pop_front() {
         Some(next) => {
             let th = &mut s.threads[w];
@@ -268,24 +287,16 @@ pub fn finish_job(sys: &System, s: &mut State, w: usize) {
     }
 }
 
-/// The op a worker runs for its job: the blocking step inside the task's `await to_thread`;
-/// None once it has run it (or with no job).
-pub fn job_op<'a>(sys: &'a System, s: &State, w: usize) -> Option<&'a Op> {
-    if s.threads[w].pc != 0 {
-        return None;
+/// The ops worker `w` runs for its job: the blocking step inside the task's
+/// `await to_thread STEP`, or the steps of job J for `await to_thread J` (none without a job).
+/// The task's counter is past the await it is suspended in.
+pub fn job_ops<'a>(sys: &'a System, s: &State, w: usize) -> &'a [Op] {
+    let k = s.threads[w].task;
+    if k == NONE {
+        return &[];
     }
-    job_op_of(sys, s, w)
-}
-
-/// The blocking step of worker `w`'s job, whether it has run it yet or not.
-pub fn job_op_of<'a>(sys: &'a System, s: &State, w: usize) -> Option<&'a Op> {
-    let th = &s.threads[w];
-    if th.task == NONE {
-        return None;
-    }
-    let k = th.task as usize;
-    match sys.tasks[k].program.ops.get(s.tasks[k].pc as usize - 1) {
-        Some(Op::AwaitToThread(inner)) => Some(inner),
+    match sys.waiting_op(s, k as usize) {
+        Some(op) if op.offloads() => sys.job_ops(op),
         _ => unreachable!("a worker's job comes from `await to_thread`"),
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod aio_sync;
 pub mod asyncio;
+pub mod cancel;
 pub mod gil;
 pub mod model;
 pub mod program;

@@ -205,7 +205,7 @@ impl GilModel {
         let sys = &self.sys;
         match &sys.threads[t].kind {
             ThreadKind::Plain(p) => (p.ops.get(s.threads[t].pc as usize), Ctx::Thread(t)),
-            ThreadKind::Worker(_) => (asyncio::job_op(sys, s, t), Ctx::Thread(t)),
+            ThreadKind::Worker(_) => (asyncio::job_ops(sys, s, t).get(s.threads[t].pc as usize), Ctx::Thread(t)),
             ThreadKind::Loop(_) => {
                 let k = s.threads[t].task as usize;
                 (sys.tasks[k].program.ops.get(s.tasks[k].pc as usize), Ctx::Task(k))
@@ -219,10 +219,7 @@ impl GilModel {
         let sys = &self.sys;
         let (ops, pc): (&[Op], usize) = match &sys.threads[t].kind {
             ThreadKind::Plain(p) => (&p.ops, s.threads[t].pc as usize),
-            ThreadKind::Worker(_) => {
-                let job = asyncio::job_op_of(sys, s, t);
-                return if s.threads[t].pc == 0 { (None, job) } else { (job, None) };
-            }
+            ThreadKind::Worker(_) => (asyncio::job_ops(sys, s, t), s.threads[t].pc as usize),
             ThreadKind::Loop(_) => {
                 let k = s.threads[t].task as usize;
                 (&sys.tasks[k].program.ops, s.tasks[k].pc as usize)
@@ -680,13 +677,14 @@ impl GilModel {
         std::borrow::Cow::Owned(r)
     }
 
-    /// Every plain thread and every loop has finished (idle executor workers do not count).
+    /// Every plain thread and every loop has finished, and every executor worker is idle (a
+    /// job whose task was cancelled still runs; the interpreter joins the workers at exit,
+    /// `Lib/concurrent/futures/thread.py: _python_exit`).
     pub fn all_done(&self, s: &State) -> bool {
-        self.sys
-            .threads
-            .iter()
-            .enumerate()
-            .all(|(t, info)| matches!(info.kind, ThreadKind::Worker(_)) || s.threads[t].phase == Phase::Done)
+        self.sys.threads.iter().enumerate().all(|(t, info)| match info.kind {
+            ThreadKind::Worker(_) => s.threads[t].phase == Phase::Idle,
+            _ => s.threads[t].phase == Phase::Done,
+        })
     }
 }
 

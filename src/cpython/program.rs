@@ -2,7 +2,7 @@
 //! expanded, executor workers allotted. This is the static half of the model; the dynamic
 //! half is [`crate::cpython::state::State`].
 
-use crate::cpython::state::{Dims, MAX_LOCKS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
+use crate::cpython::state::{Dims, State, MAX_LOCKS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
 use crate::input::scenario::{
     Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue,
 };
@@ -38,9 +38,13 @@ pub enum Op {
     AwaitCoro,
     /// The job runs this blocking op on an executor worker.
     AwaitToThread(Box<Op>),
+    /// `await to_thread J` / `await run_in_executor J`: job J of [`System::jobs`].
+    AwaitJob(u8),
     AwaitLock(u8),
     Release(u8),
     AwaitTask(u8),
+    /// `T.cancel()` ([`crate::cpython::cancel`]).
+    Cancel(u8),
     /// `threading.Event`, `threading.Semaphore`, `queue.Queue` ([`crate::cpython::sync`]),
     /// each on sync object N of [`System::syncs`].
     EventSet(u8),
@@ -65,11 +69,18 @@ impl Op {
     /// Whether the step ends with a C function returning, after which 3.10+ checks the eval
     /// breaker (`CALL` checks once a C callee is back: `Python/ceval.c` 3.10, `Python/bytecodes.c`
     /// 3.12+): a C call holding the GIL or releasing it, a blocking call, a `threading.Lock`
-    /// method, `list.append`.
+    /// method, `list.append`, `Task.cancel` (the C `_asyncio.Task`).
     pub fn ends_with_c_call(&self) -> bool {
         matches!(
             self,
-            Op::CCall(_) | Op::CNoGil(_) | Op::Io(_) | Op::Sleep(_) | Op::Lock(_) | Op::Unlock(_) | Op::Append(_)
+            Op::CCall(_)
+                | Op::CNoGil(_)
+                | Op::Io(_)
+                | Op::Sleep(_)
+                | Op::Lock(_)
+                | Op::Unlock(_)
+                | Op::Append(_)
+                | Op::Cancel(_)
         ) || self.is_sync()
     }
 
@@ -85,6 +96,7 @@ impl Op {
                 | Op::AwaitIo(_)
                 | Op::AwaitCoro
                 | Op::AwaitToThread(_)
+                | Op::AwaitJob(_)
                 | Op::AwaitLock(_)
                 | Op::Release(_)
         ) || self.is_sync()
@@ -97,6 +109,11 @@ impl Op {
     /// every other operation on the same object.
     pub fn is_sync(&self) -> bool {
         self.sync_object().is_some()
+    }
+
+    /// Hands work to the loop's executor: `await to_thread` of a step or a job.
+    pub fn offloads(&self) -> bool {
+        matches!(self, Op::AwaitToThread(_) | Op::AwaitJob(_))
     }
 
     /// The sync object an asyncio event, semaphore or queue op works on.
@@ -225,6 +242,13 @@ pub struct TaskInfo {
     pub loop_id: u8,
 }
 
+/// A `[[jobs]]` entry: the blocking ops an executor worker runs for `await to_thread J`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobInfo {
+    pub name: String,
+    pub program: Program,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoopInfo {
     /// The OS thread that runs this loop.
@@ -248,6 +272,7 @@ pub struct System {
     pub async_locks: Vec<String>,
     /// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s, in order of first use.
     pub syncs: Vec<SyncInfo>,
+    pub jobs: Vec<JobInfo>,
     /// Some state can have more threads wanting a CPU than there are cores: only then does
     /// the model track which threads have one.
     pub cpu_contention: bool,
@@ -269,6 +294,7 @@ impl System {
             locks: Vec::new(),
             async_locks: Vec::new(),
             syncs: Vec::new(),
+            jobs: Vec::new(),
             cpu_contention: false,
             thread_copies: Vec::new(),
         };
@@ -283,6 +309,10 @@ impl System {
         let tasks = scenario.expanded_tasks();
         let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
         let mut task_loop = vec![NONE; tasks.len()];
+        for job in &scenario.jobs {
+            let program = sys.compile_program(&job.steps, false, &task_index)?;
+            sys.jobs.push(JobInfo { name: job.name.clone(), program });
+        }
         for spec in &scenario.threads {
             if spec.count > 1 && matches!(spec.body, ThreadBody::Steps(_)) {
                 let start =
@@ -325,7 +355,7 @@ impl System {
             let offloading = sys.loops[l]
                 .tasks
                 .iter()
-                .filter(|&&k| sys.tasks[k as usize].program.ops.iter().any(|op| matches!(op, Op::AwaitToThread(_))))
+                .filter(|&&k| sys.tasks[k as usize].program.ops.iter().any(Op::offloads))
                 .count();
             for i in 0..offloading.min(bound) {
                 let name = if sys.loops.len() == 1 {
@@ -380,9 +410,13 @@ impl System {
             Step::AwaitIo(d) => Op::AwaitIo(*d),
             Step::AwaitCoro => Op::AwaitCoro,
             Step::AwaitToThread(inner) => Op::AwaitToThread(Box::new(self.compile_step(inner, task_index)?)),
+            Step::AwaitJob { job, .. } => Op::AwaitJob(
+                self.jobs.iter().position(|j| j.name == *job).ok_or_else(|| format!("unknown job `{job}`"))? as u8,
+            ),
             Step::AwaitLock(l) => Op::AwaitLock(intern(&mut self.async_locks, l)),
             Step::Release(l) => Op::Release(intern(&mut self.async_locks, l)),
             Step::AwaitTask(t) => Op::AwaitTask(task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8),
+            Step::Cancel(t) => Op::Cancel(task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8),
             Step::EventSet(e) => Op::EventSet(self.sync(e, SyncKind::Event)),
             Step::EventClear(e) => Op::EventClear(self.sync(e, SyncKind::Event)),
             Step::EventWait(e) => Op::EventWait(self.sync(e, SyncKind::Event)),
@@ -437,9 +471,7 @@ impl System {
         }
         let loop_ops = |l: u8| self.loops[l as usize].tasks.iter().map(|&k| &self.tasks[k as usize].program.ops);
         let releases = |ops: &[Op]| ops.iter().any(|op| matches!(op, Op::CNoGil(_)));
-        let offloads = |ops: &[Op]| {
-            ops.iter().any(|op| matches!(op, Op::AwaitToThread(inner) if matches!(**inner, Op::CNoGil(_))))
-        };
+        let offloads = |ops: &[Op]| ops.iter().any(|op| self.job_ops(op).iter().any(|op| matches!(op, Op::CNoGil(_))));
         let gil_free = self
             .threads
             .iter()
@@ -450,6 +482,22 @@ impl System {
             })
             .count();
         self.threads.len().min(gil_free + 1)
+    }
+
+    /// The ops an executor worker runs for an offloading op: the blocking op of
+    /// `await to_thread STEP`, a job's ops; none for other ops.
+    pub fn job_ops<'a>(&'a self, op: &'a Op) -> &'a [Op] {
+        match op {
+            Op::AwaitToThread(inner) => std::slice::from_ref(&**inner),
+            Op::AwaitJob(j) => &self.jobs[*j as usize].program.ops,
+            _ => &[],
+        }
+    }
+
+    /// The op a suspended task waits in: the one before its program counter.
+    pub fn waiting_op(&self, s: &State, k: usize) -> Option<&Op> {
+        let pc = s.tasks[k].pc as usize;
+        pc.checked_sub(1).and_then(|i| self.tasks[k].program.ops.get(i))
     }
 
     /// How many slots of each state array this system uses.

@@ -143,6 +143,20 @@ pub enum Wait {
     Scheduled,
 }
 
+/// A `Task.cancel()` on its way (`Lib/asyncio/tasks.py: Task.cancel`): either way
+/// `CancelledError` is thrown into the coroutine when the task next resumes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Cancel {
+    #[default]
+    None,
+    /// `_must_cancel`: no pending future could be cancelled for it (it was running or
+    /// scheduled, or the future it awaited was already done).
+    MustCancel,
+    /// The future it awaited was cancelled (`fut.cancelled()` is true where the waiting
+    /// method cleans up).
+    FutureCancelled,
+}
+
 /// One asyncio task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Task {
@@ -150,6 +164,10 @@ pub struct Task {
     pub reg: u8,
     pub wait: Wait,
     pub done: bool,
+    /// It ended by `CancelledError` (`Task.cancelled()`); `done` too.
+    pub cancelled: bool,
+    /// A `cancel()` that has not reached it yet.
+    pub cancel: Cancel,
     /// Ticks since what it awaits happened, while it has not resumed (only when read).
     pub lateness: u16,
 }
@@ -164,6 +182,10 @@ pub enum Callback {
     /// The callback that sets the awaited future's result (timer handle, reader callback,
     /// `_call_set_state`); running it schedules the task's step with `call_soon`.
     SetResult(u8),
+    /// `_call_check_cancel` of the task's cancelled executor future: it cancels the
+    /// `concurrent.futures` future, so a job no worker has taken yet never runs
+    /// (`Lib/asyncio/futures.py: _chain_future`).
+    CancelJob(u8),
 }
 
 /// A small FIFO of task indices or callbacks with a fixed capacity.
@@ -224,8 +246,9 @@ impl<T: Copy + Default + PartialEq, const N: usize> Fifo<T, N> {
 /// One asyncio event loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Loop {
-    /// `loop._ready`.
-    pub ready: Fifo<Callback, MAX_TASKS>,
+    /// `loop._ready`: at most two callbacks per task (a cancelled job's `_call_check_cancel`
+    /// and the task's wake-up).
+    pub ready: Fifo<Callback, { 2 * MAX_TASKS }>,
     /// Callbacks of the current round still to run (`ntodo` in `_run_once`).
     pub todo: u8,
     /// Armed timers not yet due, in the order they were armed (tasks).
@@ -379,6 +402,7 @@ impl Callback {
             Callback::Empty => 0,
             Callback::Step(k) => 1 + k,
             Callback::SetResult(k) => 0x80 | k,
+            Callback::CancelJob(k) => 0x40 | k,
         }
     }
 }
@@ -421,7 +445,8 @@ impl State {
         for k in &self.tasks[..dims.tasks] {
             out.extend_from_slice(&k.wait.encode());
             let [l0, l1] = k.lateness.to_le_bytes();
-            out.extend_from_slice(&[k.pc, k.reg, k.done as u8, l0, l1]);
+            let flags = k.done as u8 | (k.cancelled as u8) << 1 | (k.cancel as u8) << 2;
+            out.extend_from_slice(&[k.pc, k.reg, flags, l0, l1]);
         }
         for l in &self.loops[..dims.loops] {
             out.push(l.ready.len);

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::cpython::model::{Action, Ctx, GilModel};
 use crate::cpython::program::{Op, ThreadKind};
-use crate::cpython::state::{Callback, GilRel, Phase, State, Wait, NONE};
+use crate::cpython::state::{Callback, Cancel, GilRel, Phase, State, Wait, NONE};
 use crate::input::scenario::{GilKind, WriteValue};
 
 impl GilModel {
@@ -167,9 +167,11 @@ impl GilModel {
             Op::AwaitIo(_) => "await io".into(),
             Op::AwaitCoro => "await coro() (does not suspend)".into(),
             Op::AwaitToThread(inner) => format!("await to_thread({})", self.op_text(inner, 0)),
+            Op::AwaitJob(j) => format!("await to_thread({})", self.sys.jobs[*j as usize].name),
             Op::AwaitLock(l) => format!("await asyncio.Lock {}", self.sys.async_locks[*l as usize]),
             Op::Release(l) => format!("release asyncio.Lock {}", self.sys.async_locks[*l as usize]),
             Op::AwaitTask(k) => format!("await task {}", self.sys.tasks[*k as usize].name),
+            Op::Cancel(k) => format!("{}.cancel()", self.sys.tasks[*k as usize].name),
             Op::AwaitEventWait(o) => format!("await asyncio.Event {}.wait()", self.sync_name(*o)),
             Op::AsyncEventSet(o) => format!("asyncio.Event {}.set()", self.sync_name(*o)),
             Op::AsyncEventClear(o) => format!("asyncio.Event {}.clear()", self.sync_name(*o)),
@@ -225,6 +227,7 @@ impl GilModel {
                 .map(|c| match c {
                     Callback::Step(k) => sys.tasks[*k as usize].name.clone(),
                     Callback::SetResult(k) => format!("set_result({})", sys.tasks[*k as usize].name),
+                    Callback::CancelJob(k) => format!("cancel_job({})", sys.tasks[*k as usize].name),
                     Callback::Empty => String::new(),
                 })
                 .collect();
@@ -233,7 +236,12 @@ impl GilModel {
         }
         for (k, info) in sys.tasks.iter().enumerate() {
             let task = &s.tasks[k];
-            let what = if task.done { "done".to_string() } else { wait_text(task.wait) };
+            let what = match (task.done, task.cancelled, task.cancel) {
+                (true, true, _) => "cancelled".to_string(),
+                (true, false, _) => "done".to_string(),
+                (false, _, Cancel::None) => wait_text(task.wait),
+                (false, _, _) => format!("{} (CancelledError coming)", wait_text(task.wait)),
+            };
             parts.push(format!("{}: {what}", info.name));
         }
         if !sys.vars.is_empty() {

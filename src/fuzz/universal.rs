@@ -91,6 +91,7 @@ pub fn placeholder() -> &'static Scenario {
         vars: Vec::new(),
         queues: Vec::new(),
         semaphores: Vec::new(),
+        jobs: Vec::new(),
     })
 }
 

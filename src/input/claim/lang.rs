@@ -26,6 +26,7 @@ enum Tok {
     Plus,
     Minus,
     Colon,
+    Comma,
     End,
 }
 
@@ -37,7 +38,7 @@ struct Token {
 }
 
 /// Operators and parentheses; two-character spellings come first so `<=` is not read as `<`.
-const SYMBOLS: [(&str, Tok); 15] = [
+const SYMBOLS: [(&str, Tok); 16] = [
     ("->", Tok::Implies),
     ("||", Tok::Or),
     ("&&", Tok::And),
@@ -53,6 +54,7 @@ const SYMBOLS: [(&str, Tok); 15] = [
     ("(", Tok::LParen),
     (")", Tok::RParen),
     (":", Tok::Colon),
+    (",", Tok::Comma),
 ];
 
 /// A syntax or type error in a check: where (byte offset), what is wrong, what was expected.
@@ -607,25 +609,38 @@ impl<'t> Parser<'t> {
         };
         self.bump();
         let mut end = name_tok.end;
+        let mut lock = None;
         let arg = if kind.takes_arg() {
             let (noun, example) = kind.arg_noun();
             let wanted = |found: Token, this: &Self| {
+                let (what, example) = match kind {
+                    AtomKind::HoldsLock => ("a lock name and a thread or task name".to_owned(), "holds_lock(a, t1)".to_owned()),
+                    _ => (format!("one {noun} name"), format!("{name}({example})")),
+                };
                 ParseError::new(
                     found.start,
-                    format!("`{name}` takes one {noun} name in parentheses"),
-                    format!("expected e.g. `{name}({example})`, found {}", this.describe(found)),
+                    format!("`{name}` takes {what} in parentheses"),
+                    format!("expected e.g. `{example}`, found {}", this.describe(found)),
                 )
             };
-            let open = self.bump();
-            let arg = self.bump();
-            let close = self.bump();
-            for (token, tok) in [(open, Tok::LParen), (arg, Tok::Ident), (close, Tok::RParen)] {
+            let mut expected = vec![Tok::LParen, Tok::Ident, Tok::RParen];
+            if kind == AtomKind::HoldsLock {
+                expected = vec![Tok::LParen, Tok::Ident, Tok::Comma, Tok::Ident, Tok::RParen];
+            }
+            let mut got = Vec::new();
+            for tok in expected {
+                let token = self.bump();
                 if token.tok != tok {
                     return Err(wanted(token, self));
                 }
+                got.push(token);
             }
-            end = close.end;
-            Some(self.text[arg.start..arg.end].to_owned())
+            end = got[got.len() - 1].end;
+            let ident = |t: &Token| self.text[t.start..t.end].to_owned();
+            if kind == AtomKind::HoldsLock {
+                lock = Some(ident(&got[1]));
+            }
+            Some(ident(&got[got.len() - 2]))
         } else {
             if self.peek().tok == Tok::LParen {
                 return Err(ParseError::new(
@@ -636,7 +651,7 @@ impl<'t> Parser<'t> {
             }
             None
         };
-        let atom = Atom { kind, arg, offset: name_tok.start };
+        let atom = Atom { kind, arg, lock, offset: name_tok.start };
         let value = if kind.is_bool() { Value::Bool(Expr::Atom(atom)) } else { Value::Int(Term::Atom(atom)) };
         Ok(Val { value, start: name_tok.start, end, depth: 1 })
     }

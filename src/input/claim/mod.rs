@@ -86,6 +86,10 @@ pub enum AtomKind {
     Qsize,
     /// The value a thread's or task's last `read` loaded (its local register).
     Local,
+    /// `holds_lock(L, X)`: X has taken lock L and not given it back.
+    HoldsLock,
+    /// `cancelled(T)`: task T ended by `CancelledError`.
+    Cancelled,
 }
 
 /// An atom as written, e.g. `holds_gil(t1)`.
@@ -94,6 +98,8 @@ pub struct Atom {
     pub kind: AtomKind,
     /// The thread, task or variable named in parentheses.
     pub arg: Option<String>,
+    /// The lock `holds_lock(L, X)` names before its thread or task.
+    pub lock: Option<String>,
     /// Byte offset of the atom in the check text (for error locations).
     pub offset: usize,
 }
@@ -262,7 +268,7 @@ impl Evidence {
 
 impl AtomKind {
     /// Every atom, in the order of SPEC §3's table; error messages list them in this order.
-    pub const ALL: [AtomKind; 23] = [
+    pub const ALL: [AtomKind; 25] = [
         AtomKind::RunningPython,
         AtomKind::RunningTasks,
         AtomKind::Now,
@@ -286,6 +292,8 @@ impl AtomKind {
         AtomKind::GilWait,
         AtomKind::Qsize,
         AtomKind::Local,
+        AtomKind::HoldsLock,
+        AtomKind::Cancelled,
     ];
 
     /// The atom's name in the claim language.
@@ -314,6 +322,8 @@ impl AtomKind {
             AtomKind::GilWait => "gil_wait",
             AtomKind::Qsize => "qsize",
             AtomKind::Local => "local",
+            AtomKind::HoldsLock => "holds_lock",
+            AtomKind::Cancelled => "cancelled",
         }
     }
 
@@ -338,6 +348,8 @@ impl AtomKind {
                 | Running
                 | Ready
                 | Done
+                | HoldsLock
+                | Cancelled
         )
     }
 
@@ -362,7 +374,7 @@ impl AtomKind {
     fn arg_noun(self) -> (&'static str, &'static str) {
         match self {
             AtomKind::Var => ("variable", "counter"),
-            AtomKind::Ready | AtomKind::Lateness => ("task", "ticker"),
+            AtomKind::Ready | AtomKind::Lateness | AtomKind::Cancelled => ("task", "ticker"),
             AtomKind::LoopBlocked | AtomKind::GilWait => ("thread", "main"),
             AtomKind::Qsize => ("queue", "q"),
             _ => ("thread or task", "t1"),
@@ -374,6 +386,7 @@ impl AtomKind {
         match self {
             AtomKind::Var => "var(NAME)".to_owned(),
             AtomKind::Qsize => "qsize(Q)".to_owned(),
+            AtomKind::HoldsLock => "holds_lock(L, X)".to_owned(),
             kind if kind.takes_arg() => format!("{}(X)", kind.name()),
             kind => kind.name().to_owned(),
         }

@@ -14,9 +14,10 @@ impl fmt::Display for CmpOp {
 impl fmt::Display for Atom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.name())?;
-        match &self.arg {
-            Some(arg) => write!(f, "({arg})"),
-            None => Ok(()),
+        match (&self.lock, &self.arg) {
+            (Some(lock), Some(arg)) => write!(f, "({lock}, {arg})"),
+            (_, Some(arg)) => write!(f, "({arg})"),
+            _ => Ok(()),
         }
     }
 }

@@ -4,7 +4,7 @@ use super::*;
 use proptest::prelude::*;
 
 fn atom(kind: AtomKind, arg: Option<&str>, offset: usize) -> Atom {
-    Atom { kind, arg: arg.map(str::to_owned), offset }
+    Atom { kind, arg: arg.map(str::to_owned), lock: None, offset }
 }
 
 fn ok(text: &str) -> Check {
@@ -300,6 +300,7 @@ fn arb_atom(boolean: bool) -> impl Strategy<Value = Atom> {
     let kinds: Vec<AtomKind> = AtomKind::ALL.into_iter().filter(|k| k.is_bool() == boolean).collect();
     (prop::sample::select(kinds), "[a-z_][a-z0-9_]{0,5}").prop_map(|(kind, arg)| Atom {
         kind,
+        lock: (kind == AtomKind::HoldsLock).then(|| "l".to_owned()),
         arg: kind.takes_arg().then_some(arg),
         offset: 0,
     })

@@ -100,10 +100,15 @@ pub enum Step {
     AwaitCoro,
     /// `await to_thread STEP`: STEP is a blocking step (never an await).
     AwaitToThread(Box<Step>),
+    /// `await to_thread J` / `await run_in_executor J`: J names a `[[jobs]]` entry, a job of
+    /// several blocking steps run on an executor worker.
+    AwaitJob { job: String, call: JobCall },
     AwaitLock(String),
     /// `release L` in a task: `asyncio.Lock.release` (in a thread it is [`Step::SemRelease`]).
     Release(String),
     AwaitTask(String),
+    /// `cancel T` in a task: `T.cancel()`.
+    Cancel(String),
     /// `threading.Event` `set`, `clear`, `wait`.
     EventSet(String),
     EventClear(String),
@@ -125,6 +130,21 @@ pub enum Step {
     /// `asyncio.Queue`: `await queue.put Q` / `await queue.get Q`.
     AwaitPut(String),
     AwaitGet(String),
+}
+
+/// How a task hands a job to the loop's default executor: both submit it to the same
+/// `ThreadPoolExecutor` (`Lib/asyncio/threads.py: to_thread` calls `run_in_executor(None, …)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JobCall {
+    ToThread,
+    RunInExecutor,
+}
+
+/// A `[[jobs]]` entry: blocking steps that a task offloads to an executor worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSpec {
+    pub name: String,
+    pub steps: Vec<Step>,
 }
 
 /// Which kind of `threading` object a step names.
@@ -195,6 +215,8 @@ pub struct Scenario {
     /// `[semaphores]`: each declared semaphore's starting value (default 1), `threading` or
     /// `asyncio` by use.
     pub semaphores: Vec<(String, u8)>,
+    /// `[[jobs]]`, in file order.
+    pub jobs: Vec<JobSpec>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,6 +236,8 @@ pub const MAX_VARS: usize = 8;
 pub const MAX_LOCKS: usize = 4;
 /// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s together.
 pub const MAX_SYNCS: usize = 4;
+/// `[[jobs]]` entries.
+pub const MAX_JOBS: usize = 8;
 /// Steps of one thread's or task's program (`await to_thread STEP` is one step).
 pub const MAX_STEPS: usize = 32;
 /// The largest duration, in ticks.

@@ -21,7 +21,8 @@ use crate::input::located::{Fields, InputError, Node, Source};
 type SpannedList = Spanned<Vec<Spanned<String>>>;
 
 /// The keys of each table, as "unknown field" messages list them.
-const FILE_KEYS: [&str; 8] = ["name", "title", "runtime", "threads", "tasks", "vars", "queues", "semaphores"];
+const FILE_KEYS: [&str; 9] = ["name", "title", "runtime", "threads", "tasks", "vars", "queues", "semaphores", "jobs"];
+const JOB_KEYS: [&str; 2] = ["name", "steps"];
 const QUEUE_KEYS: [&str; 2] = ["maxsize", "kind"];
 const RUNTIME_KEYS: [&str; 8] =
     ["python", "gil", "switch_points", "switch_interval", "check_interval", "cores", "time", "horizon"];
@@ -40,6 +41,13 @@ pub(super) struct RawFile {
     queues: Vec<RawQueue>,
     /// `[semaphores]`: name and starting value.
     pub(super) semaphores: Vec<(Spanned<String>, Spanned<i64>)>,
+    pub(super) jobs: Vec<RawJob>,
+}
+
+/// One `[[jobs]]` entry.
+pub(super) struct RawJob {
+    pub(super) name: Spanned<String>,
+    pub(super) steps: SpannedList,
 }
 
 /// One `[queues]` entry: its name, `maxsize` (absent: 0, unbounded) and `kind` (absent:
@@ -133,6 +141,10 @@ impl ScenarioFile<'_> {
                 steps: src.strings(src.required(&f, "steps")?)?,
             })
         });
+        let jobs = entries("jobs")?.iter().map(|node| {
+            let f = src.fields(node, "a table, written `[[jobs]]`", &JOB_KEYS)?;
+            Ok(RawJob { name: src.string(src.required(&f, "name")?)?, steps: src.strings(src.required(&f, "steps")?)? })
+        });
         let vars = match file.get("vars").map(|node| (node, node.get_ref())) {
             None => Vec::new(),
             Some((_, Node::Table(entries))) => {
@@ -169,6 +181,7 @@ impl ScenarioFile<'_> {
         Ok(RawFile {
             queues,
             semaphores,
+            jobs: jobs.collect::<Result<_, InputError>>()?,
             name: optional(&file, "name", |n| src.string(n))?,
             title: optional(&file, "title", |n| src.string(n))?.map(Spanned::into_inner),
             runtime,
@@ -183,11 +196,12 @@ impl ScenarioFile<'_> {
 // Parsing one file: each entry on its own first
 // ---------------------------------------------------------------------------------------------
 
-/// Who runs a program: only tasks may await.
+/// Who runs a program: only tasks may await; a job runs on an executor thread.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Owner {
     Thread,
     Task,
+    Job,
 }
 
 impl ScenarioFile<'_> {
@@ -297,6 +311,14 @@ impl ScenarioFile<'_> {
         Ok(())
     }
 
+    /// A `[[jobs]]` entry: blocking steps, run on an executor worker.
+    fn job(&self, raw: &RawJob, time: TimeMode, uses: &Uses) -> Result<JobSpec, InputError> {
+        Ok(JobSpec {
+            name: self.identifier(&raw.name, "job")?,
+            steps: self.program(&raw.steps, Owner::Job, None, time, uses)?,
+        })
+    }
+
     fn task(&self, raw: &RawTask, time: TimeMode, uses: &Uses) -> Result<TaskSpec, InputError> {
         Ok(TaskSpec {
             name: self.identifier(&raw.name, "task")?,
@@ -323,7 +345,7 @@ impl ScenarioFile<'_> {
         let steps = raw.iter().map(|s| self.step(s, owner, uses)).collect::<Result<Vec<_>, _>>()?;
         self.lock_pairs(&steps, raw)?;
         if let Some(repeat) = repeat.filter(|r| *r.get_ref()) {
-            self.repeat_body(&steps, repeat, time)?;
+            self.repeat_body(&steps, repeat, time, uses)?;
         }
         Ok(steps)
     }
@@ -331,16 +353,17 @@ impl ScenarioFile<'_> {
     fn step(&self, raw: &Spanned<String>, owner: Owner, uses: &Uses) -> Result<Step, InputError> {
         let step: Step = raw.get_ref().parse().map_err(|message: String| self.at(raw.span(), message))?;
         let step = match owner {
-            Owner::Thread => match step {
+            Owner::Thread | Owner::Job => match step {
                 // `release S` in a thread is `threading.Semaphore.release`.
                 Step::Release(x) => Step::SemRelease(x),
                 step => step,
             },
             Owner::Task => uses.resolve_in_task(step),
         };
-        if owner == Owner::Thread && step.is_awaiting() {
+        if owner != Owner::Task && step.is_awaiting() {
+            let who = if owner == Owner::Job { "a job runs on an executor thread, which" } else { "a thread" };
             let message = format!(
-                "`{}` is an awaiting step, and a thread cannot await; expected a blocking step ({}), or move it to a [[tasks]] entry",
+                "`{}` is an awaiting step, and {who} cannot await; expected a blocking step ({}), or move it to a [[tasks]] entry",
                 raw.get_ref(),
                 BLOCKING_FORMS.join(", ")
             );
@@ -377,11 +400,17 @@ impl ScenarioFile<'_> {
 
     /// A `repeat` body must do something, and in ticks mode take time: a body that takes no
     /// tick would run forever at one instant, and the clock would never pass.
-    fn repeat_body(&self, steps: &[Step], repeat: &Spanned<bool>, time: TimeMode) -> Result<(), InputError> {
+    fn repeat_body(
+        &self,
+        steps: &[Step],
+        repeat: &Spanned<bool>,
+        time: TimeMode,
+        uses: &Uses,
+    ) -> Result<(), InputError> {
         if steps.is_empty() {
             return Err(self.at(repeat.span(), "repeat = true with no steps; expected at least one step to repeat"));
         }
-        if time == TimeMode::Ticks && !steps.iter().any(Step::takes_ticks) {
+        if time == TimeMode::Ticks && !steps.iter().any(|s| uses.takes_ticks(s)) {
             let message = "repeat = true but no step takes a tick, so time would never pass; expected a step that lasts at least 1 tick (compute, c_call, c_nogil, io, time.sleep, await asyncio.sleep N > 0, await io, await to_thread of one)";
             return Err(self.at(repeat.span(), message));
         }
@@ -403,6 +432,7 @@ struct Entries<'a> {
     raw: &'a RawFile,
     threads: &'a [ThreadSpec],
     tasks: &'a [TaskSpec],
+    jobs: &'a [JobSpec],
     uses: &'a Uses,
 }
 
@@ -424,7 +454,8 @@ impl Entries<'_> {
             steps.iter().zip(raw_steps(r.steps.as_ref()))
         });
         let tasks = self.raw.tasks.iter().zip(self.tasks).flat_map(|(r, t)| t.steps.iter().zip(r.steps.get_ref()));
-        threads.chain(tasks).collect()
+        let jobs = self.raw.jobs.iter().zip(self.jobs).flat_map(|(r, j)| j.steps.iter().zip(r.steps.get_ref()));
+        threads.chain(tasks).chain(jobs).collect()
     }
 
     /// Names are unique over threads and tasks, counting copies: claims name them all.
@@ -519,20 +550,22 @@ impl Entries<'_> {
     }
 
     /// `await task T` names another task of the same loop (asyncio refuses a task of another
-    /// loop, and a task awaiting itself never ends). T is a copy name when T's entry has copies.
+    /// loop, and a task awaiting itself never ends); `cancel T` a task of the same loop
+    /// (`Task.cancel` is not thread-safe), itself included. T is a copy name when T's entry has copies.
     fn awaited_tasks(&self, loop_of: &[usize]) -> Result<(), InputError> {
         let copies = expand(self.tasks, |t| (&t.name, t.count));
         for (k, (task, raw)) in self.tasks.iter().zip(&self.raw.tasks).enumerate() {
             for (step, raw_step) in task.steps.iter().zip(raw.steps.get_ref()) {
-                let Step::AwaitTask(target) = step else {
+                let (Step::AwaitTask(target) | Step::Cancel(target)) = step else {
                     continue;
                 };
                 let problem = match copies.iter().find(|(n, _)| n == target) {
                     None => {
                         let names: Vec<&str> = copies.iter().map(|(n, _)| n.as_str()).collect();
-                        format!("`await task {target}` names no task; expected one of: {}", names.join(", "))
+                        format!("`{step}` names no task; expected one of: {}", names.join(", "))
                     }
-                    Some(&(_, j)) if j == k => {
+                    // A task may cancel itself: `CancelledError` comes at its next suspension.
+                    Some(&(_, j)) if j == k && matches!(step, Step::AwaitTask(_)) => {
                         format!("task `{}` would await itself; expected another task", task.name)
                     }
                     Some(&(_, j)) if loop_of[j] != loop_of[k] => format!(
@@ -542,6 +575,34 @@ impl Entries<'_> {
                     Some(_) => continue,
                 };
                 return Err(self.src.at(raw_step.span(), problem));
+            }
+        }
+        Ok(())
+    }
+
+    /// Job names are unique, at most [`MAX_JOBS`], and every `await to_thread J` or
+    /// `await run_in_executor J` names one of them.
+    fn jobs(&self) -> Result<(), InputError> {
+        for (i, raw) in self.raw.jobs.iter().enumerate() {
+            if i == MAX_JOBS {
+                let message = format!("too many jobs; expected at most {MAX_JOBS} [[jobs]] entries");
+                return Err(self.src.at(raw.name.span(), message));
+            }
+            if self.jobs[..i].iter().any(|j| j.name == self.jobs[i].name) {
+                let message = format!("duplicate job name `{}`; expected unique [[jobs]] names", self.jobs[i].name);
+                return Err(self.src.at(raw.name.span(), message));
+            }
+        }
+        for (step, raw) in self.steps() {
+            let Step::AwaitJob { job, .. } = step else { continue };
+            if !self.jobs.iter().any(|j| j.name == *job) {
+                let names: Vec<&str> = self.jobs.iter().map(|j| j.name.as_str()).collect();
+                let known = if names.is_empty() { "there are none".to_owned() } else { names.join(", ") };
+                let message = format!(
+                    "`{}` names no job; expected the name of a [[jobs]] entry ({known}), or a blocking step after `await to_thread`",
+                    raw.get_ref()
+                );
+                return Err(self.src.at(raw.span(), message));
             }
         }
         Ok(())
@@ -689,11 +750,13 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
     let uses = Uses::of(&raw);
     let threads = raw.threads.iter().map(|t| src.thread(t, runtime.time, &uses)).collect::<Result<Vec<_>, _>>()?;
     let tasks = raw.tasks.iter().map(|t| src.task(t, runtime.time, &uses)).collect::<Result<Vec<_>, _>>()?;
-    let entries = Entries { src, raw: &raw, threads: &threads, tasks: &tasks, uses: &uses };
+    let jobs = raw.jobs.iter().map(|j| src.job(j, runtime.time, &uses)).collect::<Result<Vec<_>, _>>()?;
+    let entries = Entries { src, raw: &raw, threads: &threads, tasks: &tasks, jobs: &jobs, uses: &uses };
     entries.unique_names()?;
     entries.sizes()?;
     let loop_of = entries.loops()?;
     entries.awaited_tasks(&loop_of)?;
+    entries.jobs()?;
     let vars = entries.shared()?;
     let queues = raw
         .queues
@@ -714,5 +777,6 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
         vars,
         queues,
         semaphores,
+        jobs,
     })
 }

@@ -44,6 +44,9 @@ impl Scenario {
             writeln!(out, "\n[[tasks]]\nname = {}\ncount = {}\nrepeat = {}", quoted(&t.name), t.count, t.repeat)?;
             writeln!(out, "steps = {}", list(&t.steps))?;
         }
+        for j in &self.jobs {
+            writeln!(out, "\n[[jobs]]\nname = {}\nsteps = {}", quoted(&j.name), list(&j.steps))?;
+        }
         if !self.vars.is_empty() {
             writeln!(out, "\n[vars]")?;
             for (name, value) in &self.vars {

@@ -38,9 +38,12 @@ pub(super) const AWAITING_FORMS: &[&str] = &[
     "await io N",
     "await coro",
     "await to_thread STEP",
+    "await to_thread J",
+    "await run_in_executor J",
     "await lock L",
     "release L",
     "await task T",
+    "cancel T",
     "await event.wait E",
     "await acquire S",
     "await queue.put Q",
@@ -90,9 +93,12 @@ impl fmt::Display for Step {
             Step::AwaitIo(d) => write!(f, "await io {d}"),
             Step::AwaitCoro => f.write_str("await coro"),
             Step::AwaitToThread(step) => write!(f, "await to_thread {step}"),
+            Step::AwaitJob { job, call: JobCall::ToThread } => write!(f, "await to_thread {job}"),
+            Step::AwaitJob { job, call: JobCall::RunInExecutor } => write!(f, "await run_in_executor {job}"),
             Step::AwaitLock(l) => write!(f, "await lock {l}"),
             Step::Release(l) => write!(f, "release {l}"),
             Step::AwaitTask(t) => write!(f, "await task {t}"),
+            Step::Cancel(t) => write!(f, "cancel {t}"),
             Step::EventSet(e) => write!(f, "event.set {e}"),
             Step::EventClear(e) => write!(f, "event.clear {e}"),
             Step::EventWait(e) => write!(f, "event.wait {e}"),
@@ -138,9 +144,11 @@ impl Step {
                 | Step::AwaitIo(_)
                 | Step::AwaitCoro
                 | Step::AwaitToThread(_)
+                | Step::AwaitJob { .. }
                 | Step::AwaitLock(_)
                 | Step::Release(_)
                 | Step::AwaitTask(_)
+                | Step::Cancel(_)
                 | Step::AwaitEventWait(_)
                 | Step::AsyncEventSet(_)
                 | Step::AsyncEventClear(_)
@@ -260,6 +268,7 @@ impl StepText<'_> {
         match words.split_first() {
             Some((&"await", rest)) => self.awaiting(rest),
             Some((&"release", args)) => Ok(Step::Release(self.name("release L", args)?)),
+            Some((&"cancel", args)) => Ok(Step::Cancel(self.name("cancel T", args)?)),
             _ => self.blocking(words)?.ok_or_else(|| self.unknown()),
         }
     }
@@ -306,6 +315,9 @@ impl StepText<'_> {
                 Step::AwaitCoro
             }
             "to_thread" => self.to_thread(args)?,
+            "run_in_executor" => {
+                Step::AwaitJob { job: self.name("await run_in_executor J", args)?, call: JobCall::RunInExecutor }
+            }
             "lock" => Step::AwaitLock(self.name("await lock L", args)?),
             "task" => Step::AwaitTask(self.name("await task T", args)?),
             "event.wait" => Step::AwaitEventWait(self.name("await event.wait E", args)?),
@@ -316,8 +328,14 @@ impl StepText<'_> {
         })
     }
 
-    /// `await to_thread STEP`: the executor runs blocking code only (never an await).
+    /// `await to_thread STEP`: the executor runs blocking code only (never an await); one
+    /// word that is no blocking verb names a `[[jobs]]` entry.
     fn to_thread(&self, words: &[&str]) -> Result<Step, String> {
+        if let [word] = words {
+            if !BLOCKING_FORMS.iter().any(|form| form.split(' ').next() == Some(*word)) {
+                return Ok(Step::AwaitJob { job: self.identifier(word)?, call: JobCall::ToThread });
+            }
+        }
         match self.blocking(words)? {
             Some(step) => Ok(Step::AwaitToThread(Box::new(step))),
             None if words.is_empty() => Err(self.error(

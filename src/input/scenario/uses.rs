@@ -18,6 +18,8 @@ pub(super) struct Uses {
     thread_semaphores: Vec<String>,
     /// `[semaphores]` names.
     declared_semaphores: Vec<String>,
+    /// Jobs with a step that lasts at least one tick.
+    timed_jobs: Vec<String>,
 }
 
 impl Uses {
@@ -29,7 +31,13 @@ impl Uses {
         };
         let threads = raw.threads.iter().flat_map(|t| raw_steps(t.steps.as_ref()).iter().map(|s| (s, true)));
         let tasks = raw.tasks.iter().flat_map(|t| t.steps.get_ref().iter().map(|s| (s, false)));
-        for (text, in_thread) in threads.chain(tasks) {
+        let jobs = raw.jobs.iter().flat_map(|j| j.steps.get_ref().iter().map(|s| (s, true)));
+        for job in &raw.jobs {
+            if job.steps.get_ref().iter().any(|s| s.get_ref().parse::<Step>().is_ok_and(|s| s.takes_ticks())) {
+                uses.timed_jobs.push(job.name.get_ref().clone());
+            }
+        }
+        for (text, in_thread) in threads.chain(tasks).chain(jobs) {
             let Ok(step) = text.get_ref().parse::<Step>() else { continue };
             let leaf = match step {
                 Step::AwaitToThread(inner) => (*inner, true),
@@ -50,6 +58,14 @@ impl Uses {
             }
         }
         uses
+    }
+
+    /// Lets the clock move: a step that lasts at least one tick, or a job with such a step.
+    pub(super) fn takes_ticks(&self, step: &Step) -> bool {
+        match step {
+            Step::AwaitJob { job, .. } => self.timed_jobs.contains(job),
+            step => step.takes_ticks(),
+        }
     }
 
     /// A declared semaphore is asyncio's unless a `threading` step uses it.
