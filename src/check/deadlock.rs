@@ -3,8 +3,8 @@
 //! says "deadlock" first instead of "a state with no move left".
 //! The holder of a lock is read from the programs ([`crate::check::holders`]).
 
+use crate::check::atoms::LockRef;
 use crate::cpython::model::GilModel;
-use crate::check::holders::LockRef;
 use crate::cpython::program::{Op, SyncKind, ThreadKind};
 use crate::cpython::state::{Phase, State, Wait};
 
@@ -53,8 +53,9 @@ impl GilModel {
                         Op::AwaitJob(j) => format!(" {}", sys.jobs[*j as usize].name),
                         _ => String::new(),
                     });
-                    let worker = (0..sys.threads.len())
-                        .find(|&w| matches!(sys.threads[w].kind, ThreadKind::Worker(_)) && s.threads[w].task == k as u8);
+                    let worker = (0..sys.threads.len()).find(|&w| {
+                        matches!(sys.threads[w].kind, ThreadKind::Worker(_)) && s.threads[w].task == k as u8
+                    });
                     match worker {
                         Some(w) => format!("awaits its executor job{job}, running on {}", sys.threads[w].name),
                         None => format!("awaits its executor job{job}, queued for a worker"),

@@ -4,29 +4,11 @@
 //! its current one (the program order of one iteration). An executor worker holds what its
 //! job's steps took; a loop thread holds what its tasks took with blocking `lock` steps.
 
-use crate::check::atoms::Who;
+use crate::check::atoms::{LockRef, Who};
 use crate::cpython::asyncio;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::{Op, ThreadKind};
 use crate::cpython::state::{Phase, State};
-
-/// A lock of either kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockRef {
-    Threading(u8),
-    Asyncio(u8),
-}
-
-impl LockRef {
-    /// +1 for an op that takes the lock, -1 for one that gives it back.
-    fn count(self, op: &Op) -> i32 {
-        match (self, op) {
-            (LockRef::Threading(l), Op::Lock(x)) | (LockRef::Asyncio(l), Op::AwaitLock(x)) if *x == l => 1,
-            (LockRef::Threading(l), Op::Unlock(x)) | (LockRef::Asyncio(l), Op::Release(x)) if *x == l => -1,
-            _ => 0,
-        }
-    }
-}
 
 impl GilModel {
     /// Whether the steps before `pc` hold `lock`.
@@ -44,11 +26,11 @@ impl GilModel {
                 let t = t as usize;
                 match &sys.threads[t].kind {
                     ThreadKind::Plain(p) => Self::held_before(&p.ops, s.threads[t].pc, lock),
-                    ThreadKind::Worker(_) => {
-                        Self::held_before(asyncio::job_ops(sys, s, t), s.threads[t].pc, lock)
+                    ThreadKind::Worker(_) => Self::held_before(asyncio::job_ops(sys, s, t), s.threads[t].pc, lock),
+                    ThreadKind::Loop(l) => {
+                        matches!(lock, LockRef::Threading(_))
+                            && sys.loops[*l as usize].tasks.iter().any(|&k| self.holds_lock(s, lock, Who::Task(k)))
                     }
-                    ThreadKind::Loop(l) => matches!(lock, LockRef::Threading(_))
-                        && sys.loops[*l as usize].tasks.iter().any(|&k| self.holds_lock(s, lock, Who::Task(k))),
                 }
             }
             Who::Task(k) => {

@@ -18,7 +18,6 @@
 //! operation is atomic: the model runs it as one action, and the re-check a woken waiter makes
 //! runs with its resumption.
 
-use crate::cpython::cancel;
 use crate::cpython::program::{Op, System};
 use crate::cpython::state::{State, Wait};
 use crate::cpython::sync;
@@ -93,7 +92,7 @@ pub fn exec(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool {
                 // `not self.locked()`: `_value > 0` and no waiter whose future is not cancelled.
                 SemaphoreRule::HandOver | SemaphoreRule::HandOverAll => {
                     let fifo = s.async_waiters[o].fifo;
-                    s.syncs[o] > 0 && fifo.as_slice().iter().all(|&j| cancel::future_cancelled(s, j))
+                    s.syncs[o] > 0 && fifo.as_slice().iter().all(|&j| s.future_cancelled(j))
                 }
             };
             if free {

@@ -133,7 +133,7 @@ fn suspend(sys: &System, s: &mut State, t: usize, k: usize) {
     s.tasks[k].pc += 1;
     s.threads[t].task = NONE;
     s.threads[t].phase = Phase::LoopRun;
-    cancel::after_suspend(sys, s, sys.tasks[k].loop_id as usize, k);
+    cancel::after_suspend(s, sys.tasks[k].loop_id as usize, k);
 }
 
 fn continue_task(s: &mut State, k: usize) {
@@ -193,7 +193,7 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
         // woken waiters) -> take it without suspending; otherwise join `_waiters` (FIFO).
         Op::AwaitLock(a) => {
             let lock = s.async_locks[*a as usize];
-            if !lock.locked && lock.waiters.as_slice().iter().all(|&j| cancel::future_cancelled(s, j)) {
+            if !lock.locked && lock.waiters.as_slice().iter().all(|&j| s.future_cancelled(j)) {
                 s.async_locks[*a as usize].locked = true;
                 continue_task(s, k);
             } else {
@@ -212,7 +212,7 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
         }
         // `T.cancel()` is a plain call: the caller goes on.
         Op::Cancel(j) => {
-            cancel::cancel(sys, s, l, *j as usize);
+            cancel::cancel(s, l, *j as usize);
             continue_task(s, k);
         }
         op if op.async_sync_object().is_some() => {

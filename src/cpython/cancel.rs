@@ -20,11 +20,11 @@ use crate::cpython::program::{Op, System};
 use crate::cpython::state::{Callback, Cancel, Phase, State, Wait, MAX_TASKS, NONE};
 
 /// `task.cancel()` on task `j` of loop `l`.
-pub fn cancel(sys: &System, s: &mut State, l: usize, j: usize) {
-    cancel_at_depth(sys, s, l, j, 0);
+pub fn cancel(s: &mut State, l: usize, j: usize) {
+    cancel_at_depth(s, l, j, 0);
 }
 
-fn cancel_at_depth(sys: &System, s: &mut State, l: usize, j: usize, depth: usize) {
+fn cancel_at_depth(s: &mut State, l: usize, j: usize, depth: usize) {
     let task = s.tasks[j];
     if task.done {
         return;
@@ -39,7 +39,7 @@ fn cancel_at_depth(sys: &System, s: &mut State, l: usize, j: usize, depth: usize
         }
         // `self._fut_waiter` is task `i`: `i.cancel()`. A cycle of tasks awaiting each other
         // would recurse without end in CPython; the model stops after every task once.
-        Wait::Task { task: i } if depth < MAX_TASKS => cancel_at_depth(sys, s, l, i as usize, depth + 1),
+        Wait::Task { task: i } if depth < MAX_TASKS => cancel_at_depth(s, l, i as usize, depth + 1),
         Wait::Task { .. } => s.tasks[j].cancel = Cancel::MustCancel,
         // The callback that would set the future's result still runs, and finds the future
         // done (`_set_result_unless_cancelled`, `_call_set_state` test it): it does nothing,
@@ -85,12 +85,12 @@ fn cancel_future(s: &mut State, l: usize, j: usize) {
 /// `_must_cancel` set, the future is cancelled at once (`if self._must_cancel: if
 /// self._fut_waiter.cancel(): self._must_cancel = False`). A bare `yield` (`sleep(0)`) keeps
 /// the flag for the next step.
-pub fn after_suspend(sys: &System, s: &mut State, l: usize, k: usize) {
+pub fn after_suspend(s: &mut State, l: usize, k: usize) {
     if s.tasks[k].cancel != Cancel::MustCancel || matches!(s.tasks[k].wait, Wait::Scheduled | Wait::Nothing) {
         return;
     }
     s.tasks[k].cancel = Cancel::None;
-    cancel(sys, s, l, k);
+    cancel(s, l, k);
 }
 
 /// Whether task `k`, resuming, gets `CancelledError`: it was cancelled, or the task it
@@ -149,14 +149,9 @@ fn lock_cancelled(s: &mut State, l: usize, k: usize, a: usize) {
 pub fn wake_up_first(s: &mut State, l: usize, a: usize) {
     let lock = &s.async_locks[a];
     if let (Some(first), false) = (lock.waiters.front(), lock.woken) {
-        if s.tasks[first as usize].cancel != Cancel::FutureCancelled {
+        if !s.future_cancelled(first) {
             s.async_locks[a].woken = true;
             s.schedule(l, first as usize);
         }
     }
-}
-
-/// Whether task `j`'s awaited future was cancelled (`fut.cancelled()`).
-pub fn future_cancelled(s: &State, j: u8) -> bool {
-    s.tasks[j as usize].cancel == Cancel::FutureCancelled
 }

@@ -422,6 +422,11 @@ impl State {
         self.loops[l].ready.push(Callback::Step(k as u8));
     }
 
+    /// Whether task `j`'s awaited future was cancelled (`fut.cancelled()`).
+    pub fn future_cancelled(&self, j: u8) -> bool {
+        self.tasks[j as usize].cancel == Cancel::FutureCancelled
+    }
+
     /// A byte string that identifies the state among those of one model: every field of the
     /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
     /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.

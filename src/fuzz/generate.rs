@@ -27,7 +27,28 @@ use crate::input::scenario::{
 };
 
 /// Kinds that use shared state: dropped by `shared_vars = false`.
-const SHARED_KINDS: [&str; 7] = ["read", "write", "incr", "incr_call", "append", "lock", "await lock"];
+const SHARED_KINDS: [&str; 12] = [
+    "read",
+    "write",
+    "incr",
+    "incr_call",
+    "append",
+    "lock",
+    "await lock",
+    "semaphore",
+    "await semaphore",
+    "event",
+    "queue",
+    "cancel",
+];
+
+/// Kinds drawn as sections (`lock L … unlock L` and the like), with the names they take.
+const SECTION_KINDS: [(&str, [&str; 2]); 4] = [
+    ("lock", ["L1", "L2"]),
+    ("await lock", ["A1", "A2"]),
+    ("semaphore", ["S1", "S2"]),
+    ("await semaphore", ["B1", "B2"]),
+];
 
 /// Blocking steps that cannot wait for another thread: they run in `await to_thread`, before
 /// a blocking call of the `blocking-call` shape, and as the blocking call itself (the first five).
@@ -105,6 +126,10 @@ pub fn step(kind: &str, ticks: (u32, u32), kinds: &[&'static str]) -> BoxedStrat
         }
         "await lock" => prop_oneof![Just("A1"), Just("A2")].prop_map(|l| Step::AwaitLock(l.into())).boxed(),
         "await task" => (0u8..8).prop_map(|r| Step::AwaitTask(format!("#{r}"))).boxed(),
+        // `threading.Event` E1 and `queue.Queue` Q1: a set or a wait, a put or a get.
+        "event" => prop_oneof![Just(Step::EventSet("E1".into())), Just(Step::EventWait("E1".into()))].boxed(),
+        "queue" => prop_oneof![Just(Step::Put("Q1".into())), Just(Step::Get("Q1".into()))].boxed(),
+        "cancel" => (0u8..8).prop_map(|r| Step::Cancel(format!("#{r}"))).boxed(),
         _ => d().prop_map(Step::Compute).boxed(),
     }
 }
@@ -132,20 +157,22 @@ fn step_of(kinds: &[&'static str], ticks: (u32, u32), all: &[&'static str]) -> B
 /// How much more often `compute` is drawn than any other step kind.
 pub const COMPUTE_WEIGHT: u32 = 4;
 
-/// One item of a program: a step, or a lock section (`lock L`, at most one step or one nested
-/// section of the other lock, `unlock L`; likewise `await lock A … release A`), so that a
+/// One item of a program: a step, or a section (`lock L`, at most one step or, when `nested`,
+/// one nested section of the other lock, `unlock L`; likewise `await lock A … release A` and
+/// the semaphore sections `acquire S … release S`, `await acquire B … release B`), so that a
 /// program only gives back the locks it holds, and two programs may take two locks in
 /// opposite orders.
-pub fn item(kinds: &[&'static str], ticks: (u32, u32)) -> BoxedStrategy<Vec<Step>> {
-    let plain: Vec<&'static str> = kinds.iter().copied().filter(|k| !matches!(*k, "lock" | "await lock")).collect();
+pub fn item(kinds: &[&'static str], ticks: (u32, u32), nested: bool) -> BoxedStrategy<Vec<Step>> {
+    let is_section = |k: &str| SECTION_KINDS.iter().any(|(s, _)| *s == k);
+    let plain: Vec<&'static str> = kinds.iter().copied().filter(|k| !is_section(k)).collect();
     let plain = if plain.is_empty() { vec!["compute"] } else { plain };
     let single = step_of(&plain, ticks, kinds).prop_map(|s| vec![s]).boxed();
     let mut options: Vec<BoxedStrategy<Vec<Step>>> = vec![single.clone()];
-    for &kind in kinds.iter().filter(|k| matches!(**k, "lock" | "await lock")) {
-        let names = if kind == "lock" { ["L1", "L2"] } else { ["A1", "A2"] };
+    for &(kind, names) in SECTION_KINDS.iter().filter(|(k, _)| kinds.contains(k)) {
         // Inside: nothing, or one step, or one step inside the other lock (shrinking in that
         // order: the inner list first, then the nesting).
-        let inside = vec((any::<bool>(), single.clone()), 0..=1);
+        let nesting = if nested { any::<bool>().boxed() } else { Just(false).boxed() };
+        let inside = vec((nesting, single.clone()), 0..=1);
         let section = (0..2usize, inside).prop_map(move |(first, inside)| {
             let mut steps = open(kind, names[first]);
             for (nested, inner) in inside {
@@ -174,23 +201,29 @@ pub fn item(kinds: &[&'static str], ticks: (u32, u32)) -> BoxedStrategy<Vec<Step
     proptest::strategy::Union::new_weighted(weighted).boxed()
 }
 
-/// The step that takes lock `name` of `kind` (`lock` or `await lock`).
+/// The step that takes lock or semaphore `name` of section `kind`.
 fn open(kind: &str, name: &str) -> Vec<Step> {
-    vec![if kind == "lock" { Step::Lock(name.into()) } else { Step::AwaitLock(name.into()) }]
+    vec![match kind {
+        "lock" => Step::Lock(name.into()),
+        "semaphore" => Step::Acquire(name.into()),
+        "await semaphore" => Step::AwaitAcquire(name.into()),
+        _ => Step::AwaitLock(name.into()),
+    }]
 }
 
-/// The step that gives lock `name` of `kind` back.
+/// The step that gives lock or semaphore `name` of section `kind` back (`release X` in a
+/// task is resolved by X's uses).
 fn close(kind: &str, name: &str) -> Step {
-    if kind == "lock" {
-        Step::Unlock(name.into())
-    } else {
-        Step::Release(name.into())
+    match kind {
+        "lock" => Step::Unlock(name.into()),
+        "semaphore" => Step::SemRelease(name.into()),
+        _ => Step::Release(name.into()),
     }
 }
 
 /// A program of `steps` items (`steps` is a `(min, max)` count of items).
-pub fn program(kinds: &[&'static str], steps: (u32, u32), ticks: (u32, u32)) -> BoxedStrategy<Vec<Step>> {
-    vec(item(kinds, ticks), steps.0 as usize..=steps.1 as usize)
+pub fn program(kinds: &[&'static str], steps: (u32, u32), ticks: (u32, u32), nested: bool) -> BoxedStrategy<Vec<Step>> {
+    vec(item(kinds, ticks, nested), steps.0 as usize..=steps.1 as usize)
         .prop_map(|items| items.into_iter().flatten().collect())
         .boxed()
 }
@@ -211,13 +244,14 @@ pub fn entry(fa: &ForAll, program: BoxedStrategy<Vec<Step>>) -> BoxedStrategy<En
 
 /// A plain thread's entry: blocking steps only.
 pub fn thread(fa: &ForAll) -> BoxedStrategy<Entry> {
-    let kinds: Vec<&'static str> = allowed_kinds(fa).into_iter().filter(|k| !k.starts_with("await")).collect();
-    entry(fa, program(&kinds, fa.steps, fa.ticks))
+    let kinds: Vec<&'static str> =
+        allowed_kinds(fa).into_iter().filter(|k| !k.starts_with("await") && *k != "cancel").collect();
+    entry(fa, program(&kinds, fa.steps, fa.ticks, fa.nested_locks))
 }
 
 /// A task's entry: any allowed step.
 pub fn task(fa: &ForAll) -> BoxedStrategy<Entry> {
-    entry(fa, program(&allowed_kinds(fa), fa.steps, fa.ticks))
+    entry(fa, program(&allowed_kinds(fa), fa.steps, fa.ticks, fa.nested_locks))
 }
 
 /// The tasks of one event loop, in creation order.
@@ -257,6 +291,7 @@ fn as_thread(tasks: &[Entry]) -> Entry {
             .iter()
             .filter_map(|s| match s {
                 Step::AwaitToThread(inner) => Some((**inner).clone()),
+                // A task's `release B` (an asyncio semaphore) is awaiting-only too.
                 s if s.is_awaiting() => None,
                 s => Some(s.clone()),
             })
@@ -322,7 +357,7 @@ pub fn blocking_call(fa: &ForAll, pythons: &[String]) -> BoxedStrategy<Case> {
     let calm_step = step_of(&calm, fa.ticks, &kinds);
     let block_kinds: Vec<&'static str> = PLAIN_BLOCKING[..5].iter().copied().filter(|k| kinds.contains(k)).collect();
     let block_kinds = if block_kinds.is_empty() { vec!["time.sleep"] } else { block_kinds };
-    let rest = program(&kinds, (0, fa.steps.1.saturating_sub(1)), fa.ticks);
+    let rest = program(&kinds, (0, fa.steps.1.saturating_sub(1)), fa.ticks, fa.nested_locks);
     let threads = vec(thread(fa), fa.threads.0 as usize..=fa.threads.1 as usize);
     let others = vec(task(fa), fa.tasks.0 as usize..=fa.tasks.1 as usize);
     let ticks = fa.ticks_mode;
@@ -405,6 +440,10 @@ fn resolve_awaits(steps: Vec<Step>, target: impl Fn(usize) -> Option<String>) ->
             Step::AwaitTask(r) if r.starts_with('#') => {
                 let r: usize = r[1..].parse().unwrap_or(0);
                 target(r).map_or(Step::AwaitCoro, Step::AwaitTask)
+            }
+            Step::Cancel(r) if r.starts_with('#') => {
+                let r: usize = r[1..].parse().unwrap_or(0);
+                target(r).map_or(Step::AwaitCoro, Step::Cancel)
             }
             other => other,
         })

@@ -10,7 +10,10 @@ use crate::input::scenario::{MAX_CORES, MAX_DURATION, MAX_HORIZON, MAX_LOOPS, MA
 
 /// The step kinds a `for_all` table may allow (`kinds`), in the order shrinking prefers them.
 /// `lock` is a `lock L … unlock L` section, `await lock` an `await lock A … release A` section.
-pub const STEP_KINDS: [&str; 17] = [
+/// `semaphore` is an `acquire S … release S` section of a `threading.Semaphore`, `await
+/// semaphore` one of an `asyncio.Semaphore`; `event` is a `threading.Event` set or wait,
+/// `queue` a `queue.Queue` put or get, `cancel` a task cancelling a task of its loop.
+pub const STEP_KINDS: [&str; 22] = [
     "compute",
     "c_call",
     "c_nogil",
@@ -28,6 +31,11 @@ pub const STEP_KINDS: [&str; 17] = [
     "await to_thread",
     "await lock",
     "await task",
+    "semaphore",
+    "await semaphore",
+    "event",
+    "queue",
+    "cancel",
 ];
 
 /// The programs a universal claim quantifies over: its `for_all` table (README "Universal
@@ -52,6 +60,8 @@ pub struct ForAll {
     pub kinds: Vec<String>,
     /// Shared variables and locks may be used (`false` drops their steps from `kinds`).
     pub shared_vars: bool,
+    /// A lock or semaphore section may hold a section of another one (`false`: one at a time).
+    pub nested_locks: bool,
     /// Programs may be `repeat = true` (`while True:`).
     pub repeat: bool,
     /// The scenarios' `time`: true for `"ticks"`.
@@ -155,6 +165,7 @@ impl Default for ForAll {
             cores: (2, 2),
             kinds: STEP_KINDS.iter().map(|k| k.to_string()).collect(),
             shared_vars: true,
+            nested_locks: true,
             repeat: false,
             ticks_mode: false,
             horizon: 15,
@@ -193,7 +204,7 @@ pub fn substitute(text: &str, value: impl Fn(&str) -> Option<i64>) -> Result<Str
 // Names, queries and printing of the AST
 // ---------------------------------------------------------------------------------------------
 
-const FOR_ALL_KEYS: [&str; 16] = [
+const FOR_ALL_KEYS: [&str; 17] = [
     "threads",
     "loops",
     "tasks",
@@ -203,6 +214,7 @@ const FOR_ALL_KEYS: [&str; 16] = [
     "cores",
     "kinds",
     "shared_vars",
+    "nested_locks",
     "repeat",
     "time",
     "horizon",
@@ -244,6 +256,7 @@ impl ClaimFile<'_> {
                 "horizon" => f.horizon = self.range(value, k, 1, MAX_HORIZON)?.0,
                 "cases" => f.cases = self.range(value, k, 1, FOR_ALL_MAX_CASES)?.0,
                 "shared_vars" => f.shared_vars = self.boolean(value, k)?,
+                "nested_locks" => f.nested_locks = self.boolean(value, k)?,
                 "repeat" => f.repeat = self.boolean(value, k)?,
                 "same_end" => f.same_end = self.boolean(value, k)?,
                 "time" => f.ticks_mode = self.word(value, k, &["untimed", "ticks"])? == "ticks",

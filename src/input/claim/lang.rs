@@ -614,7 +614,9 @@ impl<'t> Parser<'t> {
             let (noun, example) = kind.arg_noun();
             let wanted = |found: Token, this: &Self| {
                 let (what, example) = match kind {
-                    AtomKind::HoldsLock => ("a lock name and a thread or task name".to_owned(), "holds_lock(a, t1)".to_owned()),
+                    AtomKind::HoldsLock => {
+                        ("a lock name and a thread or task name".to_owned(), "holds_lock(a, t1)".to_owned())
+                    }
                     _ => (format!("one {noun} name"), format!("{name}({example})")),
                 };
                 ParseError::new(

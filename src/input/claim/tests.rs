@@ -88,10 +88,17 @@ fn every_form_parses() {
 #[test]
 fn every_atom_parses_with_its_type_and_offset() {
     for kind in AtomKind::ALL {
-        let written = if kind.takes_arg() { format!("{}(x_1)", kind.name()) } else { kind.name().to_owned() };
+        let holds_lock = kind == AtomKind::HoldsLock;
+        let written = match (holds_lock, kind.takes_arg()) {
+            (true, _) => format!("{}(l, x_1)", kind.name()),
+            (false, true) => format!("{}(x_1)", kind.name()),
+            (false, false) => kind.name().to_owned(),
+        };
         let text = if kind.is_bool() { format!("always {written}") } else { format!("always {written} >= 1") };
         let check = ok(&text);
-        assert_eq!(check.atoms(), vec![&atom(kind, kind.takes_arg().then_some("x_1"), 7)], "{text}");
+        let mut expected = atom(kind, kind.takes_arg().then_some("x_1"), 7);
+        expected.lock = holds_lock.then(|| "l".to_owned());
+        assert_eq!(check.atoms(), vec![&expected], "{text}");
         assert_eq!(check.to_string(), text);
     }
 }
@@ -144,7 +151,10 @@ fn syntax_errors_say_where_and_what_was_expected() {
     let (at, msg) = err("always holds_gill(t1)");
     assert_eq!(at, 7);
     assert!(msg.starts_with("unknown atom `holds_gill`; expected one of: running_python, "), "{msg}");
-    assert!(msg.ends_with("gil_wait(X), qsize(Q), local(X); did you mean `holds_gil`?"), "{msg}");
+    assert!(msg.ends_with("qsize(Q), local(X), holds_lock(L, X), cancelled(X); did you mean `holds_gil`?"), "{msg}");
+    let (at, msg) = err("always holds_lock(t1)");
+    assert_eq!(at, 20);
+    assert!(msg.starts_with("`holds_lock` takes a lock name and a thread or task name in parentheses"), "{msg}");
     assert_eq!(
         err("always now 3"),
         (11, "unexpected `3`; expected a comparison operator after `now`, e.g. `now >= 3`".into())

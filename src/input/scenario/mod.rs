@@ -6,9 +6,10 @@
 mod load;
 pub mod parse;
 mod print;
+mod raw;
 mod source_file;
-mod uses;
 pub mod step;
+mod uses;
 
 use std::path::PathBuf;
 
@@ -102,7 +103,10 @@ pub enum Step {
     AwaitToThread(Box<Step>),
     /// `await to_thread J` / `await run_in_executor J`: J names a `[[jobs]]` entry, a job of
     /// several blocking steps run on an executor worker.
-    AwaitJob { job: String, call: JobCall },
+    AwaitJob {
+        job: String,
+        call: JobCall,
+    },
     AwaitLock(String),
     /// `release L` in a task: `asyncio.Lock.release` (in a thread it is [`Step::SemRelease`]).
     Release(String),

@@ -1,7 +1,7 @@
 //! How the names of events, semaphores and queues, and of jobs, are used across a scenario
 //! file, read before its entries are checked one by one.
 
-use super::parse::{raw_steps, RawFile};
+use super::raw::{raw_steps, RawFile};
 use super::*;
 
 /// How the names of events, semaphores and queues are used across the file: the spellings
@@ -96,4 +96,3 @@ impl Uses {
         self.thread_events.contains(name) && !self.async_events.contains(name)
     }
 }
-
