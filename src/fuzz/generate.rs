@@ -42,12 +42,14 @@ const SHARED_KINDS: [&str; 12] = [
     "cancel",
 ];
 
-/// Kinds drawn as sections (`lock L … unlock L` and the like), with the names they take.
+/// Kinds drawn as sections (`lock L … unlock L` and the like), with the names they take: one
+/// semaphore of each class (a nested one is taken twice), so that every kind fits the
+/// model's four events, semaphores and queues together.
 const SECTION_KINDS: [(&str, [&str; 2]); 4] = [
     ("lock", ["L1", "L2"]),
     ("await lock", ["A1", "A2"]),
-    ("semaphore", ["S1", "S2"]),
-    ("await semaphore", ["B1", "B2"]),
+    ("semaphore", ["S1", "S1"]),
+    ("await semaphore", ["B1", "B1"]),
 ];
 
 /// Blocking steps that cannot wait for another thread: they run in `await to_thread`, before
