@@ -133,3 +133,48 @@ fn qsize_and_local_read_the_state() {
     let e = check_one(&scenario(&handoff("")), "max qsize(e)", Some("3.11")).unwrap_err();
     assert!(e.contains("no queue `e` in scenario"), "{e}");
 }
+
+fn cond_scenario(notify: &str) -> String {
+    format!(
+        "[conditions]\nC = \"m\"\n\n[[threads]]\nname = \"w\"\nsteps = [\"lock m\", \"cond.wait C\", \"write y 1\", \"unlock m\"]\n\n[[threads]]\nname = \"n\"\nsteps = [\"time.sleep 1\", \"lock m\", \"{notify}\", \"write y 2\", \"unlock m\"]\n"
+    )
+}
+
+#[test]
+fn a_condition_waiter_gives_the_lock_back_and_runs_after_the_notifier_releases_it() {
+    let toml = cond_scenario("cond.notify C");
+    // The notifier gets the lock while w waits, and w goes on only after it is given back.
+    assert_eq!(verdict(&toml, "sometimes (holds_lock(m, n) && !done(w))", "3.11"), "holds");
+    assert_eq!(verdict(&toml, "always (all_done -> var(y) == 1)", "3.11"), "holds");
+    // A notify before the wait is lost.
+    let row = check_one(&scenario(&toml), "never deadlock", Some("3.11")).unwrap();
+    assert_eq!(row.verdict, "refuted");
+    assert_eq!(row.notes[0], "deadlock: w waits on condition `C` (lock `m`), which no one left will notify");
+}
+
+#[test]
+fn notify_wakes_the_first_waiter_and_notify_all_every_one() {
+    let toml = |notify: &str| {
+        format!(
+            "[semaphores]\nS = 0\n\n[conditions]\nC = \"m\"\n\n[[threads]]\nname = \"a\"\nsteps = [\"lock m\", \"event.set E\", \"release S\", \"cond.wait C\", \"write x 1\", \"unlock m\"]\n\n[[threads]]\nname = \"b\"\nsteps = [\"event.wait E\", \"lock m\", \"release S\", \"cond.wait C\", \"write y 1\", \"unlock m\"]\n\n[[threads]]\nname = \"n\"\nsteps = [\"acquire S\", \"acquire S\", \"lock m\", \"{notify}\", \"unlock m\"]\n"
+        )
+    };
+    // b takes the lock only once a waits (and gave it back), so a is first in `_waiters`:
+    // `notify` wakes a and b waits forever; `notify_all` wakes both.
+    let one = toml("cond.notify C");
+    assert_eq!(verdict(&one, "sometimes (deadlock && var(x) == 1 && var(y) == 0)", "3.11"), "holds");
+    assert_eq!(verdict(&one, "sometimes var(y) == 1", "3.11"), "refuted");
+    assert_eq!(verdict(&toml("cond.notify_all C"), "never deadlock", "3.11"), "holds");
+}
+
+#[test]
+fn a_condition_step_needs_its_declaration_and_its_lock() {
+    let error = |steps: &str, head: &str| {
+        let toml = format!("{head}[[threads]]\nname = \"t\"\nsteps = [{steps}]\n");
+        gilcheck::input::scenario::parse_scenario(std::path::Path::new("s.toml"), &toml, "s").unwrap_err().to_string()
+    };
+    let e = error("\"lock m\", \"cond.wait C\", \"unlock m\"", "");
+    assert!(e.contains("`cond.wait C` names no condition; expected a `[conditions]` entry"), "{e}");
+    let e = error("\"cond.notify C\"", "[conditions]\nC = \"m\"\n\n");
+    assert!(e.contains("needs condition `C`'s lock `m`, which this program does not hold here"), "{e}");
+}

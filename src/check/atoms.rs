@@ -518,7 +518,10 @@ impl GilModel {
             }
             Bound::WaitingGil(who) => b(self.via_thread(s, who, |t| gil::waiting(s, t))),
             Bound::Blocked(who) => b(self.via_thread(s, who, |t| {
-                matches!(s.threads[t].phase, Phase::Blocked { .. } | Phase::LockWait { .. } | Phase::SyncWait { .. })
+                matches!(
+                    s.threads[t].phase,
+                    Phase::Blocked { .. } | Phase::LockWait { .. } | Phase::SyncWait { .. } | Phase::CondWait { .. }
+                )
             })),
             Bound::Sleeping(who) => {
                 b(self.via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { sleep: true, .. })))
@@ -533,6 +536,7 @@ impl GilModel {
                             | Phase::Blocked { .. }
                             | Phase::LockWait { .. }
                             | Phase::SyncWait { .. }
+                            | Phase::CondWait { .. }
                     ))
             }
             Bound::Running(Who::Thread(t)) => b(self.on_cpu(s, t as usize)),

@@ -38,6 +38,16 @@ impl GilModel {
                 stuck.push(format!("{} {what}", info.name));
             }
         }
+        for (t, info) in sys.threads.iter().enumerate() {
+            if let Phase::CondWait { cond } = s.threads[t].phase {
+                let c = &sys.conds[cond as usize];
+                let lock = &sys.locks[c.lock as usize];
+                stuck.push(format!(
+                    "{} waits on condition `{}` (lock `{lock}`), which no one left will notify",
+                    info.name, c.name
+                ));
+            }
+        }
         for (k, info) in sys.tasks.iter().enumerate() {
             if s.tasks[k].done {
                 continue;

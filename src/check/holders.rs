@@ -19,11 +19,23 @@ impl GilModel {
     /// Whether `who` holds `lock` now: a thread by its own steps or its job's, a loop thread
     /// by its tasks' blocking `lock` steps, a task by its steps unless it still waits in the
     /// lock's queue (its counter is already past the `await lock` it is suspended in).
+    /// A thread inside `Condition.wait` has given the condition's lock back, until it has
+    /// re-taken it.
     pub fn holds_lock(&self, s: &State, lock: LockRef, who: Who) -> bool {
         let sys = &self.sys;
         match who {
             Who::Thread(t) => {
                 let t = t as usize;
+                let in_wait = match (lock, s.threads[t].phase) {
+                    (LockRef::Threading(l), Phase::CondWait { cond }) => sys.conds[cond as usize].lock == l,
+                    (LockRef::Threading(l), Phase::LockWait { lock }) => {
+                        lock == l && self.current_op(s, t).0.is_some_and(Op::is_cond)
+                    }
+                    _ => false,
+                };
+                if in_wait {
+                    return false;
+                }
                 match &sys.threads[t].kind {
                     ThreadKind::Plain(p) => Self::held_before(&p.ops, s.threads[t].pc, lock),
                     ThreadKind::Worker(_) => Self::held_before(asyncio::job_ops(sys, s, t), s.threads[t].pc, lock),

@@ -112,6 +112,9 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     for name in &sys.locks {
         let _ = writeln!(out, "{} = threading.Lock()", lock(name));
     }
+    for c in &sys.conds {
+        let _ = writeln!(out, "{} = threading.Condition({})", cond(&c.name), lock(&sys.locks[c.lock as usize]));
+    }
     for o in sys.syncs.iter().filter(|o| !o.kind.is_asyncio()) {
         let _ = writeln!(out, "{} = {}", sync_object(&o.name), made(o.kind));
     }
@@ -264,6 +267,9 @@ fn var(name: &str) -> String {
 fn lock(name: &str) -> String {
     format!("_lock_{name}")
 }
+fn cond(name: &str) -> String {
+    format!("_cond_{name}")
+}
 fn sync_object(name: &str) -> String {
     format!("_sync_{name}")
 }
@@ -413,6 +419,9 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::Acquire(o) => format!("{}.acquire()", sync_of(o)),
         Op::SemRelease(o) => format!("{}.release()", sync_of(o)),
         Op::Put(o) => format!("{}.put(0)", sync_of(o)),
+        Op::CondWait(c) => format!("{}.wait()", cond(&sys.conds[*c as usize].name)),
+        Op::CondNotify(c) => format!("{}.notify()", cond(&sys.conds[*c as usize].name)),
+        Op::CondNotifyAll(c) => format!("{}.notify_all()", cond(&sys.conds[*c as usize].name)),
         Op::Get(o) => format!("{}.get()", sync_of(o)),
         Op::AwaitSleep(d) => format!("await asyncio.sleep(_SECS[{}])", at(d, &mut lines)),
         Op::AwaitIo(d) => format!("await _await_io(_SECS[{}])", at(d, &mut lines)),

@@ -620,6 +620,14 @@ impl GilModel {
                 s.locks[*l as usize] = false;
                 self.advance(s, t);
             }
+            Op::CondWait(c) => {
+                sync::cond_wait(&self.sys, s, t, *c);
+                self.release_for_call(s, t);
+            }
+            Op::CondNotify(c) | Op::CondNotifyAll(c) => {
+                sync::cond_notify(&self.sys, s, *c, matches!(op, Op::CondNotifyAll(_)));
+                self.advance(s, t);
+            }
             op if op.is_sync() => match sync::start(&self.sys, s, op) {
                 sync::Start::Done => self.advance(s, t),
                 sync::Start::Wait(obj) => {

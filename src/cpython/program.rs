@@ -54,6 +54,11 @@ pub enum Op {
     SemRelease(u8),
     Put(u8),
     Get(u8),
+    /// `threading.Condition` wait, notify, notify_all on condition N of [`System::conds`]
+    /// ([`crate::cpython::sync`]).
+    CondWait(u8),
+    CondNotify(u8),
+    CondNotifyAll(u8),
     /// `asyncio.Event`, `asyncio.Semaphore`, `asyncio.Queue` ([`crate::cpython::aio_sync`]),
     /// on sync object N.
     AwaitEventWait(u8),
@@ -82,6 +87,7 @@ impl Op {
                 | Op::Append(_)
                 | Op::Cancel(_)
         ) || self.is_sync()
+            || self.is_cond()
     }
 
     /// Whether the step begins by entering Python code, whose `RESUME` (3.11+; function entry
@@ -100,7 +106,14 @@ impl Op {
                 | Op::AwaitLock(_)
                 | Op::Release(_)
         ) || self.is_sync()
+            || self.is_cond()
             || self.async_sync_object().is_some()
+    }
+
+    /// A `threading.Condition` method: Python code (`Lib/threading.py: Condition`) that
+    /// enters a frame and ends with a C call on a lock.
+    pub fn is_cond(&self) -> bool {
+        matches!(self, Op::CondWait(_) | Op::CondNotify(_) | Op::CondNotifyAll(_))
     }
 
     /// An event, semaphore or queue method: Python code (`Lib/threading.py`, `Lib/queue.py`)
@@ -242,6 +255,14 @@ pub struct TaskInfo {
     pub loop_id: u8,
 }
 
+/// A `threading.Condition(lock)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CondInfo {
+    pub name: String,
+    /// Its lock, in [`System::locks`].
+    pub lock: u8,
+}
+
 /// A `[[jobs]]` entry: the blocking ops an executor worker runs for `await to_thread J`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JobInfo {
@@ -273,6 +294,7 @@ pub struct System {
     /// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s, in order of first use.
     pub syncs: Vec<SyncInfo>,
     pub jobs: Vec<JobInfo>,
+    pub conds: Vec<CondInfo>,
     /// Some state can have more threads wanting a CPU than there are cores: only then does
     /// the model track which threads have one.
     pub cpu_contention: bool,
@@ -295,6 +317,7 @@ impl System {
             async_locks: Vec::new(),
             syncs: Vec::new(),
             jobs: Vec::new(),
+            conds: Vec::new(),
             cpu_contention: false,
             thread_copies: Vec::new(),
         };
@@ -309,6 +332,10 @@ impl System {
         let tasks = scenario.expanded_tasks();
         let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
         let mut task_loop = vec![NONE; tasks.len()];
+        for (name, lock) in &scenario.conditions {
+            let lock = intern(&mut sys.locks, lock);
+            sys.conds.push(CondInfo { name: name.clone(), lock });
+        }
         for job in &scenario.jobs {
             let program = sys.compile_program(&job.steps, false, &task_index)?;
             sys.jobs.push(JobInfo { name: job.name.clone(), program });
@@ -422,6 +449,9 @@ impl System {
             Step::EventWait(e) => Op::EventWait(self.sync(e, SyncKind::Event)),
             Step::Acquire(x) => Op::Acquire(self.sync(x, SyncKind::Semaphore { initial: 1 })),
             Step::SemRelease(x) => Op::SemRelease(self.sync(x, SyncKind::Semaphore { initial: 1 })),
+            Step::CondWait(c) => Op::CondWait(self.cond(c)?),
+            Step::CondNotify(c) => Op::CondNotify(self.cond(c)?),
+            Step::CondNotifyAll(c) => Op::CondNotifyAll(self.cond(c)?),
             Step::Put(q) => Op::Put(self.sync(q, SyncKind::Queue { maxsize: 0 })),
             Step::Get(q) => Op::Get(self.sync(q, SyncKind::Queue { maxsize: 0 })),
             Step::AwaitEventWait(e) => Op::AwaitEventWait(self.sync(e, SyncKind::AsyncEvent)),
@@ -451,6 +481,11 @@ impl System {
                 (self.syncs.len() - 1) as u8
             }
         }
+    }
+
+    fn cond(&self, name: &str) -> Result<u8, String> {
+        let c = self.conds.iter().position(|c| c.name == name);
+        c.map(|c| c as u8).ok_or_else(|| format!("unknown condition `{name}`"))
     }
 
     fn var(&mut self, name: &str) -> u8 {
@@ -510,6 +545,7 @@ impl System {
             locks: self.locks.len(),
             async_locks: self.async_locks.len(),
             syncs: self.syncs.len(),
+            conds: self.conds.len(),
         }
     }
 

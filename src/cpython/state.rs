@@ -12,6 +12,8 @@ pub const MAX_VARS: usize = 8;
 pub const MAX_LOCKS: usize = 4;
 /// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s together.
 pub const MAX_SYNCS: usize = 4;
+/// `threading.Condition`s.
+pub const MAX_CONDS: usize = 4;
 
 /// What a thread is doing in its program. Orthogonal to [`GilRel`]: a phase that executes
 /// Python ([`Phase::needs_gil`]) progresses only while the thread holds the GIL.
@@ -32,6 +34,9 @@ pub enum Phase {
     /// (the op at `pc` says which) on sync object `obj`, the GIL released; `woken`: an event
     /// waiter that `set` has notified.
     SyncWait { obj: u8, woken: bool },
+    /// In `Condition.wait` on condition `cond`, its lock released, until a `notify` (the GIL
+    /// released); a notified waiter re-takes the lock in [`Phase::LockWait`].
+    CondWait { cond: u8 },
     /// Between the load and the store of `x += …`: the loaded value.
     IncrLoaded { value: u8, call: bool },
     /// Finished (a loop thread: its loop has stopped).
@@ -328,6 +333,8 @@ pub struct State {
     pub syncs: [u8; MAX_SYNCS],
     /// The waiters of the asyncio ones.
     pub async_waiters: [AsyncWaiters; MAX_SYNCS],
+    /// Each `threading.Condition`'s `_waiters`: threads in `wait`, in FIFO order.
+    pub cond_waiters: [Fifo<u8, MAX_THREADS>; MAX_CONDS],
     /// The clock (ticks mode).
     pub now: u16,
     /// Counters, kept only when a claim reads them (saturating).
@@ -357,6 +364,7 @@ pub struct Dims {
     pub locks: usize,
     pub async_locks: usize,
     pub syncs: usize,
+    pub conds: usize,
 }
 
 impl Phase {
@@ -375,6 +383,7 @@ impl Phase {
             Phase::LoopProcess => [10, 0, 0],
             Phase::LoopRun => [11, 0, 0],
             Phase::SyncWait { obj, woken } => [12, obj, woken as u8],
+            Phase::CondWait { cond } => [13, cond, 0],
         }
     }
 }
@@ -477,6 +486,9 @@ impl State {
             out.push(w.wakeup_scheduled as u8);
             w.fifo.encode(out);
         }
+        for c in &self.cond_waiters[..dims.conds] {
+            c.encode(out);
+        }
         for a in &self.async_locks[..dims.async_locks] {
             out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
             a.waiters.encode(out);
@@ -510,6 +522,7 @@ impl std::fmt::Debug for State {
             .field("async_locks", &used(&self.async_locks))
             .field("syncs", &used(&self.syncs))
             .field("async_waiters", &used(&self.async_waiters))
+            .field("cond_waiters", &used(&self.cond_waiters))
             .field("counters", &(self.handoffs, self.forced_switches, self.task_switches))
             .field("fault", &self.fault)
             .finish()

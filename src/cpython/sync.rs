@@ -17,6 +17,12 @@
 //! - `Queue.put`: waits while `maxsize > 0` and the queue is full; `get` while it is empty;
 //!   each notifies the other side. The items themselves are not modelled, only their number.
 //!
+//! - `Condition.wait` (`Lib/threading.py: Condition`): appends a waiter lock to `_waiters`,
+//!   releases the condition's lock (`_release_save`), blocks on the waiter lock with the GIL
+//!   released, and once notified re-takes the condition's lock (`_acquire_restore`), waiting
+//!   for it like any `acquire`. `notify` wakes the first waiter in `_waiters` (FIFO),
+//!   `notify_all` every one; a notify with no waiter is lost.
+//!
 //! On 2.7 every acquire of the condition's lock releases the GIL (no fast path), but a switch
 //! can already fall at each step boundary there, so nothing more can be observed.
 
@@ -92,5 +98,25 @@ pub(crate) fn bump(s: &mut State, o: usize, by: u8) {
     match s.syncs[o].checked_add(by) {
         Some(v) => s.syncs[o] = v,
         None => s.fault = Some(Fault::SyncOverflow { obj: o as u8 }),
+    }
+}
+
+/// `Condition.wait` on condition `c` by thread `t`: it joins `_waiters` and gives the lock
+/// back; the caller releases the GIL for the blocking wait.
+pub fn cond_wait(sys: &System, s: &mut State, t: usize, c: u8) {
+    s.cond_waiters[c as usize].push(t as u8);
+    s.locks[sys.conds[c as usize].lock as usize] = false;
+    s.threads[t].phase = Phase::CondWait { cond: c };
+}
+
+/// `Condition.notify` (`all`: `notify_all`): the first waiter, or every one, is woken and
+/// waits to re-take the lock.
+pub fn cond_notify(sys: &System, s: &mut State, c: u8, all: bool) {
+    let lock = sys.conds[c as usize].lock;
+    while let Some(w) = s.cond_waiters[c as usize].pop_front() {
+        s.threads[w as usize].phase = Phase::LockWait { lock };
+        if !all {
+            break;
+        }
     }
 }

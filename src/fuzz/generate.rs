@@ -465,6 +465,7 @@ fn finish(runtime: Runtime, threads: Vec<ThreadSpec>, tasks: Vec<TaskSpec>, para
         queues: Vec::new(),
         semaphores: Vec::new(),
         jobs: Vec::new(),
+        conditions: Vec::new(),
     };
     let text = draft.to_toml();
     let scenario = parse_scenario(Path::new("generated.toml"), &text, "generated")

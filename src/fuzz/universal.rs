@@ -92,6 +92,7 @@ pub fn placeholder() -> &'static Scenario {
         queues: Vec::new(),
         semaphores: Vec::new(),
         jobs: Vec::new(),
+        conditions: Vec::new(),
     })
 }
 

@@ -120,6 +120,10 @@ pub enum Step {
     /// `threading.Semaphore` `acquire` / `release` (`release S` in a thread).
     Acquire(String),
     SemRelease(String),
+    /// `threading.Condition` `wait`, `notify`, `notify_all` of a `[conditions]` entry.
+    CondWait(String),
+    CondNotify(String),
+    CondNotifyAll(String),
     /// `queue.Queue` `put` / `get` (blocking).
     Put(String),
     Get(String),
@@ -221,6 +225,8 @@ pub struct Scenario {
     pub semaphores: Vec<(String, u8)>,
     /// `[[jobs]]`, in file order.
     pub jobs: Vec<JobSpec>,
+    /// `[conditions]`: each `threading.Condition` with the `threading.Lock` it is made on.
+    pub conditions: Vec<(String, String)>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +246,8 @@ pub const MAX_VARS: usize = 8;
 pub const MAX_LOCKS: usize = 4;
 /// `threading.Event`s, `threading.Semaphore`s and `queue.Queue`s together.
 pub const MAX_SYNCS: usize = 4;
+/// `[conditions]` entries.
+pub const MAX_CONDS: usize = 4;
 /// `[[jobs]]` entries.
 pub const MAX_JOBS: usize = 8;
 /// Steps of one thread's or task's program (`await to_thread STEP` is one step).

@@ -165,7 +165,7 @@ impl ScenarioFile<'_> {
             return Err(self.at(extra.span(), message));
         }
         let steps = raw.iter().map(|s| self.step(s, owner, uses)).collect::<Result<Vec<_>, _>>()?;
-        self.lock_pairs(&steps, raw)?;
+        self.lock_pairs(&steps, raw, uses)?;
         if let Some(repeat) = repeat.filter(|r| *r.get_ref()) {
             self.repeat_body(&steps, repeat, time, uses)?;
         }
@@ -195,10 +195,26 @@ impl ScenarioFile<'_> {
     }
 
     /// A program gives back only locks it holds at that point (CPython raises RuntimeError on
-    /// releasing an unlocked lock; a model of it would have nothing to release).
-    fn lock_pairs(&self, steps: &[Step], raw: &[Spanned<String>]) -> Result<(), InputError> {
+    /// releasing an unlocked lock; a model of it would have nothing to release), and waits on
+    /// or notifies a declared condition only while it holds the condition's lock
+    /// (`Condition.wait`/`notify` raise RuntimeError on an un-acquired lock).
+    fn lock_pairs(&self, steps: &[Step], raw: &[Spanned<String>], uses: &Uses) -> Result<(), InputError> {
         let mut held: Vec<(&str, LockKind)> = Vec::new();
         for (step, raw) in steps.iter().zip(raw) {
+            if let Some(c) = step.condition() {
+                let message = match uses.condition_lock(c) {
+                    None => format!(
+                        "`{}` names no condition; expected a `[conditions]` entry such as `{c} = \"L\"` (its lock)",
+                        raw.get_ref()
+                    ),
+                    Some(lock) if !held.contains(&(lock, LockKind::Threading)) => format!(
+                        "`{}` needs condition `{c}`'s lock `{lock}`, which this program does not hold here; expected it between `lock {lock}` and `unlock {lock}`",
+                        raw.get_ref()
+                    ),
+                    Some(_) => continue,
+                };
+                return Err(self.at(raw.span(), message));
+            }
             let Some((lock, kind, op)) = step.lock_use() else {
                 continue;
             };
@@ -402,6 +418,22 @@ impl Entries<'_> {
         Ok(())
     }
 
+    /// `[conditions]`: names and their locks' names are identifiers, at most [`MAX_CONDS`],
+    /// none also an event's, semaphore's or queue's name.
+    fn conditions(&self) -> Result<Vec<(String, String)>, InputError> {
+        let mut out = Vec::new();
+        for (i, (name, lock)) in self.raw.conditions.iter().enumerate() {
+            if i == MAX_CONDS {
+                let message = format!("too many conditions; expected at most {MAX_CONDS}");
+                return Err(self.src.at(name.span(), message));
+            }
+            let name = self.src.identifier(name, "condition")?;
+            let lock = self.src.identifier(lock, "lock")?;
+            out.push((name, lock));
+        }
+        Ok(out)
+    }
+
     /// Job names are unique, at most [`MAX_JOBS`], and every `await to_thread J` or
     /// `await run_in_executor J` names one of them.
     fn jobs(&self) -> Result<(), InputError> {
@@ -586,6 +618,7 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
         .map(|q| (q.name.get_ref().clone(), q.maxsize.as_ref().map_or(0, |m| *m.get_ref() as u8)))
         .collect();
     let semaphores = raw.semaphores.iter().map(|(n, v)| (n.get_ref().clone(), *v.get_ref() as u8)).collect();
+    let conditions = entries.conditions()?;
     if threads.is_empty() {
         return Err(src.error(0, "no threads; expected at least one [[threads]] entry"));
     }
@@ -600,5 +633,6 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
         queues,
         semaphores,
         jobs,
+        conditions,
     })
 }

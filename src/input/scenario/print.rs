@@ -47,6 +47,12 @@ impl Scenario {
         for j in &self.jobs {
             writeln!(out, "\n[[jobs]]\nname = {}\nsteps = {}", quoted(&j.name), list(&j.steps))?;
         }
+        if !self.conditions.is_empty() {
+            writeln!(out, "\n[conditions]")?;
+            for (name, lock) in &self.conditions {
+                writeln!(out, "{} = {}", quoted(name), quoted(lock))?;
+            }
+        }
         if !self.vars.is_empty() {
             writeln!(out, "\n[vars]")?;
             for (name, value) in &self.vars {

@@ -10,8 +10,8 @@ use crate::input::located::{Fields, InputError, Node};
 pub(super) type SpannedList = Spanned<Vec<Spanned<String>>>;
 
 /// The keys of each table, as "unknown field" messages list them.
-pub(super) const FILE_KEYS: [&str; 9] =
-    ["name", "title", "runtime", "threads", "tasks", "vars", "queues", "semaphores", "jobs"];
+pub(super) const FILE_KEYS: [&str; 10] =
+    ["name", "title", "runtime", "threads", "tasks", "vars", "queues", "semaphores", "jobs", "conditions"];
 pub(super) const JOB_KEYS: [&str; 2] = ["name", "steps"];
 pub(super) const QUEUE_KEYS: [&str; 2] = ["maxsize", "kind"];
 pub(super) const RUNTIME_KEYS: [&str; 8] =
@@ -31,6 +31,8 @@ pub(super) struct RawFile {
     pub(super) queues: Vec<RawQueue>,
     /// `[semaphores]`: name and starting value.
     pub(super) semaphores: Vec<(Spanned<String>, Spanned<i64>)>,
+    /// `[conditions]`: name and the lock's name.
+    pub(super) conditions: Vec<(Spanned<String>, Spanned<String>)>,
     pub(super) jobs: Vec<RawJob>,
 }
 
@@ -168,7 +170,17 @@ impl ScenarioFile<'_> {
                 return Err(src.invalid_type(node, "a table of semaphore names and starting values, e.g. `S = 2`"))
             }
         };
+        let conditions = match file.get("conditions").map(|node| (node, node.get_ref())) {
+            None => Vec::new(),
+            Some((_, Node::Table(entries))) => {
+                entries.iter().map(|(k, v)| Ok((k.clone(), src.string(v)?))).collect::<Result<_, InputError>>()?
+            }
+            Some((node, _)) => {
+                return Err(src.invalid_type(node, "a table of condition names and their locks, e.g. `C = \"L\"`"))
+            }
+        };
         Ok(RawFile {
+            conditions,
             queues,
             semaphores,
             jobs: jobs.collect::<Result<_, InputError>>()?,

@@ -31,6 +31,9 @@ pub(super) const BLOCKING_FORMS: &[&str] = &[
     "release S",
     "put Q",
     "get Q",
+    "cond.wait C",
+    "cond.notify C",
+    "cond.notify_all C",
 ];
 /// The awaiting steps of SPEC §2, allowed in tasks only.
 pub(super) const AWAITING_FORMS: &[&str] = &[
@@ -104,6 +107,9 @@ impl fmt::Display for Step {
             Step::EventWait(e) => write!(f, "event.wait {e}"),
             Step::Acquire(x) => write!(f, "acquire {x}"),
             Step::SemRelease(x) => write!(f, "release {x}"),
+            Step::CondWait(c) => write!(f, "cond.wait {c}"),
+            Step::CondNotify(c) => write!(f, "cond.notify {c}"),
+            Step::CondNotifyAll(c) => write!(f, "cond.notify_all {c}"),
             Step::Put(q) => write!(f, "put {q}"),
             Step::Get(q) => write!(f, "get {q}"),
             Step::AwaitEventWait(e) => write!(f, "await event.wait {e}"),
@@ -206,6 +212,14 @@ impl Step {
         }
     }
 
+    /// The `threading.Condition` the step waits on or notifies.
+    pub fn condition(&self) -> Option<&str> {
+        match self.leaf() {
+            Step::CondWait(c) | Step::CondNotify(c) | Step::CondNotifyAll(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The lock the step takes or gives back, with its kind.
     pub(super) fn lock_use(&self) -> Option<(&str, LockKind, LockOp)> {
         match self.leaf() {
@@ -296,6 +310,9 @@ impl StepText<'_> {
             "event.wait" => Step::EventWait(self.name("event.wait E", args)?),
             "acquire" => Step::Acquire(self.name("acquire S", args)?),
             "put" => Step::Put(self.name("put Q", args)?),
+            "cond.wait" => Step::CondWait(self.name("cond.wait C", args)?),
+            "cond.notify" => Step::CondNotify(self.name("cond.notify C", args)?),
+            "cond.notify_all" => Step::CondNotifyAll(self.name("cond.notify_all C", args)?),
             "get" => Step::Get(self.name("get Q", args)?),
             _ => return Ok(None),
         };

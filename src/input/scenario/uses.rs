@@ -20,6 +20,8 @@ pub(super) struct Uses {
     declared_semaphores: Vec<String>,
     /// Jobs with a step that lasts at least one tick.
     timed_jobs: Vec<String>,
+    /// `[conditions]`: each name with its lock's.
+    conditions: Vec<(String, String)>,
 }
 
 impl Uses {
@@ -27,6 +29,7 @@ impl Uses {
     pub(super) fn of(raw: &RawFile) -> Uses {
         let mut uses = Uses {
             declared_semaphores: raw.semaphores.iter().map(|(n, _)| n.get_ref().clone()).collect(),
+            conditions: raw.conditions.iter().map(|(c, l)| (c.get_ref().clone(), l.get_ref().clone())).collect(),
             ..Uses::default()
         };
         let threads = raw.threads.iter().flat_map(|t| raw_steps(t.steps.as_ref()).iter().map(|s| (s, true)));
@@ -58,6 +61,11 @@ impl Uses {
             }
         }
         uses
+    }
+
+    /// The lock of condition `c`, if it is declared.
+    pub(super) fn condition_lock(&self, c: &str) -> Option<&str> {
+        self.conditions.iter().find(|(n, _)| n == c).map(|(_, l)| l.as_str())
     }
 
     /// Lets the clock move: a step that lasts at least one tick, or a job with such a step.
