@@ -92,6 +92,7 @@ fn phase_kind(p: Phase) -> u8 {
         Phase::LoopProcess => 12,
         Phase::LoopRun => 13,
         Phase::SyncWait { .. } => 14,
+        Phase::CondWait { .. } => 15,
     }
 }
 
