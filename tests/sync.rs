@@ -178,3 +178,10 @@ fn a_condition_step_needs_its_declaration_and_its_lock() {
     let e = error("\"cond.notify C\"", "[conditions]\nC = \"m\"\n\n");
     assert!(e.contains("needs condition `C`'s lock `m`, which this program does not hold here"), "{e}");
 }
+
+#[test]
+fn a_task_in_condition_wait_blocks_its_loop_but_not_the_lock() {
+    let toml = "[conditions]\nC = \"m\"\n\n[[threads]]\nname = \"main\"\nloop = [\"w\"]\n\n[[tasks]]\nname = \"w\"\nsteps = [\"lock m\", \"cond.wait C\", \"unlock m\"]\n\n[[threads]]\nname = \"n\"\nsteps = [\"time.sleep 1\", \"lock m\", \"cond.notify C\", \"unlock m\"]\n";
+    assert_eq!(verdict(toml, "sometimes (holds_lock(m, n) && loop_blocked(main))", "3.11"), "holds");
+    assert_eq!(verdict(toml, "never (holds_lock(m, n) && (holds_lock(m, w) || holds_lock(m, main)))", "3.11"), "holds");
+}

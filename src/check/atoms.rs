@@ -7,39 +7,15 @@
 //! loop is inside any blocking step, `compute` included.
 
 use crate::cpython::gil;
+pub use crate::cpython::holders::{LockRef, Who};
 use crate::cpython::model::GilModel;
-use crate::cpython::program::{Op, ThreadKind};
+use crate::cpython::program::ThreadKind;
 
 use crate::cpython::state::{GilRel, Phase, State, Wait, NONE};
 use std::cell::Cell;
 
 use crate::input::claim::{name_matches, Atom, AtomKind, Check, CmpOp, Expr, Term};
 use crate::input::scenario::GilKind;
-
-/// A thread or a task, resolved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Who {
-    Thread(u8),
-    Task(u8),
-}
-
-/// A lock of either kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockRef {
-    Threading(u8),
-    Asyncio(u8),
-}
-
-impl LockRef {
-    /// +1 for an op that takes the lock, -1 for one that gives it back.
-    pub fn count(self, op: &Op) -> i32 {
-        match (self, op) {
-            (LockRef::Threading(l), Op::Lock(x)) | (LockRef::Asyncio(l), Op::AwaitLock(x)) if *x == l => 1,
-            (LockRef::Threading(l), Op::Unlock(x)) | (LockRef::Asyncio(l), Op::Release(x)) if *x == l => -1,
-            _ => 0,
-        }
-    }
-}
 
 /// An atom with its argument resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

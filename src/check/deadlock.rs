@@ -3,7 +3,7 @@
 //! says "deadlock" first instead of "a state with no move left".
 //! The holder of a lock is read from the programs ([`crate::check::holders`]).
 
-use crate::check::atoms::LockRef;
+use crate::cpython::holders::LockRef;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::{Op, SyncKind, ThreadKind};
 use crate::cpython::state::{Phase, State, Wait};

@@ -11,7 +11,6 @@ pub mod atoms;
 pub mod deadlock;
 pub mod ends;
 pub mod explorable;
-pub mod holders;
 pub mod job;
 pub mod liveness;
 pub mod resources;

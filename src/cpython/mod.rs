@@ -12,6 +12,7 @@ pub mod aio_sync;
 pub mod asyncio;
 pub mod cancel;
 pub mod gil;
+pub mod holders;
 pub mod model;
 pub mod program;
 pub mod state;

@@ -58,7 +58,17 @@ impl GilModel {
                 let what = if matches!(s.tasks[k as usize].wait, Wait::Timer { .. }) { "timer" } else { "I/O" };
                 format!("{}'s {what} is due", self.sys.tasks[k as usize].name)
             }
-            Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
+            Action::AcquireLock(t) => match s.threads[t as usize].phase {
+                Phase::LockWait { lock } => {
+                    let again = if self.current_op(s, t as usize).0.is_some_and(Op::is_cond) {
+                        " again, notified in its Condition.wait"
+                    } else {
+                        ""
+                    };
+                    format!("{} acquires threading.Lock {}{again}", name(t), self.sys.locks[lock as usize])
+                }
+                _ => format!("{} acquires its threading.Lock", name(t)),
+            },
             Action::Wake(t) => {
                 let what = match s.threads[t as usize].phase {
                     Phase::SyncWait { obj, .. } => format!(" on {}", self.sync_name(obj)),
@@ -81,6 +91,10 @@ impl GilModel {
                     Ctx::Thread(_) => name.clone(),
                 };
                 match op {
+                    Some(Op::Read(x)) => {
+                        let (name, value) = (&self.sys.vars[*x as usize].0, s.vars[*x as usize]);
+                        let _ = write!(text, "{who}: read {name} (loads {value})");
+                    }
                     Some(op) => {
                         let _ = write!(text, "{who}: {}", self.op_text(op, d));
                     }
@@ -120,6 +134,11 @@ impl GilModel {
                     (_, Some(Callback::SetResult(k))) => {
                         write!(text, "{name}: loop sets the result awaited by {}", self.sys.tasks[k as usize].name)
                     }
+                    (_, Some(Callback::CancelJob(k))) => write!(
+                        text,
+                        "{name}: loop cancels the executor job of {} if no worker has it yet",
+                        self.sys.tasks[k as usize].name
+                    ),
                     _ => write!(text, "{name}: loop"),
                 };
             }
@@ -219,7 +238,7 @@ impl GilModel {
                 (ThreadKind::Worker(_), k) if k != NONE => format!("job of {}: ", sys.tasks[k as usize].name),
                 _ => String::new(),
             };
-            parts.push(format!("{}: {task}{}{gil}", info.name, phase_text(th.phase)));
+            parts.push(format!("{}: {task}{}{gil}", info.name, self.phase_words(s, th.phase)));
         }
         for (l, info) in sys.loops.iter().enumerate() {
             let lp = &s.loops[l];
@@ -253,6 +272,25 @@ impl GilModel {
             parts.push(vars.join(" "));
         }
         parts
+    }
+}
+
+impl GilModel {
+    /// A thread's phase with the names it involves: the lock waited for and its holder, the
+    /// condition waited on.
+    fn phase_words(&self, s: &State, p: Phase) -> String {
+        let sys = &self.sys;
+        match p {
+            Phase::LockWait { lock } => {
+                let holders = self.lock_holders(s, crate::cpython::holders::LockRef::Threading(lock));
+                let held =
+                    if holders.is_empty() { String::new() } else { format!(", held by {}", holders.join(" and ")) };
+                format!("waits for lock {}{held}", sys.locks[lock as usize])
+            }
+            Phase::CondWait { cond } => format!("waits on condition {}", sys.conds[cond as usize].name),
+            Phase::SyncWait { obj, woken: false } => format!("waits on {}", sys.syncs[obj as usize].name),
+            p => phase_text(p),
+        }
     }
 }
 

@@ -4,11 +4,35 @@
 //! its current one (the program order of one iteration). An executor worker holds what its
 //! job's steps took; a loop thread holds what its tasks took with blocking `lock` steps.
 
-use crate::check::atoms::{LockRef, Who};
 use crate::cpython::asyncio;
 use crate::cpython::model::GilModel;
 use crate::cpython::program::{Op, ThreadKind};
 use crate::cpython::state::{Phase, State};
+
+/// A thread or a task, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Thread(u8),
+    Task(u8),
+}
+
+/// A lock of either kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockRef {
+    Threading(u8),
+    Asyncio(u8),
+}
+
+impl LockRef {
+    /// +1 for an op that takes the lock, -1 for one that gives it back.
+    pub fn count(self, op: &Op) -> i32 {
+        match (self, op) {
+            (LockRef::Threading(l), Op::Lock(x)) | (LockRef::Asyncio(l), Op::AwaitLock(x)) if *x == l => 1,
+            (LockRef::Threading(l), Op::Unlock(x)) | (LockRef::Asyncio(l), Op::Release(x)) if *x == l => -1,
+            _ => 0,
+        }
+    }
+}
 
 impl GilModel {
     /// Whether the steps before `pc` hold `lock`.
@@ -26,14 +50,7 @@ impl GilModel {
         match who {
             Who::Thread(t) => {
                 let t = t as usize;
-                let in_wait = match (lock, s.threads[t].phase) {
-                    (LockRef::Threading(l), Phase::CondWait { cond }) => sys.conds[cond as usize].lock == l,
-                    (LockRef::Threading(l), Phase::LockWait { lock }) => {
-                        lock == l && self.current_op(s, t).0.is_some_and(Op::is_cond)
-                    }
-                    _ => false,
-                };
-                if in_wait {
+                if self.in_condition_wait(s, t, lock) {
                     return false;
                 }
                 match &sys.threads[t].kind {
@@ -46,12 +63,28 @@ impl GilModel {
                 }
             }
             Who::Task(k) => {
+                let t = sys.loops[sys.tasks[k as usize].loop_id as usize].thread as usize;
+                if s.threads[t].task == k && self.in_condition_wait(s, t, lock) {
+                    return false;
+                }
                 let waiting = match lock {
                     LockRef::Asyncio(a) => s.async_locks[a as usize].waiters.contains(k),
                     LockRef::Threading(_) => false,
                 };
                 !waiting && Self::held_before(&sys.tasks[k as usize].program.ops, s.tasks[k as usize].pc, lock)
             }
+        }
+    }
+
+    /// Whether thread `t` is inside `Condition.wait` on a condition of `lock`: waiting for a
+    /// notify, or notified and waiting to re-take the lock.
+    fn in_condition_wait(&self, s: &State, t: usize, lock: LockRef) -> bool {
+        match (lock, s.threads[t].phase) {
+            (LockRef::Threading(l), Phase::CondWait { cond }) => self.sys.conds[cond as usize].lock == l,
+            (LockRef::Threading(l), Phase::LockWait { lock }) => {
+                lock == l && self.current_op(s, t).0.is_some_and(Op::is_cond)
+            }
+            _ => false,
         }
     }
 
