@@ -184,8 +184,10 @@ fn errors_carry_the_full_location_and_expectation() {
         error(&thread_with("\"compute 1\", \"compte 3\"")),
         "m.toml:3:24: unknown step `compte 3`; expected one of: compute N, c_call N, c_nogil N, io N, \
          time.sleep N, read X, write X V, incr X, incr_call X, append X, lock L, unlock L, event.set E, \
-         event.clear E, event.wait E, acquire S, release S, put Q, get Q, await asyncio.sleep N, \
-         await io N, await coro, await to_thread STEP, await lock L, release L, await task T, await event.wait E, await acquire S, await queue.put Q, await queue.get Q"
+         event.clear E, event.wait E, acquire S, release S, put Q, get Q, cond.wait C, cond.notify C, \
+         cond.notify_all C, await asyncio.sleep N, await io N, await coro, await to_thread STEP, \
+         await to_thread J, await run_in_executor J, await lock L, release L, await task T, cancel T, \
+         await event.wait E, await acquire S, await queue.put Q, await queue.get Q"
     );
     assert_eq!(
         error(&format!("[runtime]\npython = \"3.1\"\n{}", thread_with("\"compute 1\""))),
