@@ -137,48 +137,26 @@ impl ScenarioFile<'_> {
             let f = src.fields(node, "a table, written `[[jobs]]`", &JOB_KEYS)?;
             Ok(RawJob { name: src.string(src.required(&f, "name")?)?, steps: src.strings(src.required(&f, "steps")?)? })
         });
-        let vars = match file.get("vars").map(|node| (node, node.get_ref())) {
-            None => Vec::new(),
-            Some((_, Node::Table(entries))) => {
-                entries.iter().map(|(k, v)| Ok((k.clone(), src.int(v)?))).collect::<Result<_, InputError>>()?
-            }
-            Some((node, _)) => {
-                return Err(src.invalid_type(node, "a table of variable names and integer starting values"))
-            }
-        };
-        let queues = match file.get("queues").map(|node| (node, node.get_ref())) {
-            None => Vec::new(),
-            Some((_, Node::Table(entries))) => entries
-                .iter()
-                .map(|(k, v)| {
-                    let f = src.fields(v, "a table such as `{ maxsize = 2, kind = \"thread\" }`", &QUEUE_KEYS)?;
-                    Ok(RawQueue {
-                        name: k.clone(),
-                        maxsize: optional(&f, "maxsize", |n| src.int(n))?,
-                        kind: optional(&f, "kind", |n| src.string(n))?,
-                    })
-                })
-                .collect::<Result<_, InputError>>()?,
-            Some((node, _)) => return Err(src.invalid_type(node, "a table of queue names, e.g. `Q = { maxsize = 2 }`")),
-        };
-        let semaphores = match file.get("semaphores").map(|node| (node, node.get_ref())) {
-            None => Vec::new(),
-            Some((_, Node::Table(entries))) => {
-                entries.iter().map(|(k, v)| Ok((k.clone(), src.int(v)?))).collect::<Result<_, InputError>>()?
-            }
-            Some((node, _)) => {
-                return Err(src.invalid_type(node, "a table of semaphore names and starting values, e.g. `S = 2`"))
-            }
-        };
-        let conditions = match file.get("conditions").map(|node| (node, node.get_ref())) {
-            None => Vec::new(),
-            Some((_, Node::Table(entries))) => {
-                entries.iter().map(|(k, v)| Ok((k.clone(), src.string(v)?))).collect::<Result<_, InputError>>()?
-            }
-            Some((node, _)) => {
-                return Err(src.invalid_type(node, "a table of condition names and their locks, e.g. `C = \"L\"`"))
-            }
-        };
+        let vars =
+            self.named_entries(&file, "vars", "a table of variable names and integer starting values", |v| src.int(v))?;
+        let queues =
+            self.named_entries(&file, "queues", "a table of queue names, e.g. `Q = { maxsize = 2 }`", |v| {
+                let f = src.fields(v, "a table such as `{ maxsize = 2, kind = \"thread\" }`", &QUEUE_KEYS)?;
+                Ok((optional(&f, "maxsize", |n| src.int(n))?, optional(&f, "kind", |n| src.string(n))?))
+            })?;
+        let queues = queues.into_iter().map(|(name, (maxsize, kind))| RawQueue { name, maxsize, kind }).collect();
+        let semaphores = self.named_entries(
+            &file,
+            "semaphores",
+            "a table of semaphore names and starting values, e.g. `S = 2`",
+            |v| src.int(v),
+        )?;
+        let conditions = self.named_entries(
+            &file,
+            "conditions",
+            "a table of condition names and their locks, e.g. `C = \"L\"`",
+            |v| src.string(v),
+        )?;
         Ok(RawFile {
             conditions,
             queues,
@@ -191,5 +169,21 @@ impl ScenarioFile<'_> {
             tasks: tasks.collect::<Result<_, InputError>>()?,
             vars,
         })
+    }
+
+    /// A table of named entries (`[vars]`, `[queues]`, `[semaphores]`, `[conditions]`), each
+    /// value read by `read`, in file order; none when the table is absent.
+    fn named_entries<T>(
+        &self,
+        file: &Fields,
+        key: &str,
+        expected: &str,
+        read: impl Fn(&Spanned<Node>) -> Result<T, InputError>,
+    ) -> Result<Vec<(Spanned<String>, T)>, InputError> {
+        match file.get(key).map(|node| (node, node.get_ref())) {
+            None => Ok(Vec::new()),
+            Some((_, Node::Table(entries))) => entries.iter().map(|(k, v)| Ok((k.clone(), read(v)?))).collect(),
+            Some((node, _)) => Err(self.src.invalid_type(node, expected)),
+        }
     }
 }
