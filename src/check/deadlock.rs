@@ -1,7 +1,7 @@
 //! A deadlock in words: for a state where nothing can move, which threads and tasks are
 //! stuck, on what, and who holds it ("t1 waits for lock `a`, held by t2"), so that a report
 //! says "deadlock" first instead of "a state with no move left".
-//! The holder of a lock is read from the programs ([`crate::check::holders`]).
+//! The holder of a lock is read from the programs ([`crate::cpython::holders`]).
 
 use crate::cpython::holders::LockRef;
 use crate::cpython::model::GilModel;

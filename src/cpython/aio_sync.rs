@@ -74,7 +74,7 @@ pub fn exec(sys: &System, s: &mut State, l: usize, k: usize, op: &Op) -> bool {
                 s.syncs[o] = 1;
                 let waiters = s.async_waiters[o].fifo;
                 for &j in waiters.as_slice() {
-                    if s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 }) {
+                    if waits_on(s, j, o) {
                         s.schedule(l, j as usize);
                     }
                 }
@@ -193,14 +193,19 @@ fn wait(s: &mut State, o: usize, k: usize) {
     s.tasks[k].wait = Wait::AsyncSync { obj: o as u8 };
 }
 
+/// Whether task `j` still waits on object `o` (its future is not done: neither set nor
+/// cancelled).
+fn waits_on(s: &State, j: u8, o: usize) -> bool {
+    s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 })
+}
+
 /// `Semaphore._wake_up_next`: whether it woke a waiter.
 fn wake_semaphore_waiter(sys: &System, s: &mut State, l: usize, o: usize) -> bool {
-    let waiting = |s: &State, j: u8| s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 });
     match SemaphoreRule::of(&sys.runtime.python) {
         // `popleft()` waiters until one whose future is not done, and set it.
         rule @ (SemaphoreRule::Barging | SemaphoreRule::WakeupFlag) => {
             while let Some(j) = s.async_waiters[o].fifo.pop_front() {
-                if waiting(s, j) {
+                if waits_on(s, j, o) {
                     s.async_waiters[o].wakeup_scheduled = rule == SemaphoreRule::WakeupFlag;
                     s.schedule(l, j as usize);
                     return true;
@@ -211,7 +216,7 @@ fn wake_semaphore_waiter(sys: &System, s: &mut State, l: usize, o: usize) -> boo
         // The first waiter whose future is not done gets the permit (`_value -= 1`).
         SemaphoreRule::HandOver | SemaphoreRule::HandOverAll => {
             let fifo = s.async_waiters[o].fifo;
-            let Some(&j) = fifo.as_slice().iter().find(|&&j| waiting(s, j)) else { return false };
+            let Some(&j) = fifo.as_slice().iter().find(|&&j| waits_on(s, j, o)) else { return false };
             s.syncs[o] -= 1;
             s.schedule(l, j as usize);
             true
@@ -234,8 +239,8 @@ fn put_item(sys: &System, s: &mut State, l: usize, o: usize) {
 /// `Queue._wakeup_next(waiters)`: pops the first waiter of that side and sets its future.
 fn wake_queue_waiter(sys: &System, s: &mut State, l: usize, o: usize, side: fn(&Op) -> bool) {
     let fifo = s.async_waiters[o].fifo;
-    let waiting = |j: u8| s.tasks[j as usize].wait == (Wait::AsyncSync { obj: o as u8 });
-    let first = fifo.as_slice().iter().position(|&j| waiting(j) && sys.waiting_op(s, j as usize).is_some_and(side));
+    let first =
+        fifo.as_slice().iter().position(|&j| waits_on(s, j, o) && sys.waiting_op(s, j as usize).is_some_and(side));
     if let Some(i) = first {
         let j = fifo.as_slice()[i];
         s.async_waiters[o].fifo.remove_at(i);

@@ -121,8 +121,7 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
     s.threads[t].phase = Phase::Ready;
     if let Some(op) = sys.waiting_op(s, k).filter(|op| aio_sync::can_wait(op)) {
         if !aio_sync::resume(sys, s, l, k, op) {
-            s.threads[t].task = NONE;
-            s.threads[t].phase = Phase::LoopRun;
+            s.back_to_loop(t);
         }
     }
 }
@@ -131,8 +130,7 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
 /// A cancel the task asked for itself reaches the future it now awaits.
 fn suspend(sys: &System, s: &mut State, t: usize, k: usize) {
     s.tasks[k].pc += 1;
-    s.threads[t].task = NONE;
-    s.threads[t].phase = Phase::LoopRun;
+    s.back_to_loop(t);
     cancel::after_suspend(s, sys.tasks[k].loop_id as usize, k);
 }
 
@@ -149,15 +147,8 @@ pub fn task_end(sys: &System, s: &mut State, t: usize, k: usize) {
         s.tasks[k].pc = 0;
         return;
     }
-    s.tasks[k].done = true;
-    let l = sys.tasks[k].loop_id as usize;
-    for j in 0..sys.tasks.len() {
-        if s.tasks[j].wait == (Wait::Task { task: k as u8 }) {
-            s.schedule(l, j);
-        }
-    }
-    s.threads[t].task = NONE;
-    s.threads[t].phase = Phase::LoopRun;
+    s.end_task(sys.tasks[k].loop_id as usize, k, false);
+    s.back_to_loop(t);
 }
 
 /// Executes an awaiting op of the current task `k` on loop thread `t`; `d` is the chosen
@@ -225,9 +216,8 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
         // Awaiting a finished task does not suspend; one that was cancelled raises its
         // `CancelledError` in the awaiting task at once (`Task.__await__` → `result()`).
         Op::AwaitTask(j) if s.tasks[*j as usize].cancelled => {
-            cancel::end_cancelled(sys, s, k);
-            s.threads[t].task = NONE;
-            s.threads[t].phase = Phase::LoopRun;
+            s.end_task(l, k, true);
+            s.back_to_loop(t);
         }
         Op::AwaitTask(j) => {
             if s.tasks[*j as usize].done {

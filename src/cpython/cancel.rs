@@ -17,7 +17,7 @@
 
 use crate::cpython::aio_sync;
 use crate::cpython::program::{Op, System};
-use crate::cpython::state::{Callback, Cancel, Phase, State, Wait, MAX_TASKS, NONE};
+use crate::cpython::state::{Callback, Cancel, State, Wait, MAX_TASKS};
 
 /// `task.cancel()` on task `j` of loop `l`.
 pub fn cancel(s: &mut State, l: usize, j: usize) {
@@ -112,23 +112,9 @@ pub fn throw(sys: &System, s: &mut State, t: usize, l: usize, k: usize) {
             _ => {}
         }
     }
-    end_cancelled(sys, s, k);
-    s.threads[t].task = NONE;
-    s.threads[t].phase = Phase::LoopRun;
-}
-
-/// Task `k` ends cancelled: the tasks awaiting it are woken (they get its error).
-pub fn end_cancelled(sys: &System, s: &mut State, k: usize) {
-    let task = &mut s.tasks[k];
-    task.done = true;
-    task.cancelled = true;
-    task.wait = Wait::Nothing;
-    let l = sys.tasks[k].loop_id as usize;
-    for j in 0..sys.tasks.len() {
-        if s.tasks[j].wait == (Wait::Task { task: k as u8 }) {
-            s.schedule(l, j);
-        }
-    }
+    // The tasks awaiting it get its error when they resume ([`throws`]).
+    s.end_task(l, k, true);
+    s.back_to_loop(t);
 }
 
 /// `Lock.acquire` on `CancelledError` (the same on 3.6–3.13): `finally:

@@ -431,6 +431,27 @@ impl State {
         self.loops[l].ready.push(Callback::Step(k as u8));
     }
 
+    /// Task `k` of loop `l` is done (`cancelled`: by `CancelledError`); the tasks awaiting it
+    /// are scheduled (the task's done-callbacks run through `call_soon`,
+    /// `Lib/asyncio/futures.py: Future.__schedule_callbacks`).
+    pub fn end_task(&mut self, l: usize, k: usize, cancelled: bool) {
+        let task = &mut self.tasks[k];
+        task.done = true;
+        task.cancelled = cancelled;
+        task.wait = Wait::Nothing;
+        for j in 0..MAX_TASKS {
+            if self.tasks[j].wait == (Wait::Task { task: k as u8 }) {
+                self.schedule(l, j);
+            }
+        }
+    }
+
+    /// Loop thread `t` is back from its current task: it goes on with the round's callbacks.
+    pub fn back_to_loop(&mut self, t: usize) {
+        self.threads[t].task = NONE;
+        self.threads[t].phase = Phase::LoopRun;
+    }
+
     /// Whether task `j`'s awaited future was cancelled (`fut.cancelled()`).
     pub fn future_cancelled(&self, j: u8) -> bool {
         self.tasks[j as usize].cancel == Cancel::FutureCancelled
