@@ -91,14 +91,7 @@ pub fn program(sys: &System, version: PyVersion) -> Result<String, NotApplicable
     if asyncio {
         out.push_str(ASYNC_PRELUDE);
     }
-    let nogil = all_ops(sys)
-        .map(|op| match op {
-            Op::AwaitToThread(inner) => &**inner,
-            op => op,
-        })
-        .filter_map(|op| if let Op::CNoGil(d) = op { Some(d.hi) } else { None })
-        .max()
-        .unwrap_or(0);
+    let nogil = run_ops(sys).filter_map(|op| if let Op::CNoGil(d) = op { Some(d.hi) } else { None }).max().unwrap_or(0);
     let _ = writeln!(out, "_MAX_NOGIL = {nogil}");
     let _ = writeln!(out, "_MAX_TICKS = {}", max_ticks(sys));
     out.push_str("\n# Shared variables, locks and each emitter's event list.\n");
@@ -169,11 +162,7 @@ pub fn calibration_program() -> String {
 
 /// The longest duration of any step, so that the tables of real work cover every step.
 fn max_ticks(sys: &System) -> u32 {
-    let ops = all_ops(sys).map(|op| match op {
-        Op::AwaitToThread(inner) => &**inner,
-        op => op,
-    });
-    let hi = ops.filter_map(|op| match op {
+    let hi = run_ops(sys).filter_map(|op| match op {
         Op::Compute(d)
         | Op::CCall(d)
         | Op::CNoGil(d)
@@ -200,17 +189,12 @@ fn repeats(sys: &System) -> bool {
 /// Variables that `append` updates: real lists, so they may take no other step.
 fn append_vars(sys: &System) -> Result<Vec<usize>, NotApplicable> {
     let mut uses: Vec<(bool, bool)> = vec![(false, false); sys.vars.len()];
-    let mut note = |op: &Op| match op {
+    let note = |op: &Op| match op {
         Op::Append(x) => uses[*x as usize].0 = true,
         Op::Read(x) | Op::Write(x, _) | Op::Incr(x) | Op::IncrCall(x) => uses[*x as usize].1 = true,
         _ => {}
     };
-    for op in all_ops(sys) {
-        match op {
-            Op::AwaitToThread(inner) => note(inner),
-            op => note(op),
-        }
-    }
+    run_ops(sys).for_each(note);
     if let Some(i) = uses.iter().position(|&(a, other)| a && other) {
         return Err(format!("`{}` is both appended to and read or written as a number", sys.vars[i].0));
     }
@@ -224,6 +208,15 @@ fn all_ops(sys: &System) -> impl Iterator<Item = &Op> {
     });
     let jobs = sys.jobs.iter().flat_map(|j| j.program.ops.iter());
     threads.flatten().chain(sys.tasks.iter().flat_map(|t| t.program.ops.iter())).chain(jobs)
+}
+
+/// Every op that runs somewhere: [`all_ops`] with the step of each `await to_thread STEP` in
+/// place of the await (a job's steps are among [`all_ops`] already).
+fn run_ops(sys: &System) -> impl Iterator<Item = &Op> {
+    all_ops(sys).map(|op| match op {
+        Op::AwaitToThread(inner) => &**inner,
+        op => op,
+    })
 }
 
 /// An asyncio lock, event, semaphore or queue that tasks of two loops use: a real program
