@@ -31,7 +31,7 @@ impl GilModel {
                     (SyncKind::Semaphore { .. }, _) => {
                         format!("waits for semaphore `{}`, which has no permit left", o.name)
                     }
-                    (SyncKind::Queue { .. }, Some(Op::Put(_))) => format!("waits to put into full queue `{}`", o.name),
+                    (SyncKind::Queue { .. }, Some(Op::Put(..))) => format!("waits to put into full queue `{}`", o.name),
                     (SyncKind::Queue { .. }, _) => format!("waits to get from empty queue `{}`", o.name),
                     _ => unreachable!("a thread waits on threading's objects only"),
                 };

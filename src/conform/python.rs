@@ -31,7 +31,7 @@
 use std::fmt::Write as _;
 
 use crate::cpython::gil;
-use crate::cpython::program::{Op, SyncKind, System, ThreadKind};
+use crate::cpython::program::{LockRef, Op, SyncKind, System, ThreadKind};
 use crate::input::scenario::{Duration, WriteValue};
 
 /// The interpreter a program is generated for.
@@ -162,6 +162,10 @@ pub fn calibration_program() -> String {
 
 /// The longest duration of any step, so that the tables of real work cover every step.
 fn max_ticks(sys: &System) -> u32 {
+    let timeouts = all_ops(sys).filter_map(|op| match op {
+        Op::AwaitTimeout { ticks, .. } | Op::AwaitWaitFor { ticks, .. } => Some(u32::from(*ticks)),
+        op => op.limit().map(u32::from),
+    });
     let hi = run_ops(sys).filter_map(|op| match op {
         Op::Compute(d)
         | Op::CCall(d)
@@ -170,9 +174,9 @@ fn max_ticks(sys: &System) -> u32 {
         | Op::Sleep(d)
         | Op::AwaitSleep(d)
         | Op::AwaitIo(d) => Some(d.hi),
-        _ => None,
+        op => op.limit().map(u32::from),
     });
-    hi.max().unwrap_or(0)
+    hi.chain(timeouts).max().unwrap_or(0)
 }
 
 /// Every emitter's name, as the trace spells it: plain threads, then tasks.
@@ -213,7 +217,7 @@ fn all_ops(sys: &System) -> impl Iterator<Item = &Op> {
 /// Every op that runs somewhere: [`all_ops`] with the step of each `await to_thread STEP` in
 /// place of the await (a job's steps are among [`all_ops`] already).
 fn run_ops(sys: &System) -> impl Iterator<Item = &Op> {
-    all_ops(sys).map(|op| match op {
+    all_ops(sys).map(|op| match op.leaf() {
         Op::AwaitToThread(inner) => &**inner,
         op => op,
     })
@@ -235,11 +239,11 @@ fn async_object_on_two_loops(sys: &System) -> Option<String> {
 type OpFilter = Box<dyn Fn(&Op) -> bool>;
 
 fn async_lock_of(a: u8) -> OpFilter {
-    Box::new(move |op| matches!(op, Op::AwaitLock(x) | Op::Release(x) if *x == a))
+    Box::new(move |op| matches!(op.leaf(), Op::AwaitLock(x) | Op::Release(x) if *x == a))
 }
 
 fn async_sync_of(o: u8) -> OpFilter {
-    Box::new(move |op| op.async_sync_object() == Some(o))
+    Box::new(move |op| op.leaf().async_sync_object() == Some(o))
 }
 
 /// The constructor call of an event, semaphore or queue.
@@ -318,16 +322,21 @@ fn body(
     if !task {
         out.push_str("    _GO.wait()\n");
     }
-    let mut indent = "    ";
+    let mut base = "    ";
     if repeat {
         out.push_str("    while not _STOP[0]:\n");
-        indent = "        ";
+        base = "        ";
         if ops.is_empty() {
-            let _ = writeln!(out, "{indent}pass");
+            let _ = writeln!(out, "{base}pass");
         }
     }
+    let mut sections = Sections::default();
     for b in 0..=ops.len() {
         let (prev, next) = (b.checked_sub(1).and_then(|i| ops.get(i)), ops.get(b));
+        if next.is_none() {
+            sections.close_all();
+        }
+        let indent = sections.indent(base);
         if gil::boundary_is_switch_point(sys, prev, next) {
             if b > 0 {
                 let _ = writeln!(out, "{indent}E.append((clock(), {END}, {}))", b - 1);
@@ -337,18 +346,11 @@ fn body(
             }
         }
         if let Some(op) = next {
-            let lines = match op {
-                Op::AwaitToThread(inner) => {
-                    let name = format!("_job_{}_{b}", who.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
-                    job_function(jobs, ranges, sys, &name, std::slice::from_ref(&**inner));
-                    vec![offload(version, &name)]
-                }
-                Op::AwaitJob(j) => vec![offload(version, &job_fn(*j as usize))],
-                op => step_code(sys, op, ranges),
-            };
-            for line in lines {
+            let job = format!("_job_{}_{b}", who.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+            for line in op_lines(jobs, ranges, sys, version, &job, op) {
                 let _ = writeln!(out, "{indent}{line}");
             }
+            sections.after(op);
         }
     }
     if ops.is_empty() && !repeat {
@@ -365,10 +367,92 @@ fn job_function(jobs: &mut String, ranges: &mut Vec<Duration>, sys: &System, nam
         let _ = writeln!(jobs, "    global {}", globals.join(", "));
     }
     let _ = writeln!(jobs, "    r = k = 0");
+    let mut sections = Sections::default();
     for op in ops {
+        let indent = sections.indent("    ");
         for line in step_code(sys, op, ranges) {
-            let _ = writeln!(jobs, "    {line}");
+            let _ = writeln!(jobs, "{indent}{line}");
         }
+        sections.after(op);
+    }
+    if !sections.0.is_empty() {
+        let _ = writeln!(jobs, "{}pass", sections.indent("    "));
+    }
+}
+
+/// The lines of one op of a thread or a task: a step's code, or an await that offloads to
+/// the executor (the job function `job` made for an `await to_thread STEP`) or that a
+/// timeout wraps.
+fn op_lines(
+    jobs: &mut String,
+    ranges: &mut Vec<Duration>,
+    sys: &System,
+    version: PyVersion,
+    job: &str,
+    op: &Op,
+) -> Vec<String> {
+    match op {
+        Op::AwaitToThread(inner) => {
+            job_function(jobs, ranges, sys, job, std::slice::from_ref(&**inner));
+            vec![offload(version, job)]
+        }
+        Op::AwaitJob(j) => vec![offload(version, &job_fn(*j as usize))],
+        // The lock it takes guards a section, run only when the lock was got (`_ok`).
+        Op::AwaitTimeout { ticks, inner } => {
+            let section = matches!(**inner, Op::AwaitLock(_));
+            let mut lines = Vec::new();
+            if section {
+                lines.push("_ok = False".to_owned());
+            }
+            lines.push("try:".to_owned());
+            lines.push(format!("    async with asyncio.timeout(_SECS[{ticks}]):"));
+            lines.extend(op_lines(jobs, ranges, sys, version, job, inner).into_iter().map(|l| format!("        {l}")));
+            if section {
+                lines.push("    _ok = True".to_owned());
+            }
+            lines.push("except TimeoutError:".to_owned());
+            lines.push("    pass".to_owned());
+            if section {
+                lines.push("if _ok:".to_owned());
+            }
+            lines
+        }
+        op => step_code(sys, op, ranges),
+    }
+}
+
+/// The sections of locks taken with a timeout, innermost last: the code of each is indented
+/// under the `if` that tests its acquire, and the `unlock` that ends it closes it.
+#[derive(Default)]
+struct Sections(Vec<LockRef>);
+
+impl Sections {
+    fn indent(&self, base: &str) -> String {
+        format!("{base}{}", "    ".repeat(self.0.len()))
+    }
+
+    /// After the lines of `op`.
+    fn after(&mut self, op: &Op) {
+        let timed = match op {
+            Op::Lock(l, Some(_)) => Some(LockRef::Threading(*l)),
+            Op::AwaitTimeout { inner, .. } => match **inner {
+                Op::AwaitLock(a) => Some(LockRef::Asyncio(a)),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (timed, self.0.last()) {
+            (Some(lock), _) => self.0.push(lock),
+            (None, Some(&lock)) if lock.count(op) < 0 => {
+                self.0.pop();
+            }
+            _ => {}
+        }
+    }
+
+    /// A section still open at the end of the program ends there.
+    fn close_all(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -404,24 +488,33 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::Incr(x) => format!("{} += 1", v(x)),
         Op::IncrCall(x) => format!("{} += _one()", v(x)),
         Op::Append(x) => format!("{}.append(1)", v(x)),
-        Op::Lock(l) => format!("{}.acquire()", lock(&sys.locks[*l as usize])),
+        Op::Lock(l, None) => format!("{}.acquire()", lock(&sys.locks[*l as usize])),
+        Op::Lock(l, Some(n)) => format!("if {}.acquire(True, _SECS[{n}]):", lock(&sys.locks[*l as usize])),
         Op::Unlock(l) => format!("{}.release()", lock(&sys.locks[*l as usize])),
         Op::EventSet(o) => format!("{}.set()", sync_of(o)),
         Op::EventClear(o) => format!("{}.clear()", sync_of(o)),
-        Op::EventWait(o) => format!("{}.wait()", sync_of(o)),
-        Op::Acquire(o) => format!("{}.acquire()", sync_of(o)),
+        Op::EventWait(o, None) => format!("{}.wait()", sync_of(o)),
+        Op::EventWait(o, Some(n)) => format!("{}.wait(_SECS[{n}])", sync_of(o)),
+        Op::Acquire(o, None) => format!("{}.acquire()", sync_of(o)),
+        Op::Acquire(o, Some(n)) => format!("{}.acquire(True, _SECS[{n}])", sync_of(o)),
         Op::SemRelease(o) => format!("{}.release()", sync_of(o)),
-        Op::Put(o) => format!("{}.put(0)", sync_of(o)),
+        Op::Put(o, None) => format!("{}.put(0)", sync_of(o)),
+        Op::Put(o, Some(n)) => format!("try: {}.put(0, True, _SECS[{n}])\nexcept queue.Full: pass", sync_of(o)),
         Op::CondWait(c) => format!("{}.wait()", cond(&sys.conds[*c as usize].name)),
         Op::CondNotify(c) => format!("{}.notify()", cond(&sys.conds[*c as usize].name)),
         Op::CondNotifyAll(c) => format!("{}.notify_all()", cond(&sys.conds[*c as usize].name)),
-        Op::Get(o) => format!("{}.get()", sync_of(o)),
+        Op::Get(o, None) => format!("{}.get()", sync_of(o)),
+        Op::Get(o, Some(n)) => format!("try: {}.get(True, _SECS[{n}])\nexcept queue.Empty: pass", sync_of(o)),
         Op::AwaitSleep(d) => format!("await asyncio.sleep(_SECS[{}])", at(d, &mut lines)),
         Op::AwaitIo(d) => format!("await _await_io(_SECS[{}])", at(d, &mut lines)),
         Op::AwaitCoro => "await _noop()".to_string(),
         Op::AwaitLock(a) => format!("await {}.acquire()", async_lock(&sys.async_locks[*a as usize])),
         Op::Release(a) => format!("{}.release()", async_lock(&sys.async_locks[*a as usize])),
         Op::AwaitTask(j) => format!("await _TASKS[{:?}]", sys.tasks[*j as usize].name),
+        Op::AwaitWaitFor { task, ticks } => format!(
+            "try: await asyncio.wait_for(_TASKS[{:?}], _SECS[{ticks}])\nexcept asyncio.TimeoutError: pass",
+            sys.tasks[*task as usize].name
+        ),
         Op::Cancel(j) => format!("_TASKS[{:?}].cancel()", sys.tasks[*j as usize].name),
         Op::AwaitEventWait(o) => format!("await {}.wait()", sync_of(o)),
         Op::AsyncEventSet(o) => format!("{}.set()", sync_of(o)),
@@ -430,9 +523,9 @@ fn step_code(sys: &System, op: &Op, ranges: &mut Vec<Duration>) -> Vec<String> {
         Op::AsyncSemRelease(o) => format!("{}.release()", sync_of(o)),
         Op::AwaitPut(o) => format!("await {}.put(0)", sync_of(o)),
         Op::AwaitGet(o) => format!("await {}.get()", sync_of(o)),
-        Op::AwaitToThread(_) | Op::AwaitJob(_) => unreachable!("handled by the caller"),
+        Op::AwaitToThread(_) | Op::AwaitJob(_) | Op::AwaitTimeout { .. } => unreachable!("handled by the caller"),
     };
-    lines.push(code);
+    lines.extend(code.lines().map(str::to_owned));
     lines
 }
 
@@ -444,7 +537,7 @@ fn loop_thread(out: &mut String, sys: &System, t: usize, l: usize) {
     let mut locks: Vec<u8> = Vec::new();
     for &k in tasks {
         for op in &sys.tasks[k as usize].program.ops {
-            if let Op::AwaitLock(a) | Op::Release(a) = op {
+            if let Op::AwaitLock(a) | Op::Release(a) = op.leaf() {
                 if !locks.contains(a) {
                     locks.push(*a);
                 }

@@ -21,8 +21,9 @@ use crate::cpython::aio_sync;
 use crate::cpython::cancel;
 use crate::cpython::gil;
 use crate::cpython::program::{Op, System};
-use crate::cpython::state::NONE;
-use crate::cpython::state::{Callback, Phase, State, Wait};
+use crate::cpython::state::{Callback, Deadline, Phase, State, Wait};
+use crate::cpython::state::{NONE, TIMEOUT_TIMER};
+use crate::cpython::timeouts::{self, After, WaitForRule};
 
 /// `create_task` schedules each task's first step with `call_soon`: tasks start in creation
 /// order (`Lib/asyncio/tasks.py: Task.__init__`).
@@ -63,10 +64,16 @@ pub fn select_returns(s: &State, l: usize) -> bool {
 pub fn collect_due(s: &mut State, l: usize) {
     let due = s.loops[l].due;
     for timers in [false, true] {
-        for &k in due.as_slice() {
-            if s.tasks[k as usize].wait == (Wait::Due { timer: timers }) {
-                s.tasks[k as usize].wait = Wait::Wakeup;
-                s.loops[l].ready.push(Callback::SetResult(k));
+        for &e in due.as_slice() {
+            let k = (e & !TIMEOUT_TIMER) as usize;
+            if e & TIMEOUT_TIMER != 0 {
+                if timers {
+                    s.tasks[k].timer = Deadline::Queued;
+                    s.loops[l].ready.push(Callback::Timeout(k as u8));
+                }
+            } else if s.tasks[k].wait == (Wait::Due { timer: timers }) {
+                s.tasks[k].wait = Wait::Wakeup;
+                s.loops[l].ready.push(Callback::SetResult(k as u8));
             }
         }
     }
@@ -88,6 +95,8 @@ pub fn run_next_callback(sys: &System, s: &mut State, t: usize, l: usize, caps: 
         Some(Callback::SetResult(k)) => s.schedule(l, k as usize),
         Some(Callback::Step(k)) => resume(sys, s, t, l, k as usize, caps),
         Some(Callback::CancelJob(k)) => s.loops[l].jobs.remove(k),
+        Some(Callback::Timeout(k)) => timeouts::fire(sys, s, l, k as usize),
+        Some(Callback::ReleaseWaiter(k)) => timeouts::release_waiter(s, l, k as usize),
         _ => unreachable!("ready queue and todo count disagree"),
     }
 }
@@ -105,7 +114,9 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
     task.wait = Wait::Nothing;
     task.lateness = 0;
     if cancel::throws(sys, s, k) {
-        cancel::throw(sys, s, t, l, k);
+        let own = cancel::clean_up(sys, s, l, k);
+        let after = timeouts::caught(sys, s, l, k, own);
+        end_of_wait(s, t, l, k, after);
         return;
     }
     // `Lock.acquire` after `await fut`: the woken first waiter leaves `_waiters` and takes
@@ -117,10 +128,28 @@ fn resume(sys: &System, s: &mut State, t: usize, l: usize, k: usize, caps: &gil:
             lock.locked = true;
         }
     }
-    s.threads[t].task = k as u8;
-    s.threads[t].phase = Phase::Ready;
     if let Some(op) = sys.waiting_op(s, k).filter(|op| aio_sync::can_wait(op)) {
         if !aio_sync::resume(sys, s, l, k, op) {
+            s.back_to_loop(t);
+            return;
+        }
+    }
+    let after = timeouts::through(sys, s, l, k);
+    end_of_wait(s, t, l, k, after);
+}
+
+/// Task `k` is past what it waited for: it runs on loop thread `t` from step `pc`, waits
+/// again, or ends cancelled (the tasks awaiting it get its error when they resume).
+fn end_of_wait(s: &mut State, t: usize, l: usize, k: usize, after: After) {
+    match after {
+        After::Continue(pc) => {
+            s.tasks[k].pc = pc;
+            s.threads[t].task = k as u8;
+            s.threads[t].phase = Phase::Ready;
+        }
+        After::Waits => s.back_to_loop(t),
+        After::Ends => {
+            s.end_task(l, k, true);
             s.back_to_loop(t);
         }
     }
@@ -213,6 +242,26 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
                 continue_task(s, k);
             }
         }
+        // `async with asyncio.timeout(N)`: the handle is armed first; an op that does not
+        // suspend leaves the timeout at once (`__aexit__`).
+        Op::AwaitTimeout { ticks, inner } => {
+            timeouts::enter(s, l, k, *ticks);
+            exec_await(sys, s, t, k, inner, d);
+            if s.tasks[k].done || s.threads[t].task == k as u8 {
+                timeouts::leave(s, l, k);
+            }
+        }
+        Op::AwaitWaitFor { task, ticks } if WaitForRule::of(&sys.runtime.python) == WaitForRule::Timeout => {
+            timeouts::enter(s, l, k, *ticks);
+            exec_await(sys, s, t, k, &Op::AwaitTask(*task), d);
+            if s.tasks[k].done || s.threads[t].task == k as u8 {
+                timeouts::leave(s, l, k);
+            }
+        }
+        Op::AwaitWaitFor { task, ticks } => {
+            timeouts::start_wait_for(s, l, k, *task as usize, *ticks);
+            suspend(sys, s, t, k);
+        }
         // Awaiting a finished task does not suspend; one that was cancelled raises its
         // `CancelledError` in the awaiting task at once (`Task.__await__` → `result()`).
         Op::AwaitTask(j) if s.tasks[*j as usize].cancelled => {
@@ -293,29 +342,43 @@ pub fn job_ops<'a>(sys: &'a System, s: &State, w: usize) -> &'a [Op] {
 
 /// Untimed mode: may task `k`'s timer fire now? Never before a timer armed earlier with an
 /// equal or shorter delay (the `_scheduled` heap orders by deadline).
-pub fn timer_may_fire(s: &State, l: usize, k: usize) -> bool {
-    let Wait::Timer { delay, .. } = s.tasks[k].wait else { return false };
+/// `e` is a timer entry: a task, or a task's timeout ([`TIMEOUT_TIMER`]).
+pub fn timer_may_fire(s: &State, l: usize, e: u8) -> bool {
+    let Some(delay) = timer_delay(s, e) else { return false };
     for &j in s.loops[l].timers.as_slice() {
-        if j as usize == k {
+        if j == e {
             return true;
         }
-        if let Wait::Timer { delay: dj, .. } = s.tasks[j as usize].wait {
-            if dj <= delay {
-                return false;
-            }
+        if timer_delay(s, j).is_some_and(|dj| dj <= delay) {
+            return false;
         }
     }
     true
 }
 
-/// Task `k`'s timer or I/O becomes due: it waits for the loop to collect it.
-pub fn make_due(s: &mut State, l: usize, k: usize) {
-    let timer = matches!(s.tasks[k].wait, Wait::Timer { .. });
-    if timer {
-        s.loops[l].timers.remove(k as u8);
+/// The delay an armed timer entry was armed with.
+fn timer_delay(s: &State, e: u8) -> Option<u8> {
+    let task = &s.tasks[(e & !TIMEOUT_TIMER) as usize];
+    match (e & TIMEOUT_TIMER != 0, task.wait, task.timer) {
+        (false, Wait::Timer { delay, .. }, _) | (true, _, Deadline::Armed { delay, .. }) => Some(delay),
+        _ => None,
     }
-    s.tasks[k].wait = Wait::Due { timer };
-    s.loops[l].due.push(k as u8);
+}
+
+/// Timer entry `e`'s timer, or its task's I/O, becomes due: it waits for the loop to collect it.
+pub fn make_due(s: &mut State, l: usize, e: u8) {
+    let k = (e & !TIMEOUT_TIMER) as usize;
+    if e & TIMEOUT_TIMER != 0 {
+        s.loops[l].timers.remove(e);
+        s.tasks[k].timer = Deadline::Due;
+    } else {
+        let timer = matches!(s.tasks[k].wait, Wait::Timer { .. });
+        if timer {
+            s.loops[l].timers.remove(e);
+        }
+        s.tasks[k].wait = Wait::Due { timer };
+    }
+    s.loops[l].due.push(e);
 }
 
 /// Ticks mode: one tick of every armed timer and pending I/O of loop `l`. Those that come
@@ -330,16 +393,19 @@ pub fn tick_timers(sys: &System, s: &mut State, l: usize) {
             }
         }
     }
-    for &k in s.loops[l].timers.as_slice() {
-        if let Wait::Timer { left, .. } = &mut s.tasks[k as usize].wait {
-            *left -= 1;
-            if *left == 0 {
-                newly_due.push(k);
-            }
+    for &e in s.loops[l].timers.as_slice() {
+        let task = &mut s.tasks[(e & !TIMEOUT_TIMER) as usize];
+        let left = match (e & TIMEOUT_TIMER != 0, &mut task.wait, &mut task.timer) {
+            (false, Wait::Timer { left, .. }, _) | (true, _, Deadline::Armed { left, .. }) => left,
+            _ => continue,
+        };
+        *left -= 1;
+        if *left == 0 {
+            newly_due.push(e);
         }
     }
-    for k in newly_due {
-        make_due(s, l, k as usize);
+    for e in newly_due {
+        make_due(s, l, e);
     }
 }
 

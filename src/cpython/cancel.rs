@@ -10,24 +10,46 @@
 //! __step:    _must_cancel, or the awaited future cancelled -> coro.throw(CancelledError)
 //! ```
 //!
-//! The scenario's programs catch nothing, so the error ends the task `cancelled` after the
+//! The scenario's programs catch only the `TimeoutError` of their timeouts
+//! ([`crate::cpython::timeouts`]), so otherwise the error ends the task `cancelled` after the
 //! method it was suspended in has cleaned up (`Lock.acquire`, `Queue.get`, …:
 //! [`crate::cpython::aio_sync::cancelled`]). A task that cancels itself gets the error at its
 //! next suspension: `__step` cancels the future it yields at once.
 
 use crate::cpython::aio_sync;
 use crate::cpython::program::{Op, System};
-use crate::cpython::state::{Callback, Cancel, State, Wait, MAX_TASKS};
+use crate::cpython::state::{Callback, Cancel, Scope, State, Wait, MAX_TASKS};
+
+/// Who asks for a cancel: 3.11+ counts the requests (`Task._num_cancels_requested`), and a
+/// timeout turns the `CancelledError` into `TimeoutError` only when its own is the last one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// A new request: `T.cancel()` in a program, `wait_for` cancelling its task.
+    New,
+    /// `__step` passing on a `_must_cancel` already counted.
+    Pending,
+    /// The task's own timeout (`Timeout._on_timeout`), which its `__aexit__` takes back.
+    OwnTimeout,
+}
 
 /// `task.cancel()` on task `j` of loop `l`.
 pub fn cancel(s: &mut State, l: usize, j: usize) {
-    cancel_at_depth(s, l, j, 0);
+    cancel_at_depth(s, l, j, Request::New, 0);
 }
 
-fn cancel_at_depth(s: &mut State, l: usize, j: usize, depth: usize) {
+/// A cancel asked by `request` ([`Request`]).
+pub fn cancel_by(s: &mut State, l: usize, j: usize, request: Request) {
+    cancel_at_depth(s, l, j, request, 0);
+}
+
+fn cancel_at_depth(s: &mut State, l: usize, j: usize, request: Request, depth: usize) {
     let task = s.tasks[j];
     if task.done {
         return;
+    }
+    // `_fut_waiter.cancel()` on an awaited task is a new request on that task.
+    if (request == Request::New || depth > 0) && task.scope != Scope::None {
+        s.tasks[j].extra_cancel = true;
     }
     match task.wait {
         // No pending future to cancel: `self._must_cancel = True`. A task already woken by a
@@ -39,19 +61,13 @@ fn cancel_at_depth(s: &mut State, l: usize, j: usize, depth: usize) {
         }
         // `self._fut_waiter` is task `i`: `i.cancel()`. A cycle of tasks awaiting each other
         // would recurse without end in CPython; the model stops after every task once.
-        Wait::Task { task: i } if depth < MAX_TASKS => cancel_at_depth(s, l, i as usize, depth + 1),
+        Wait::Task { task: i } if depth < MAX_TASKS => cancel_at_depth(s, l, i as usize, request, depth + 1),
         Wait::Task { .. } => s.tasks[j].cancel = Cancel::MustCancel,
         // The callback that would set the future's result still runs, and finds the future
         // done (`_set_result_unless_cancelled`, `_call_set_state` test it): it does nothing,
         // so the model drops it from this round's count.
         Wait::Wakeup => {
-            let ready = &mut s.loops[l].ready;
-            if let Some(i) = ready.as_slice().iter().position(|&c| c == Callback::SetResult(j as u8)) {
-                ready.remove_at(i);
-                if i < s.loops[l].todo as usize {
-                    s.loops[l].todo -= 1;
-                }
-            }
+            s.loops[l].drop_callback(Callback::SetResult(j as u8));
             cancel_future(s, l, j);
         }
         // `asyncio.sleep`'s `finally: h.cancel()` removes the timer handle.
@@ -71,7 +87,10 @@ fn cancel_at_depth(s: &mut State, l: usize, j: usize, depth: usize) {
         }
         // The waiting method removes its future from the waiters when the task resumes
         // (`finally: self._waiters.remove(fut)`).
-        Wait::Io { .. } | Wait::AsyncLock { .. } | Wait::AsyncSync { .. } => cancel_future(s, l, j),
+        // `wait_for`'s waiter: `_release_waiter` finds it done later and does nothing.
+        Wait::Io { .. } | Wait::AsyncLock { .. } | Wait::AsyncSync { .. } | Wait::WaitFor { .. } => {
+            cancel_future(s, l, j)
+        }
     }
 }
 
@@ -90,19 +109,22 @@ pub fn after_suspend(s: &mut State, l: usize, k: usize) {
         return;
     }
     s.tasks[k].cancel = Cancel::None;
-    cancel(s, l, k);
+    cancel_by(s, l, k, Request::Pending);
 }
 
 /// Whether task `k`, resuming, gets `CancelledError`: it was cancelled, or the task it
 /// awaited ended cancelled (`await task` re-raises its `CancelledError`).
 pub fn throws(sys: &System, s: &State, k: usize) -> bool {
     s.tasks[k].cancel != Cancel::None
-        || matches!(sys.waiting_op(s, k), Some(Op::AwaitTask(i)) if s.tasks[*i as usize].cancelled)
+        || matches!(sys.waiting_op(s, k), Some(Op::AwaitTask(i) | Op::AwaitWaitFor { task: i, .. }) if s.tasks[*i as usize].cancelled)
 }
 
-/// `CancelledError` is thrown into task `k` on loop thread `t`: the method it waits in
-/// cleans up, and the task ends cancelled (`super().cancel()` in `__step`).
-pub fn throw(sys: &System, s: &mut State, t: usize, l: usize, k: usize) {
+/// `CancelledError` is thrown into task `k`: the method it waits in cleans up. Whether the
+/// task ends cancelled (`super().cancel()` in `__step`) is for the timeout around it, if any,
+/// to say ([`crate::cpython::timeouts::caught`]). Returns whether the task itself was
+/// cancelled (rather than the task it awaited).
+pub fn clean_up(sys: &System, s: &mut State, l: usize, k: usize) -> bool {
+    let own = s.tasks[k].cancel != Cancel::None;
     let fut_cancelled = s.tasks[k].cancel == Cancel::FutureCancelled;
     s.tasks[k].cancel = Cancel::None;
     if s.tasks[k].pc > 0 {
@@ -112,9 +134,7 @@ pub fn throw(sys: &System, s: &mut State, t: usize, l: usize, k: usize) {
             _ => {}
         }
     }
-    // The tasks awaiting it get its error when they resume ([`throws`]).
-    s.end_task(l, k, true);
-    s.back_to_loop(t);
+    own
 }
 
 /// `Lock.acquire` on `CancelledError` (the same on 3.6–3.13): `finally:

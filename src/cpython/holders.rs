@@ -6,6 +6,7 @@
 
 use crate::cpython::asyncio;
 use crate::cpython::model::GilModel;
+pub use crate::cpython::program::LockRef;
 use crate::cpython::program::{Op, ThreadKind};
 use crate::cpython::state::{Phase, State};
 
@@ -14,24 +15,6 @@ use crate::cpython::state::{Phase, State};
 pub enum Who {
     Thread(u8),
     Task(u8),
-}
-
-/// A lock of either kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockRef {
-    Threading(u8),
-    Asyncio(u8),
-}
-
-impl LockRef {
-    /// +1 for an op that takes the lock, -1 for one that gives it back.
-    pub fn count(self, op: &Op) -> i32 {
-        match (self, op) {
-            (LockRef::Threading(l), Op::Lock(x)) | (LockRef::Asyncio(l), Op::AwaitLock(x)) if *x == l => 1,
-            (LockRef::Threading(l), Op::Unlock(x)) | (LockRef::Asyncio(l), Op::Release(x)) if *x == l => -1,
-            _ => 0,
-        }
-    }
 }
 
 impl GilModel {

@@ -29,9 +29,10 @@ use stateright::{Model, Property};
 use crate::cpython::asyncio;
 use crate::cpython::gil::{self, Caps};
 use crate::cpython::program::{Op, System, ThreadKind};
+use crate::cpython::state::{Deadline, MAX_TASKS, MAX_THREADS, NONE};
 use crate::cpython::state::{Fault, GilRel, Phase, State, Wait, WaitRound};
-use crate::cpython::state::{MAX_THREADS, NONE};
 use crate::cpython::sync;
+use crate::cpython::timeouts;
 use crate::input::scenario::{GilKind, WriteValue};
 
 /// One transition of the model. Listed in a fixed order by [`GilModel::actions`], so a
@@ -60,6 +61,10 @@ pub enum Action {
     Return(u8),
     /// Untimed: the task's timer or I/O becomes due.
     Due(u8),
+    /// Untimed: the timer of the task's timeout becomes due.
+    TimeoutDue(u8),
+    /// Untimed: a thread in a wait with `timeout N` gives up ([`crate::cpython::give_up`]).
+    GiveUp(u8),
     /// A thread waiting for a `threading.Lock` acquires it (no order among waiters).
     AcquireLock(u8),
     /// A thread blocked on an event, semaphore or queue goes on: its event was set, or it
@@ -86,8 +91,10 @@ impl Action {
             | Action::Step(t, _)
             | Action::Return(t)
             | Action::AcquireLock(t)
-            | Action::Wake(t) => thread_unit(t as usize),
+            | Action::Wake(t)
+            | Action::GiveUp(t) => thread_unit(t as usize),
             Action::Due(k) => 1u32 << (MAX_THREADS as u32 + k as u32),
+            Action::TimeoutDue(k) => 1u32 << ((MAX_THREADS + MAX_TASKS) as u32 + k as u32),
         }
     }
 }
@@ -200,31 +207,30 @@ impl GilModel {
         self.wants_cpu(s, t) && (!self.sys.cpu_contention || s.threads[t].cpu)
     }
 
-    /// The op thread `t` is at, with the program context it belongs to.
-    pub fn current_op(&self, s: &State, t: usize) -> (Option<&Op>, Ctx) {
+    /// The ops thread `t` runs (its program, its job's, its loop's current task's), where it
+    /// is in them, and whose program they are.
+    pub fn program_at(&self, s: &State, t: usize) -> (&[Op], usize, Ctx) {
         let sys = &self.sys;
         match &sys.threads[t].kind {
-            ThreadKind::Plain(p) => (p.ops.get(s.threads[t].pc as usize), Ctx::Thread(t)),
-            ThreadKind::Worker(_) => (asyncio::job_ops(sys, s, t).get(s.threads[t].pc as usize), Ctx::Thread(t)),
+            ThreadKind::Plain(p) => (&p.ops, s.threads[t].pc as usize, Ctx::Thread(t)),
+            ThreadKind::Worker(_) => (asyncio::job_ops(sys, s, t), s.threads[t].pc as usize, Ctx::Thread(t)),
             ThreadKind::Loop(_) => {
                 let k = s.threads[t].task as usize;
-                (sys.tasks[k].program.ops.get(s.tasks[k].pc as usize), Ctx::Task(k))
+                (&sys.tasks[k].program.ops, s.tasks[k].pc as usize, Ctx::Task(k))
             }
         }
+    }
+
+    /// The op thread `t` is at, with the program context it belongs to.
+    pub fn current_op(&self, s: &State, t: usize) -> (Option<&Op>, Ctx) {
+        let (ops, pc, ctx) = self.program_at(s, t);
+        (ops.get(pc), ctx)
     }
 
     /// The ops on either side of thread `t`'s current step boundary: the one it finished
     /// (None at the start of its program or job) and the one it is at (None at the end).
     pub fn ops_around(&self, s: &State, t: usize) -> (Option<&Op>, Option<&Op>) {
-        let sys = &self.sys;
-        let (ops, pc): (&[Op], usize) = match &sys.threads[t].kind {
-            ThreadKind::Plain(p) => (&p.ops, s.threads[t].pc as usize),
-            ThreadKind::Worker(_) => (asyncio::job_ops(sys, s, t), s.threads[t].pc as usize),
-            ThreadKind::Loop(_) => {
-                let k = s.threads[t].task as usize;
-                (&sys.tasks[k].program.ops, s.tasks[k].pc as usize)
-            }
-        };
+        let (ops, pc, _) = self.program_at(s, t);
         (pc.checked_sub(1).and_then(|i| ops.get(i)), ops.get(pc))
     }
 
@@ -241,7 +247,7 @@ impl GilModel {
     fn durations(&self, op: &Op) -> (u8, u8) {
         let ticks = self.sys.is_ticks();
         let range = |d: &crate::input::scenario::Duration| (d.lo as u8, d.hi as u8);
-        match op {
+        match op.leaf() {
             Op::Compute(d) | Op::CCall(d) | Op::CNoGil(d) | Op::AwaitSleep(d) => range(d),
             Op::Io(d) | Op::Sleep(d) | Op::AwaitIo(d) if ticks => range(d),
             Op::Io(_) | Op::Sleep(_) | Op::AwaitIo(_) => (1, 1),
@@ -329,6 +335,9 @@ impl GilModel {
                 }
                 _ => {}
             }
+            if !ticks && self.may_give_up(s, t) {
+                out.push(Action::GiveUp(tt));
+            }
         }
         if !ticks {
             for (l, info) in sys.loops.iter().enumerate() {
@@ -336,11 +345,16 @@ impl GilModel {
                     let k = k as usize;
                     let due = match s.tasks[k].wait {
                         Wait::Io { .. } => true,
-                        Wait::Timer { .. } => asyncio::timer_may_fire(s, l, k),
+                        Wait::Timer { .. } => asyncio::timer_may_fire(s, l, k as u8),
                         _ => false,
                     };
                     if due {
                         out.push(Action::Due(k as u8));
+                    }
+                    if matches!(s.tasks[k].timer, Deadline::Armed { .. })
+                        && asyncio::timer_may_fire(s, l, timeouts::entry(k))
+                    {
+                        out.push(Action::TimeoutDue(k as u8));
                     }
                 }
             }
@@ -378,8 +392,12 @@ impl GilModel {
     fn time_matters(&self, s: &State) -> bool {
         let n = self.n();
         (0..n).any(|t| {
-            self.on_cpu(s, t) || matches!(s.threads[t].phase, Phase::Blocked { .. }) && s.threads[t].gil == GilRel::No
-        }) || s.tasks[..self.sys.tasks.len()].iter().any(|k| matches!(k.wait, Wait::Timer { .. } | Wait::Io { .. }))
+            self.on_cpu(s, t)
+                || matches!(s.threads[t].phase, Phase::Blocked { .. }) && s.threads[t].gil == GilRel::No
+                || s.threads[t].deadline > 0
+        }) || s.tasks[..self.sys.tasks.len()].iter().any(|k| {
+            matches!(k.wait, Wait::Timer { .. } | Wait::Io { .. }) || matches!(k.timer, Deadline::Armed { .. })
+        })
     }
 
     /// The state after `action`.
@@ -399,10 +417,11 @@ impl GilModel {
                 self.step(&mut s, t as usize, d)
             }
             Action::Return(t) => self.end_blocking(&mut s, t as usize),
-            Action::Due(k) => {
-                let k = k as usize;
-                asyncio::make_due(&mut s, sys.tasks[k].loop_id as usize, k)
+            Action::Due(k) => asyncio::make_due(&mut s, sys.tasks[k as usize].loop_id as usize, k),
+            Action::TimeoutDue(k) => {
+                asyncio::make_due(&mut s, sys.tasks[k as usize].loop_id as usize, timeouts::entry(k as usize))
             }
+            Action::GiveUp(t) => self.give_up(&mut s, t as usize, true),
             Action::AcquireLock(t) => {
                 let t = t as usize;
                 if let Phase::LockWait { lock } = s.threads[t].phase {
@@ -467,6 +486,7 @@ impl GilModel {
                 _ => {}
             }
         }
+        self.tick_deadlines(s);
         for l in 0..sys.loops.len() {
             asyncio::tick_timers(sys, s, l);
         }
@@ -507,14 +527,22 @@ impl GilModel {
 
     /// Moves thread `t` past its current op, to the next step boundary.
     fn advance(&self, s: &mut State, t: usize) {
+        let (_, pc, _) = self.program_at(s, t);
+        self.jump(s, t, pc + 1);
+    }
+
+    /// Moves thread `t` to the step boundary before op `pc` of what it runs; a wait it was
+    /// in is over.
+    pub(crate) fn jump(&self, s: &mut State, t: usize, pc: usize) {
         match self.sys.threads[t].kind {
             ThreadKind::Loop(_) => {
                 let k = s.threads[t].task as usize;
-                s.tasks[k].pc += 1;
+                s.tasks[k].pc = pc as u8;
             }
-            _ => s.threads[t].pc += 1,
+            _ => s.threads[t].pc = pc as u8,
         }
         s.threads[t].phase = Phase::Ready;
+        s.threads[t].deadline = 0;
     }
 
     /// Drops the GIL for a blocking call (`Py_BEGIN_ALLOW_THREADS`), if the thread holds it.
@@ -607,9 +635,12 @@ impl GilModel {
             // releases the GIL around every acquire (`Modules/threadmodule.c:
             // lock_PyThread_acquire_lock`), so another thread may take the lock meanwhile.
             // Measured by `experiments/gil_release_probe.py`.
-            Op::Lock(l) => {
-                if s.locks[*l as usize] || self.sys.gil() == GilKind::Old {
+            Op::Lock(l, limit) => {
+                if s.locks[*l as usize] && *limit == Some(0) {
+                    self.give_up(s, t, false);
+                } else if s.locks[*l as usize] || self.sys.gil() == GilKind::Old {
                     s.threads[t].phase = Phase::LockWait { lock: *l };
+                    self.arm_deadline(s, t, *limit);
                     self.release_for_call(s, t);
                 } else {
                     s.locks[*l as usize] = true;
@@ -630,8 +661,10 @@ impl GilModel {
             }
             op if op.is_sync() => match sync::start(&self.sys, s, op) {
                 sync::Start::Done => self.advance(s, t),
+                sync::Start::Wait(_) if op.limit() == Some(0) => self.give_up(s, t, false),
                 sync::Start::Wait(obj) => {
                     s.threads[t].phase = Phase::SyncWait { obj, woken: false };
+                    self.arm_deadline(s, t, op.limit());
                     self.release_for_call(s, t);
                 }
             },

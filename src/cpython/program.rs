@@ -4,7 +4,7 @@
 
 use crate::cpython::state::{Dims, State, MAX_LOCKS, MAX_TASKS, MAX_THREADS, MAX_VARS, NONE};
 use crate::input::scenario::{
-    Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue,
+    python_version, Duration, GilKind, Runtime, Scenario, Step, SwitchPoints, ThreadBody, TimeMode, WriteValue,
 };
 
 /// The default executor's size, `ThreadPoolExecutor(max_workers=None)`
@@ -31,7 +31,8 @@ pub enum Op {
     Incr(u8),
     IncrCall(u8),
     Append(u8),
-    Lock(u8),
+    /// `threading.Lock.acquire`; with `timeout N` ([`Limit`]) a give-up skips the section.
+    Lock(u8, Limit),
     Unlock(u8),
     AwaitSleep(Duration),
     AwaitIo(Duration),
@@ -43,17 +44,28 @@ pub enum Op {
     AwaitLock(u8),
     Release(u8),
     AwaitTask(u8),
+    /// `asyncio.wait_for(T, N)` ([`crate::cpython::timeouts`]).
+    AwaitWaitFor {
+        task: u8,
+        ticks: u8,
+    },
+    /// `async with asyncio.timeout(N)` around the awaiting op `inner`
+    /// ([`crate::cpython::timeouts`]).
+    AwaitTimeout {
+        ticks: u8,
+        inner: Box<Op>,
+    },
     /// `T.cancel()` ([`crate::cpython::cancel`]).
     Cancel(u8),
     /// `threading.Event`, `threading.Semaphore`, `queue.Queue` ([`crate::cpython::sync`]),
     /// each on sync object N of [`System::syncs`].
     EventSet(u8),
     EventClear(u8),
-    EventWait(u8),
-    Acquire(u8),
+    EventWait(u8, Limit),
+    Acquire(u8, Limit),
     SemRelease(u8),
-    Put(u8),
-    Get(u8),
+    Put(u8, Limit),
+    Get(u8, Limit),
     /// `threading.Condition` wait, notify, notify_all on condition N of [`System::conds`]
     /// ([`crate::cpython::sync`]).
     CondWait(u8),
@@ -82,7 +94,7 @@ impl Op {
                 | Op::CNoGil(_)
                 | Op::Io(_)
                 | Op::Sleep(_)
-                | Op::Lock(_)
+                | Op::Lock(..)
                 | Op::Unlock(_)
                 | Op::Append(_)
                 | Op::Cancel(_)
@@ -105,6 +117,8 @@ impl Op {
                 | Op::AwaitJob(_)
                 | Op::AwaitLock(_)
                 | Op::Release(_)
+                | Op::AwaitWaitFor { .. }
+                | Op::AwaitTimeout { .. }
         ) || self.is_sync()
             || self.is_cond()
             || self.async_sync_object().is_some()
@@ -126,7 +140,7 @@ impl Op {
 
     /// Hands work to the loop's executor: `await to_thread` of a step or a job.
     pub fn offloads(&self) -> bool {
-        matches!(self, Op::AwaitToThread(_) | Op::AwaitJob(_))
+        matches!(self.leaf(), Op::AwaitToThread(_) | Op::AwaitJob(_))
     }
 
     /// The sync object an asyncio event, semaphore or queue op works on.
@@ -148,15 +162,52 @@ impl Op {
         match self {
             Op::EventSet(o)
             | Op::EventClear(o)
-            | Op::EventWait(o)
-            | Op::Acquire(o)
+            | Op::EventWait(o, _)
+            | Op::Acquire(o, _)
             | Op::SemRelease(o)
-            | Op::Put(o)
-            | Op::Get(o) => Some(*o),
+            | Op::Put(o, _)
+            | Op::Get(o, _) => Some(*o),
             _ => None,
         }
     }
+
+    /// The `timeout N` of a `threading` waiting op (lock, event, semaphore, queue).
+    pub fn limit(&self) -> Limit {
+        match self {
+            Op::Lock(_, t) | Op::EventWait(_, t) | Op::Acquire(_, t) | Op::Put(_, t) | Op::Get(_, t) => *t,
+            _ => None,
+        }
+    }
+
+    /// The op that really waits: the awaiting op inside an `await timeout`, else itself.
+    pub fn leaf(&self) -> &Op {
+        match self {
+            Op::AwaitTimeout { inner, .. } => inner,
+            op => op,
+        }
+    }
 }
+
+/// A lock of either kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockRef {
+    Threading(u8),
+    Asyncio(u8),
+}
+
+impl LockRef {
+    /// +1 for an op that takes the lock, -1 for one that gives it back.
+    pub fn count(self, op: &Op) -> i32 {
+        match (self, op.leaf()) {
+            (LockRef::Threading(l), Op::Lock(x, _)) | (LockRef::Asyncio(l), Op::AwaitLock(x)) if *x == l => 1,
+            (LockRef::Threading(l), Op::Unlock(x)) | (LockRef::Asyncio(l), Op::Release(x)) if *x == l => -1,
+            _ => 0,
+        }
+    }
+}
+
+/// A `timeout N` in ticks on a `threading` waiting op (None: no timeout).
+pub type Limit = Option<u8>;
 
 /// One `threading` waiting object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -431,7 +482,13 @@ impl System {
             Step::Incr(x) => Op::Incr(self.var(x)),
             Step::IncrCall(x) => Op::IncrCall(self.var(x)),
             Step::Append(x) => Op::Append(self.var(x)),
-            Step::Lock(l) => Op::Lock(intern(&mut self.locks, l)),
+            Step::Lock(_, Some(_)) | Step::Acquire(_, Some(_)) if python_version(&self.runtime.python) < (3, 2) => {
+                return Err(format!(
+                    "`{step}` needs `acquire(timeout=)`, new in Python 3.2; this run models {}",
+                    self.runtime.python
+                ));
+            }
+            Step::Lock(l, t) => Op::Lock(intern(&mut self.locks, l), *t),
             Step::Unlock(l) => Op::Unlock(intern(&mut self.locks, l)),
             Step::AwaitSleep(d) => Op::AwaitSleep(*d),
             Step::AwaitIo(d) => Op::AwaitIo(*d),
@@ -443,17 +500,29 @@ impl System {
             Step::AwaitLock(l) => Op::AwaitLock(intern(&mut self.async_locks, l)),
             Step::Release(l) => Op::Release(intern(&mut self.async_locks, l)),
             Step::AwaitTask(t) => Op::AwaitTask(task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8),
+            Step::AwaitWaitFor(t, n) => {
+                Op::AwaitWaitFor { task: task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8, ticks: *n }
+            }
+            Step::AwaitTimeout(n, inner) => {
+                if python_version(&self.runtime.python) < (3, 11) {
+                    return Err(format!(
+                        "`{step}` needs `asyncio.timeout`, new in Python 3.11; this run models {}",
+                        self.runtime.python
+                    ));
+                }
+                Op::AwaitTimeout { ticks: *n, inner: Box::new(self.compile_step(inner, task_index)?) }
+            }
             Step::Cancel(t) => Op::Cancel(task_index(t).ok_or_else(|| format!("unknown task `{t}`"))? as u8),
             Step::EventSet(e) => Op::EventSet(self.sync(e, SyncKind::Event)),
             Step::EventClear(e) => Op::EventClear(self.sync(e, SyncKind::Event)),
-            Step::EventWait(e) => Op::EventWait(self.sync(e, SyncKind::Event)),
-            Step::Acquire(x) => Op::Acquire(self.sync(x, SyncKind::Semaphore { initial: 1 })),
+            Step::EventWait(e, t) => Op::EventWait(self.sync(e, SyncKind::Event), *t),
+            Step::Acquire(x, t) => Op::Acquire(self.sync(x, SyncKind::Semaphore { initial: 1 }), *t),
             Step::SemRelease(x) => Op::SemRelease(self.sync(x, SyncKind::Semaphore { initial: 1 })),
             Step::CondWait(c) => Op::CondWait(self.cond(c)?),
             Step::CondNotify(c) => Op::CondNotify(self.cond(c)?),
             Step::CondNotifyAll(c) => Op::CondNotifyAll(self.cond(c)?),
-            Step::Put(q) => Op::Put(self.sync(q, SyncKind::Queue { maxsize: 0 })),
-            Step::Get(q) => Op::Get(self.sync(q, SyncKind::Queue { maxsize: 0 })),
+            Step::Put(q, t) => Op::Put(self.sync(q, SyncKind::Queue { maxsize: 0 }), *t),
+            Step::Get(q, t) => Op::Get(self.sync(q, SyncKind::Queue { maxsize: 0 }), *t),
             Step::AwaitEventWait(e) => Op::AwaitEventWait(self.sync(e, SyncKind::AsyncEvent)),
             Step::AsyncEventSet(e) => Op::AsyncEventSet(self.sync(e, SyncKind::AsyncEvent)),
             Step::AsyncEventClear(e) => Op::AsyncEventClear(self.sync(e, SyncKind::AsyncEvent)),
@@ -522,15 +591,21 @@ impl System {
     /// The ops an executor worker runs for an offloading op: the blocking op of
     /// `await to_thread STEP`, a job's ops; none for other ops.
     pub fn job_ops<'a>(&'a self, op: &'a Op) -> &'a [Op] {
-        match op {
+        match op.leaf() {
             Op::AwaitToThread(inner) => std::slice::from_ref(&**inner),
             Op::AwaitJob(j) => &self.jobs[*j as usize].program.ops,
             _ => &[],
         }
     }
 
-    /// The op a suspended task waits in: the one before its program counter.
+    /// The op a suspended task waits in: the one before its program counter (the awaiting op
+    /// inside an `await timeout`: [`System::scope_op`] is the whole).
     pub fn waiting_op(&self, s: &State, k: usize) -> Option<&Op> {
+        self.scope_op(s, k).map(Op::leaf)
+    }
+
+    /// The op before task `k`'s program counter, as written.
+    pub fn scope_op(&self, s: &State, k: usize) -> Option<&Op> {
         let pc = s.tasks[k].pc as usize;
         pc.checked_sub(1).and_then(|i| self.tasks[k].program.ops.get(i))
     }

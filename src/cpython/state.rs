@@ -119,6 +119,8 @@ pub struct Thread {
     pub cpu: bool,
     /// A worker's job: the task whose `to_thread` it runs; a loop thread: its current task.
     pub task: u8,
+    /// Ticks mode: ticks left before a wait with a `timeout N` gives up (0: none).
+    pub deadline: u8,
 }
 
 /// What a suspended task waits for.
@@ -141,6 +143,9 @@ pub enum Wait {
     AsyncLock { lock: u8 },
     /// `await task T`.
     Task { task: u8 },
+    /// `asyncio.wait_for(T, N)` before 3.12: its `waiter` future, which task T's done-callback
+    /// or the timeout sets ([`crate::cpython::timeouts`]).
+    WaitFor { task: u8 },
     /// `await event.wait E`, `await acquire S`, `await queue.put/get Q` on asyncio object
     /// `obj`: its future is not set yet.
     AsyncSync { obj: u8 },
@@ -162,6 +167,34 @@ pub enum Cancel {
     FutureCancelled,
 }
 
+/// The timer handle of a task's timeout (`asyncio.timeout`, `asyncio.wait_for`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Deadline {
+    #[default]
+    None,
+    /// In the loop's timers, `left` ticks to go.
+    Armed { left: u8, delay: u8 },
+    /// Due, not collected yet.
+    Due,
+    /// Its callback is in the ready queue ([`Callback::Timeout`]).
+    Queued,
+}
+
+/// Where a task stands in a timeout ([`crate::cpython::timeouts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Scope {
+    /// In none.
+    #[default]
+    None,
+    /// Inside, the timeout not expired (`_State.ENTERED`; `wait_for` awaiting its waiter).
+    Entered,
+    /// `asyncio.timeout`: `_on_timeout` cancelled the task (`_State.EXPIRING`).
+    Expiring,
+    /// `wait_for` before 3.12, in `_cancel_and_wait(T)`: then `TimeoutError`
+    /// (`timed_out`), or the `CancelledError` the task got.
+    Cancelling { timed_out: bool },
+}
+
 /// One asyncio task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Task {
@@ -175,6 +208,12 @@ pub struct Task {
     pub cancel: Cancel,
     /// Ticks since what it awaits happened, while it has not resumed (only when read).
     pub lateness: u16,
+    /// Its timeout's timer handle.
+    pub timer: Deadline,
+    pub scope: Scope,
+    /// 3.11+: a `cancel()` other than its timeout's came while in its scope, so the
+    /// timeout's `uncancel()` leaves a request and the `CancelledError` goes on.
+    pub extra_cancel: bool,
 }
 
 /// A ready-queue entry (`loop._ready` holds callbacks, not tasks).
@@ -191,6 +230,11 @@ pub enum Callback {
     /// `concurrent.futures` future, so a job no worker has taken yet never runs
     /// (`Lib/asyncio/futures.py: _chain_future`).
     CancelJob(u8),
+    /// The timer handle of the task's timeout: `Timeout._on_timeout`, or `wait_for`'s
+    /// `_release_waiter(waiter)` before 3.12.
+    Timeout(u8),
+    /// `wait_for`'s done-callback on task T, `_release_waiter(waiter)`, for the waiting task.
+    ReleaseWaiter(u8),
 }
 
 /// A small FIFO of task indices or callbacks with a fixed capacity.
@@ -248,22 +292,39 @@ impl<T: Copy + Default + PartialEq, const N: usize> Fifo<T, N> {
     }
 }
 
+/// Marks a timer entry as a task's timeout rather than its sleep.
+pub const TIMEOUT_TIMER: u8 = 0x80;
+
 /// One asyncio event loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Loop {
-    /// `loop._ready`: at most two callbacks per task (a cancelled job's `_call_check_cancel`
-    /// and the task's wake-up).
-    pub ready: Fifo<Callback, { 2 * MAX_TASKS }>,
+    /// `loop._ready`: at most four callbacks per task (a cancelled job's `_call_check_cancel`,
+    /// its timeout's handle, `wait_for`'s release of its waiter, and the task's wake-up).
+    pub ready: Fifo<Callback, { 4 * MAX_TASKS }>,
     /// Callbacks of the current round still to run (`ntodo` in `_run_once`).
     pub todo: u8,
-    /// Armed timers not yet due, in the order they were armed (tasks).
-    pub timers: Fifo<u8, MAX_TASKS>,
+    /// Armed timers not yet due, in the order they were armed: a task (its `asyncio.sleep`),
+    /// or a task with [`TIMEOUT_TIMER`] set (its timeout).
+    pub timers: Fifo<u8, { 2 * MAX_TASKS }>,
     /// Timers and I/O that are due but not collected yet, in the order they became due.
-    pub due: Fifo<u8, MAX_TASKS>,
+    pub due: Fifo<u8, { 2 * MAX_TASKS }>,
     /// Executor jobs waiting for a worker (tasks), FIFO (`work_queue`).
     pub jobs: Fifo<u8, MAX_TASKS>,
     /// The task it resumed last (for `task_switches`).
     pub last_task: u8,
+}
+
+impl Loop {
+    /// Takes a callback that would do nothing out of the ready queue (and out of this
+    /// round's count if it was in it): a handle cancelled or a future already done.
+    pub fn drop_callback(&mut self, callback: Callback) {
+        if let Some(i) = self.ready.as_slice().iter().position(|&c| c == callback) {
+            self.ready.remove_at(i);
+            if i < self.todo as usize {
+                self.todo -= 1;
+            }
+        }
+    }
 }
 
 /// An `asyncio.Lock`.
@@ -401,6 +462,7 @@ impl Wait {
             Wait::Task { task } => [7, task, 0],
             Wait::Scheduled => [8, 0, 0],
             Wait::AsyncSync { obj } => [9, obj, 0],
+            Wait::WaitFor { task } => [10, task, 0],
         }
     }
 }
@@ -412,6 +474,8 @@ impl Callback {
             Callback::Step(k) => 1 + k,
             Callback::SetResult(k) => 0x80 | k,
             Callback::CancelJob(k) => 0x40 | k,
+            Callback::Timeout(k) => 0x20 | k,
+            Callback::ReleaseWaiter(k) => 0x10 | k,
         }
     }
 }
@@ -442,6 +506,9 @@ impl State {
         for j in 0..MAX_TASKS {
             if self.tasks[j].wait == (Wait::Task { task: k as u8 }) {
                 self.schedule(l, j);
+            }
+            if self.tasks[j].wait == (Wait::WaitFor { task: k as u8 }) {
+                self.loops[l].ready.push(Callback::ReleaseWaiter(j as u8));
             }
         }
     }
@@ -475,13 +542,27 @@ impl State {
                 w1,
                 th.cpu as u8,
                 th.task,
+                th.deadline,
             ]);
         }
         for k in &self.tasks[..dims.tasks] {
             out.extend_from_slice(&k.wait.encode());
             let [l0, l1] = k.lateness.to_le_bytes();
-            let flags = k.done as u8 | (k.cancelled as u8) << 1 | (k.cancel as u8) << 2;
-            out.extend_from_slice(&[k.pc, k.reg, flags, l0, l1]);
+            let flags = k.done as u8 | (k.cancelled as u8) << 1 | (k.cancel as u8) << 2 | (k.extra_cancel as u8) << 4;
+            let timer = match k.timer {
+                Deadline::None => [0, 0, 0],
+                Deadline::Armed { left, delay } => [1, left, delay],
+                Deadline::Due => [2, 0, 0],
+                Deadline::Queued => [3, 0, 0],
+            };
+            let scope = match k.scope {
+                Scope::None => 0,
+                Scope::Entered => 1,
+                Scope::Expiring => 2,
+                Scope::Cancelling { timed_out } => 3 + timed_out as u8,
+            };
+            out.extend_from_slice(&[k.pc, k.reg, flags, l0, l1, scope]);
+            out.extend_from_slice(&timer);
         }
         for l in &self.loops[..dims.loops] {
             out.push(l.ready.len);

@@ -60,7 +60,7 @@ pub fn start(sys: &System, s: &mut State, op: &Op) -> Start {
             bump(s, o, 1);
             Start::Done
         }
-        Op::EventWait(_) | Op::Acquire(_) | Op::Get(_) | Op::Put(_) if ready(sys, s, op, false) => {
+        Op::EventWait(..) | Op::Acquire(..) | Op::Get(..) | Op::Put(..) if ready(sys, s, op, false) => {
             take(s, op);
             Start::Done
         }
@@ -73,9 +73,9 @@ pub fn ready(sys: &System, s: &State, op: &Op, woken: bool) -> bool {
     let o = op.sync_object().expect("a sync op") as usize;
     let value = s.syncs[o];
     match op {
-        Op::EventWait(_) => woken || value == 1,
-        Op::Acquire(_) | Op::Get(_) => value > 0,
-        Op::Put(_) => match sys.syncs[o].kind {
+        Op::EventWait(..) => woken || value == 1,
+        Op::Acquire(..) | Op::Get(..) => value > 0,
+        Op::Put(..) => match sys.syncs[o].kind {
             SyncKind::Queue { maxsize } => maxsize == 0 || value < maxsize,
             _ => unreachable!("put on a queue"),
         },
@@ -87,8 +87,8 @@ pub fn ready(sys: &System, s: &State, op: &Op, woken: bool) -> bool {
 pub fn take(s: &mut State, op: &Op) {
     let o = op.sync_object().expect("a sync op") as usize;
     match op {
-        Op::Acquire(_) | Op::Get(_) => s.syncs[o] -= 1,
-        Op::Put(_) => bump(s, o, 1),
+        Op::Acquire(..) | Op::Get(..) => s.syncs[o] -= 1,
+        Op::Put(..) => bump(s, o, 1),
         _ => {}
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::cpython::model::{Action, Ctx, GilModel};
 use crate::cpython::program::{Op, ThreadKind};
-use crate::cpython::state::{Callback, Cancel, GilRel, Phase, State, Wait, NONE};
+use crate::cpython::state::{Callback, Cancel, GilRel, Phase, Scope, State, Wait, NONE};
 use crate::input::scenario::{GilKind, WriteValue};
 
 impl GilModel {
@@ -26,6 +26,8 @@ impl GilModel {
             Action::Step(t, d) => format!("{} steps ({d})", name(t)),
             Action::Return(t) => format!("{}'s blocking call returns", name(t)),
             Action::Due(k) => format!("{}'s timer or I/O is due", self.sys.tasks[k as usize].name),
+            Action::TimeoutDue(k) => format!("{}'s timeout is due", self.sys.tasks[k as usize].name),
+            Action::GiveUp(t) => format!("{} gives up waiting (timeout)", name(t)),
             Action::AcquireLock(t) => format!("{} acquires its threading.Lock", name(t)),
             Action::Wake(t) => format!("{} goes on from its wait", name(t)),
             Action::Preempt(a, b) => format!("the OS gives {}'s CPU to {}", name(a), name(b)),
@@ -57,6 +59,19 @@ impl GilModel {
             Action::Due(k) => {
                 let what = if matches!(s.tasks[k as usize].wait, Wait::Timer { .. }) { "timer" } else { "I/O" };
                 format!("{}'s {what} is due", self.sys.tasks[k as usize].name)
+            }
+            Action::TimeoutDue(k) => format!("{}'s timeout is due", self.sys.tasks[k as usize].name),
+            Action::GiveUp(t) => {
+                let what = match self.current_op(s, t as usize).0 {
+                    Some(Op::Lock(l, _)) => {
+                        format!(": no threading.Lock {}, its section skipped", self.sys.locks[*l as usize])
+                    }
+                    Some(Op::Get(o, _)) => format!(": queue.Empty from {}", self.sync_name(*o)),
+                    Some(Op::Put(o, _)) => format!(": queue.Full from {}", self.sync_name(*o)),
+                    Some(Op::Acquire(o, _)) => format!(": no permit of {}", self.sync_name(*o)),
+                    _ => String::new(),
+                };
+                format!("{}'s timeout runs out{what}", name(t))
             }
             Action::AcquireLock(t) => match s.threads[t as usize].phase {
                 Phase::LockWait { lock } => {
@@ -173,17 +188,18 @@ impl GilModel {
             Op::Incr(x) => format!("{} += 1: load", var(x)),
             Op::IncrCall(x) => format!("{} += f(): load", var(x)),
             Op::Append(x) => format!("{}.append(…) (one C call)", var(x)),
-            Op::Lock(l) => format!("acquire threading.Lock {}", self.sys.locks[*l as usize]),
+            Op::Lock(l, t) => format!("acquire threading.Lock {}{}", self.sys.locks[*l as usize], limit(*t)),
             Op::EventSet(o) => format!("threading.Event {}.set()", self.sync_name(*o)),
             Op::EventClear(o) => format!("threading.Event {}.clear()", self.sync_name(*o)),
-            Op::EventWait(o) => format!("threading.Event {}.wait()", self.sync_name(*o)),
-            Op::Acquire(o) => format!("threading.Semaphore {}.acquire()", self.sync_name(*o)),
+            Op::EventWait(o, t) => format!("threading.Event {}.wait({})", self.sync_name(*o), timeout_arg(*t)),
+            Op::Acquire(o, t) => format!("threading.Semaphore {}.acquire({})", self.sync_name(*o), timeout_arg(*t)),
             Op::SemRelease(o) => format!("threading.Semaphore {}.release()", self.sync_name(*o)),
-            Op::Put(o) => format!("queue.Queue {}.put(…)", self.sync_name(*o)),
+            Op::Put(o, None) => format!("queue.Queue {}.put(…)", self.sync_name(*o)),
+            Op::Put(o, Some(n)) => format!("queue.Queue {}.put(…, timeout={n})", self.sync_name(*o)),
             Op::CondWait(c) => format!("threading.Condition {}.wait()", self.sys.conds[*c as usize].name),
             Op::CondNotify(c) => format!("threading.Condition {}.notify()", self.sys.conds[*c as usize].name),
             Op::CondNotifyAll(c) => format!("threading.Condition {}.notify_all()", self.sys.conds[*c as usize].name),
-            Op::Get(o) => format!("queue.Queue {}.get()", self.sync_name(*o)),
+            Op::Get(o, t) => format!("queue.Queue {}.get({})", self.sync_name(*o), timeout_arg(*t)),
             Op::Unlock(l) => format!("release threading.Lock {}", self.sys.locks[*l as usize]),
             Op::AwaitSleep(_) => format!("await asyncio.sleep({d})"),
             Op::AwaitIo(_) => "await io".into(),
@@ -193,6 +209,12 @@ impl GilModel {
             Op::AwaitLock(l) => format!("await asyncio.Lock {}", self.sys.async_locks[*l as usize]),
             Op::Release(l) => format!("release asyncio.Lock {}", self.sys.async_locks[*l as usize]),
             Op::AwaitTask(k) => format!("await task {}", self.sys.tasks[*k as usize].name),
+            Op::AwaitWaitFor { task, ticks } => {
+                format!("await asyncio.wait_for({}, {ticks})", self.sys.tasks[*task as usize].name)
+            }
+            Op::AwaitTimeout { ticks, inner } => {
+                format!("async with asyncio.timeout({ticks}): {}", self.op_text(inner, d))
+            }
             Op::Cancel(k) => format!("{}.cancel()", self.sys.tasks[*k as usize].name),
             Op::AwaitEventWait(o) => format!("await asyncio.Event {}.wait()", self.sync_name(*o)),
             Op::AsyncEventSet(o) => format!("asyncio.Event {}.set()", self.sync_name(*o)),
@@ -250,6 +272,8 @@ impl GilModel {
                     Callback::Step(k) => sys.tasks[*k as usize].name.clone(),
                     Callback::SetResult(k) => format!("set_result({})", sys.tasks[*k as usize].name),
                     Callback::CancelJob(k) => format!("cancel_job({})", sys.tasks[*k as usize].name),
+                    Callback::Timeout(k) => format!("timeout({})", sys.tasks[*k as usize].name),
+                    Callback::ReleaseWaiter(k) => format!("release_waiter({})", sys.tasks[*k as usize].name),
                     Callback::Empty => String::new(),
                 })
                 .collect();
@@ -263,6 +287,12 @@ impl GilModel {
                 (true, false, _) => "done".to_string(),
                 (false, _, Cancel::None) => wait_text(task.wait),
                 (false, _, _) => format!("{} (CancelledError coming)", wait_text(task.wait)),
+            };
+            let what = match task.scope {
+                Scope::None => what,
+                Scope::Expiring => format!("{what}, its timeout expired"),
+                Scope::Cancelling { .. } => format!("{what}, waiting for its cancelled task"),
+                Scope::Entered => format!("{what}, in a timeout"),
             };
             parts.push(format!("{}: {what}", info.name));
         }
@@ -326,7 +356,18 @@ fn wait_text(w: Wait) -> String {
         Wait::Wakeup => "result being set".into(),
         Wait::AsyncLock { .. } => "awaiting lock".into(),
         Wait::Task { .. } => "awaiting task".into(),
+        Wait::WaitFor { .. } => "in wait_for".into(),
         Wait::AsyncSync { .. } => "awaiting an event, semaphore or queue".into(),
         Wait::Scheduled => "ready".into(),
     }
+}
+
+/// ` (timeout N)` after a lock acquire that has one.
+fn limit(t: Option<u8>) -> String {
+    t.map(|n| format!(" (timeout {n})")).unwrap_or_default()
+}
+
+/// `timeout=N` as the argument of a waiting method that has one.
+fn timeout_arg(t: Option<u8>) -> String {
+    t.map(|n| format!("timeout={n}")).unwrap_or_default()
 }

@@ -114,7 +114,7 @@ pub fn step(kind: &str, ticks: (u32, u32), kinds: &[&'static str]) -> BoxedStrat
         "incr" => var().prop_map(Step::Incr).boxed(),
         "incr_call" => var().prop_map(Step::IncrCall).boxed(),
         "append" => var().prop_map(Step::Append).boxed(),
-        "lock" => prop_oneof![Just("L1"), Just("L2")].prop_map(|l| Step::Lock(l.into())).boxed(),
+        "lock" => prop_oneof![Just("L1"), Just("L2")].prop_map(|l| Step::Lock(l.into(), None)).boxed(),
         "await coro" => Just(Step::AwaitCoro).boxed(),
         "await asyncio.sleep" => duration(0, ticks.1).prop_map(Step::AwaitSleep).boxed(),
         "await io" => d().prop_map(Step::AwaitIo).boxed(),
@@ -129,8 +129,8 @@ pub fn step(kind: &str, ticks: (u32, u32), kinds: &[&'static str]) -> BoxedStrat
         "await lock" => prop_oneof![Just("A1"), Just("A2")].prop_map(|l| Step::AwaitLock(l.into())).boxed(),
         "await task" => (0u8..8).prop_map(|r| Step::AwaitTask(format!("#{r}"))).boxed(),
         // `threading.Event` E1 and `queue.Queue` Q1: a set or a wait, a put or a get.
-        "event" => prop_oneof![Just(Step::EventSet("E1".into())), Just(Step::EventWait("E1".into()))].boxed(),
-        "queue" => prop_oneof![Just(Step::Put("Q1".into())), Just(Step::Get("Q1".into()))].boxed(),
+        "event" => prop_oneof![Just(Step::EventSet("E1".into())), Just(Step::EventWait("E1".into(), None))].boxed(),
+        "queue" => prop_oneof![Just(Step::Put("Q1".into(), None)), Just(Step::Get("Q1".into(), None))].boxed(),
         "cancel" => (0u8..8).prop_map(|r| Step::Cancel(format!("#{r}"))).boxed(),
         _ => d().prop_map(Step::Compute).boxed(),
     }
@@ -206,8 +206,8 @@ pub fn item(kinds: &[&'static str], ticks: (u32, u32), nested: bool) -> BoxedStr
 /// The step that takes lock or semaphore `name` of section `kind`.
 fn open(kind: &str, name: &str) -> Vec<Step> {
     vec![match kind {
-        "lock" => Step::Lock(name.into()),
-        "semaphore" => Step::Acquire(name.into()),
+        "lock" => Step::Lock(name.into(), None),
+        "semaphore" => Step::Acquire(name.into(), None),
         "await semaphore" => Step::AwaitAcquire(name.into()),
         _ => Step::AwaitLock(name.into()),
     }]

@@ -94,7 +94,9 @@ pub enum Step {
     /// `lst.append(v)` or `d[k] = v` on shared object X: one C call that updates X (its size,
     /// `X += 1`) with no switch point inside.
     Append(String),
-    Lock(String),
+    /// `lock L`, or `lock L timeout N`: `if L.acquire(timeout=N):` around the section up to
+    /// the matching `unlock L`, which is skipped when the acquire gives up.
+    Lock(String, Option<u8>),
     Unlock(String),
     AwaitSleep(Duration),
     AwaitIo(Duration),
@@ -111,22 +113,29 @@ pub enum Step {
     /// `release L` in a task: `asyncio.Lock.release` (in a thread it is [`Step::SemRelease`]).
     Release(String),
     AwaitTask(String),
+    /// `await wait_for T N`: `asyncio.wait_for(T, N)`; a `TimeoutError` is caught and the task
+    /// goes on.
+    AwaitWaitFor(String, u8),
+    /// `await timeout N STEP`: `async with asyncio.timeout(N):` around one awaiting step
+    /// (3.11+); a `TimeoutError` is caught and the task goes on.
+    AwaitTimeout(u8, Box<Step>),
     /// `cancel T` in a task: `T.cancel()`.
     Cancel(String),
-    /// `threading.Event` `set`, `clear`, `wait`.
+    /// `threading.Event` `set`, `clear`, `wait`. A waiting step's `Option<u8>` is its
+    /// `timeout N` in ticks: it gives up after N ticks (`queue.Empty`/`queue.Full` caught).
     EventSet(String),
     EventClear(String),
-    EventWait(String),
+    EventWait(String, Option<u8>),
     /// `threading.Semaphore` `acquire` / `release` (`release S` in a thread).
-    Acquire(String),
+    Acquire(String, Option<u8>),
     SemRelease(String),
     /// `threading.Condition` `wait`, `notify`, `notify_all` of a `[conditions]` entry.
     CondWait(String),
     CondNotify(String),
     CondNotifyAll(String),
     /// `queue.Queue` `put` / `get` (blocking).
-    Put(String),
-    Get(String),
+    Put(String, Option<u8>),
+    Get(String, Option<u8>),
     /// `asyncio.Event`: `await event.wait E`, and `event.set E` / `event.clear E` in a task on
     /// an event that no thread uses (the parser resolves the spelling by use).
     AwaitEventWait(String),
@@ -294,6 +303,13 @@ pub fn python_rules(version: &str) -> Option<(GilKind, SwitchPoints)> {
         "3.13t" | "3.14t" => Some((GilKind::None, SwitchPoints::Calls)),
         _ => None,
     }
+}
+
+/// A `python` of [`PYTHON_VERSIONS`] as (major, minor), for rules that change at a version:
+/// `"3.13t"` is (3, 13).
+pub fn python_version(python: &str) -> (u32, u32) {
+    let (major, minor) = python.trim_end_matches('t').split_once('.').unwrap_or((python, "0"));
+    (major.parse().unwrap_or(0), minor.parse().unwrap_or(0))
 }
 
 impl Default for Runtime {

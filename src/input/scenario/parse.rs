@@ -200,6 +200,7 @@ impl ScenarioFile<'_> {
     /// (`Condition.wait`/`notify` raise RuntimeError on an un-acquired lock).
     fn lock_pairs(&self, steps: &[Step], raw: &[Spanned<String>], uses: &Uses) -> Result<(), InputError> {
         let mut held: Vec<(&str, LockKind)> = Vec::new();
+        let mut timed: Vec<bool> = Vec::new();
         for (step, raw) in steps.iter().zip(raw) {
             if let Some(c) = step.condition() {
                 let message = match uses.condition_lock(c) {
@@ -219,9 +220,33 @@ impl ScenarioFile<'_> {
                 continue;
             };
             match (op, held.iter().position(|&h| h == (lock, kind))) {
-                (LockOp::Acquire, _) => held.push((lock, kind)),
+                (LockOp::Acquire, _) => {
+                    held.push((lock, kind));
+                    timed.push(step.gives_up());
+                }
                 (LockOp::Release, Some(i)) => {
+                    // A timed acquire that gives up skips its section: sections must nest.
+                    let inner = (i + 1..held.len()).find(|&j| timed[j] || timed[i]);
+                    if let Some(j) = inner {
+                        let message = if timed[i] {
+                            format!(
+                                "`{}` ends the section of `{lock}`, taken with a timeout, while `{}` taken inside it is still held; a give-up skips the whole section, so sections must nest: expected `{}` released first",
+                                raw.get_ref(),
+                                held[j].0,
+                                held[j].0
+                            )
+                        } else {
+                            format!(
+                                "`{}` falls inside the section of `{}`, taken with a timeout after `{lock}`, which a give-up skips to its release; sections must nest: expected `{}` released first",
+                                raw.get_ref(),
+                                held[j].0,
+                                held[j].0
+                            )
+                        };
+                        return Err(self.at(raw.span(), message));
+                    }
                     held.remove(i);
+                    timed.remove(i);
                 }
                 (LockOp::Release, None) => {
                     let message = format!(

@@ -23,14 +23,19 @@ pub(super) const BLOCKING_FORMS: &[&str] = &[
     "incr_call X",
     "append X",
     "lock L",
+    "lock L timeout N",
     "unlock L",
     "event.set E",
     "event.clear E",
     "event.wait E",
+    "event.wait E timeout N",
     "acquire S",
+    "acquire S timeout N",
     "release S",
     "put Q",
+    "put Q timeout N",
     "get Q",
+    "get Q timeout N",
     "cond.wait C",
     "cond.notify C",
     "cond.notify_all C",
@@ -46,12 +51,26 @@ pub(super) const AWAITING_FORMS: &[&str] = &[
     "await lock L",
     "release L",
     "await task T",
+    "await wait_for T N",
+    "await timeout N STEP",
     "cancel T",
     "await event.wait E",
     "await acquire S",
     "await queue.put Q",
     "await queue.get Q",
 ];
+
+/// ` timeout N` after a waiting step that has one: the file syntax.
+struct Limit(Option<u8>);
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, " timeout {n}"),
+            None => Ok(()),
+        }
+    }
+}
 
 impl fmt::Display for Duration {
     /// `N`, or `a..b` for a range: the file syntax.
@@ -90,7 +109,7 @@ impl fmt::Display for Step {
             Step::Incr(x) => write!(f, "incr {x}"),
             Step::IncrCall(x) => write!(f, "incr_call {x}"),
             Step::Append(x) => write!(f, "append {x}"),
-            Step::Lock(l) => write!(f, "lock {l}"),
+            Step::Lock(l, t) => write!(f, "lock {l}{}", Limit(*t)),
             Step::Unlock(l) => write!(f, "unlock {l}"),
             Step::AwaitSleep(d) => write!(f, "await asyncio.sleep {d}"),
             Step::AwaitIo(d) => write!(f, "await io {d}"),
@@ -101,17 +120,19 @@ impl fmt::Display for Step {
             Step::AwaitLock(l) => write!(f, "await lock {l}"),
             Step::Release(l) => write!(f, "release {l}"),
             Step::AwaitTask(t) => write!(f, "await task {t}"),
+            Step::AwaitWaitFor(t, n) => write!(f, "await wait_for {t} {n}"),
+            Step::AwaitTimeout(n, step) => write!(f, "await timeout {n} {step}"),
             Step::Cancel(t) => write!(f, "cancel {t}"),
             Step::EventSet(e) => write!(f, "event.set {e}"),
             Step::EventClear(e) => write!(f, "event.clear {e}"),
-            Step::EventWait(e) => write!(f, "event.wait {e}"),
-            Step::Acquire(x) => write!(f, "acquire {x}"),
+            Step::EventWait(e, t) => write!(f, "event.wait {e}{}", Limit(*t)),
+            Step::Acquire(x, t) => write!(f, "acquire {x}{}", Limit(*t)),
             Step::SemRelease(x) => write!(f, "release {x}"),
             Step::CondWait(c) => write!(f, "cond.wait {c}"),
             Step::CondNotify(c) => write!(f, "cond.notify {c}"),
             Step::CondNotifyAll(c) => write!(f, "cond.notify_all {c}"),
-            Step::Put(q) => write!(f, "put {q}"),
-            Step::Get(q) => write!(f, "get {q}"),
+            Step::Put(q, t) => write!(f, "put {q}{}", Limit(*t)),
+            Step::Get(q, t) => write!(f, "get {q}{}", Limit(*t)),
             Step::AwaitEventWait(e) => write!(f, "await event.wait {e}"),
             Step::AsyncEventSet(e) => write!(f, "event.set {e}"),
             Step::AsyncEventClear(e) => write!(f, "event.clear {e}"),
@@ -154,6 +175,8 @@ impl Step {
                 | Step::AwaitLock(_)
                 | Step::Release(_)
                 | Step::AwaitTask(_)
+                | Step::AwaitWaitFor(..)
+                | Step::AwaitTimeout(..)
                 | Step::Cancel(_)
                 | Step::AwaitEventWait(_)
                 | Step::AsyncEventSet(_)
@@ -175,7 +198,7 @@ impl Step {
             | Step::Sleep(d)
             | Step::AwaitSleep(d)
             | Step::AwaitIo(d) => d.lo > 0,
-            Step::AwaitToThread(step) => step.takes_ticks(),
+            Step::AwaitToThread(step) | Step::AwaitTimeout(_, step) => step.takes_ticks(),
             _ => false,
         }
     }
@@ -192,9 +215,9 @@ impl Step {
     /// kind.
     pub fn sync_use(&self) -> Option<(&str, SyncUse)> {
         match self.leaf() {
-            Step::EventSet(e) | Step::EventClear(e) | Step::EventWait(e) => Some((e, SyncUse::Event)),
-            Step::Acquire(x) | Step::SemRelease(x) => Some((x, SyncUse::Semaphore)),
-            Step::Put(q) | Step::Get(q) => Some((q, SyncUse::Queue)),
+            Step::EventSet(e) | Step::EventClear(e) | Step::EventWait(e, _) => Some((e, SyncUse::Event)),
+            Step::Acquire(x, _) | Step::SemRelease(x) => Some((x, SyncUse::Semaphore)),
+            Step::Put(q, _) | Step::Get(q, _) => Some((q, SyncUse::Queue)),
             Step::AwaitEventWait(e) | Step::AsyncEventSet(e) | Step::AsyncEventClear(e) => {
                 Some((e, SyncUse::AsyncEvent))
             }
@@ -204,11 +227,32 @@ impl Step {
         }
     }
 
-    /// The step that really runs: the blocking step of an `await to_thread`, else itself.
-    fn leaf(&self) -> &Step {
+    /// The step that really runs: the blocking step of an `await to_thread` and the awaiting
+    /// step of an `await timeout`, else itself.
+    pub fn leaf(&self) -> &Step {
         match self {
-            Step::AwaitToThread(step) => step,
+            Step::AwaitToThread(step) => step.leaf(),
+            Step::AwaitTimeout(_, step) => step.leaf(),
             step => step,
+        }
+    }
+
+    /// The task that the step awaits (`await task T`, `await wait_for T N`, inside an
+    /// `await timeout` too).
+    pub fn awaited_task(&self) -> Option<&str> {
+        match self.leaf() {
+            Step::AwaitTask(t) | Step::AwaitWaitFor(t, _) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A lock taken with a timeout (`lock L timeout N`, `await timeout N await lock L`): when
+    /// it gives up, the program skips the section up to the lock's release.
+    pub(super) fn gives_up(&self) -> bool {
+        match self {
+            Step::Lock(_, limit) => limit.is_some(),
+            Step::AwaitTimeout(_, step) => matches!(**step, Step::AwaitLock(_)),
+            _ => false,
         }
     }
 
@@ -223,7 +267,7 @@ impl Step {
     /// The lock the step takes or gives back, with its kind.
     pub(super) fn lock_use(&self) -> Option<(&str, LockKind, LockOp)> {
         match self.leaf() {
-            Step::Lock(l) => Some((l, LockKind::Threading, LockOp::Acquire)),
+            Step::Lock(l, _) => Some((l, LockKind::Threading, LockOp::Acquire)),
             Step::Unlock(l) => Some((l, LockKind::Threading, LockOp::Release)),
             Step::AwaitLock(l) => Some((l, LockKind::Asyncio, LockOp::Acquire)),
             Step::Release(l) => Some((l, LockKind::Asyncio, LockOp::Release)),
@@ -303,17 +347,17 @@ impl StepText<'_> {
             "incr" => Step::Incr(self.name("incr X", args)?),
             "incr_call" => Step::IncrCall(self.name("incr_call X", args)?),
             "append" => Step::Append(self.name("append X", args)?),
-            "lock" => Step::Lock(self.name("lock L", args)?),
+            "lock" => self.timed(args, "lock L", Step::Lock)?,
             "unlock" => Step::Unlock(self.name("unlock L", args)?),
             "event.set" => Step::EventSet(self.name("event.set E", args)?),
             "event.clear" => Step::EventClear(self.name("event.clear E", args)?),
-            "event.wait" => Step::EventWait(self.name("event.wait E", args)?),
-            "acquire" => Step::Acquire(self.name("acquire S", args)?),
-            "put" => Step::Put(self.name("put Q", args)?),
+            "event.wait" => self.timed(args, "event.wait E", Step::EventWait)?,
+            "acquire" => self.timed(args, "acquire S", Step::Acquire)?,
+            "put" => self.timed(args, "put Q", Step::Put)?,
             "cond.wait" => Step::CondWait(self.name("cond.wait C", args)?),
             "cond.notify" => Step::CondNotify(self.name("cond.notify C", args)?),
             "cond.notify_all" => Step::CondNotifyAll(self.name("cond.notify_all C", args)?),
-            "get" => Step::Get(self.name("get Q", args)?),
+            "get" => self.timed(args, "get Q", Step::Get)?,
             _ => return Ok(None),
         };
         Ok(Some(step))
@@ -337,6 +381,11 @@ impl StepText<'_> {
             }
             "lock" => Step::AwaitLock(self.name("await lock L", args)?),
             "task" => Step::AwaitTask(self.name("await task T", args)?),
+            "wait_for" => {
+                let [task, n] = self.args("await wait_for T N", args)?;
+                Step::AwaitWaitFor(self.identifier(task)?, self.timeout_ticks(n, 1)?)
+            }
+            "timeout" => self.timeout_scope(args)?,
             "event.wait" => Step::AwaitEventWait(self.name("await event.wait E", args)?),
             "acquire" => Step::AwaitAcquire(self.name("await acquire S", args)?),
             "queue.put" => Step::AwaitPut(self.name("await queue.put Q", args)?),
@@ -364,6 +413,50 @@ impl StepText<'_> {
                 format!("a blocking step: {}", BLOCKING_FORMS.join(", ")),
             )),
         }
+    }
+
+    /// A waiting step with an optional `timeout N`: `lock L`, `lock L timeout N`.
+    fn timed(&self, args: &[&str], form: &str, make: fn(String, Option<u8>) -> Step) -> Result<Step, String> {
+        let forms = format!("`{form}` or `{form} timeout N`");
+        match args {
+            [name, "timeout", n] => Ok(make(self.identifier(name)?, Some(self.timeout_ticks(n, 0)?))),
+            [_, "timeout"] => Err(self.error("missing ticks after `timeout`", forms)),
+            [_, "timeout", _, extra, ..] | [_, extra, ..] => {
+                Err(self.error(format_args!("unexpected `{extra}`"), forms))
+            }
+            _ => Ok(make(self.name(form, args)?, None)),
+        }
+    }
+
+    /// The N of a timeout: whole ticks, at least `min`.
+    fn timeout_ticks(&self, word: &str, min: u32) -> Result<u8, String> {
+        match parse_uint(word) {
+            Some(n) if n < u64::from(min) => Err(self.error(
+                format_args!("timeout `{word}`"),
+                "at least 1 tick for an asyncio timeout (a zero timeout is only the `threading` forms' non-blocking try)",
+            )),
+            Some(n) if n <= u64::from(MAX_DURATION) => Ok(n as u8),
+            Some(_) => Err(self.error(format_args!("timeout `{word}` is too long"), format_args!("at most {MAX_DURATION} ticks"))),
+            None => Err(self.error(format_args!("bad timeout `{word}`"), "whole ticks N")),
+        }
+    }
+
+    /// `await timeout N STEP`: STEP is one awaiting step (its leading `await` may be left out).
+    fn timeout_scope(&self, words: &[&str]) -> Result<Step, String> {
+        let expected = "`await timeout N STEP` with an awaiting STEP, e.g. `await timeout 2 await lock L`";
+        let Some((n, rest)) = words.split_first() else {
+            return Err(self.error("missing ticks after `await timeout`", expected));
+        };
+        let ticks = self.timeout_ticks(n, 1)?;
+        let rest = rest.strip_prefix(&["await"]).unwrap_or(rest);
+        if rest.is_empty() {
+            return Err(self.error("missing step after `await timeout N`", expected));
+        }
+        let inner = self.awaiting(rest)?;
+        if matches!(inner, Step::AwaitTimeout(..) | Step::AwaitWaitFor(..)) {
+            return Err(self.error("a timeout inside a timeout", expected));
+        }
+        Ok(Step::AwaitTimeout(ticks, Box::new(inner)))
     }
 
     /// Exactly the N arguments of `form` (e.g. "write X V").

@@ -42,6 +42,10 @@ impl Uses {
         }
         for (text, in_thread) in threads.chain(tasks).chain(jobs) {
             let Ok(step) = text.get_ref().parse::<Step>() else { continue };
+            let step = match step {
+                Step::AwaitTimeout(_, inner) => *inner,
+                step => step,
+            };
             let leaf = match step {
                 Step::AwaitToThread(inner) => (*inner, true),
                 step => (step, in_thread),
@@ -50,10 +54,10 @@ impl Uses {
                 (Step::AwaitEventWait(e), _) => (&mut uses.async_events, e),
                 (Step::AwaitAcquire(x), _) => (&mut uses.async_semaphores, x),
                 (Step::AwaitPut(q) | Step::AwaitGet(q), _) => (&mut uses.async_queues, q),
-                (Step::EventWait(e), _) | (Step::EventSet(e) | Step::EventClear(e), true) => {
+                (Step::EventWait(e, _), _) | (Step::EventSet(e) | Step::EventClear(e), true) => {
                     (&mut uses.thread_events, e)
                 }
-                (Step::Acquire(x), _) | (Step::Release(x), true) => (&mut uses.thread_semaphores, x),
+                (Step::Acquire(x, _), _) | (Step::Release(x), true) => (&mut uses.thread_semaphores, x),
                 _ => continue,
             };
             if !list.contains(&name) {
