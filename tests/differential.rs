@@ -109,6 +109,7 @@ fn wait_kind(w: Wait) -> u8 {
         Wait::Task { .. } => 8,
         Wait::Scheduled => 9,
         Wait::AsyncSync { .. } => 10,
+        Wait::WaitFor { .. } => 11,
     }
 }
 

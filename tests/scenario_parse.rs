@@ -183,11 +183,13 @@ fn errors_carry_the_full_location_and_expectation() {
     assert_eq!(
         error(&thread_with("\"compute 1\", \"compte 3\"")),
         "m.toml:3:24: unknown step `compte 3`; expected one of: compute N, c_call N, c_nogil N, io N, \
-         time.sleep N, read X, write X V, incr X, incr_call X, append X, lock L, unlock L, event.set E, \
-         event.clear E, event.wait E, acquire S, release S, put Q, get Q, cond.wait C, cond.notify C, \
-         cond.notify_all C, await asyncio.sleep N, await io N, await coro, await to_thread STEP, \
-         await to_thread J, await run_in_executor J, await lock L, release L, await task T, cancel T, \
-         await event.wait E, await acquire S, await queue.put Q, await queue.get Q"
+         time.sleep N, read X, write X V, incr X, incr_call X, append X, lock L, lock L timeout N, \
+         unlock L, event.set E, event.clear E, event.wait E, event.wait E timeout N, acquire S, \
+         acquire S timeout N, release S, put Q, put Q timeout N, get Q, get Q timeout N, cond.wait C, \
+         cond.notify C, cond.notify_all C, await asyncio.sleep N, await io N, await coro, \
+         await to_thread STEP, await to_thread J, await run_in_executor J, await lock L, release L, \
+         await task T, await wait_for T N, await timeout N STEP, cancel T, await event.wait E, \
+         await acquire S, await queue.put Q, await queue.get Q"
     );
     assert_eq!(
         error(&format!("[runtime]\npython = \"3.1\"\n{}", thread_with("\"compute 1\""))),
@@ -537,8 +539,10 @@ fn any_step() -> impl Strategy<Value = Step> {
         (name, -255i64..=255).prop_map(|(x, k)| Step::Write(x, WriteValue::LocalPlus(k))),
         name.prop_map(Step::Incr),
         name.prop_map(Step::IncrCall),
-        name.prop_map(Step::Lock),
+        (name, proptest::option::of(0u8..=255)).prop_map(|(l, t)| Step::Lock(l, t)),
         name.prop_map(Step::Unlock),
+        (name, proptest::option::of(0u8..=255)).prop_map(|(q, t)| Step::Get(q, t)),
+        (name, proptest::option::of(0u8..=255)).prop_map(|(e, t)| Step::EventWait(e, t)),
     ];
     prop_oneof![
         blocking.clone(),
@@ -549,6 +553,8 @@ fn any_step() -> impl Strategy<Value = Step> {
         name.prop_map(Step::AwaitLock),
         name.prop_map(Step::Release),
         name.prop_map(Step::AwaitTask),
+        (name, 1u8..=255).prop_map(|(t, n)| Step::AwaitWaitFor(t, n)),
+        (1u8..=255, name).prop_map(|(n, l)| Step::AwaitTimeout(n, Box::new(Step::AwaitLock(l)))),
     ]
 }
 

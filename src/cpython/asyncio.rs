@@ -244,19 +244,9 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
         }
         // `async with asyncio.timeout(N)`: the handle is armed first; an op that does not
         // suspend leaves the timeout at once (`__aexit__`).
-        Op::AwaitTimeout { ticks, inner } => {
-            timeouts::enter(s, l, k, *ticks);
-            exec_await(sys, s, t, k, inner, d);
-            if s.tasks[k].done || s.threads[t].task == k as u8 {
-                timeouts::leave(s, l, k);
-            }
-        }
+        Op::AwaitTimeout { ticks, inner } => in_timeout(sys, s, t, k, *ticks, inner, d),
         Op::AwaitWaitFor { task, ticks } if WaitForRule::of(&sys.runtime.python) == WaitForRule::Timeout => {
-            timeouts::enter(s, l, k, *ticks);
-            exec_await(sys, s, t, k, &Op::AwaitTask(*task), d);
-            if s.tasks[k].done || s.threads[t].task == k as u8 {
-                timeouts::leave(s, l, k);
-            }
+            in_timeout(sys, s, t, k, *ticks, &Op::AwaitTask(*task), d)
         }
         Op::AwaitWaitFor { task, ticks } => {
             timeouts::start_wait_for(s, l, k, *task as usize, *ticks);
@@ -277,6 +267,16 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
             }
         }
         _ => unreachable!("not an await: {op:?}"),
+    }
+}
+
+/// `async with asyncio.timeout(ticks): await op` (`wait_for` from 3.12 too).
+fn in_timeout(sys: &System, s: &mut State, t: usize, k: usize, ticks: u8, op: &Op, d: u8) {
+    let l = sys.tasks[k].loop_id as usize;
+    timeouts::enter(s, l, k, ticks);
+    exec_await(sys, s, t, k, op, d);
+    if s.tasks[k].done || s.threads[t].task == k as u8 {
+        timeouts::leave(s, l, k);
     }
 }
 

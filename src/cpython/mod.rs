@@ -11,6 +11,7 @@
 pub mod aio_sync;
 pub mod asyncio;
 pub mod cancel;
+pub mod clock;
 pub mod gil;
 pub mod give_up;
 pub mod holders;

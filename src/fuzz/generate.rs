@@ -27,7 +27,7 @@ use crate::input::scenario::{
 };
 
 /// Kinds that use shared state: dropped by `shared_vars = false`.
-const SHARED_KINDS: [&str; 12] = [
+const SHARED_KINDS: [&str; 14] = [
     "read",
     "write",
     "incr",
@@ -40,6 +40,8 @@ const SHARED_KINDS: [&str; 12] = [
     "event",
     "queue",
     "cancel",
+    "timeout",
+    "await wait_for",
 ];
 
 /// Kinds drawn as sections (`lock L … unlock L` and the like), with the names they take: one
@@ -132,6 +134,12 @@ pub fn step(kind: &str, ticks: (u32, u32), kinds: &[&'static str]) -> BoxedStrat
         "event" => prop_oneof![Just(Step::EventSet("E1".into())), Just(Step::EventWait("E1".into(), None))].boxed(),
         "queue" => prop_oneof![Just(Step::Put("Q1".into(), None)), Just(Step::Get("Q1".into(), None))].boxed(),
         "cancel" => (0u8..8).prop_map(|r| Step::Cancel(format!("#{r}"))).boxed(),
+        "timeout" => (0u8..=2, any::<bool>())
+            .prop_map(
+                |(n, get)| if get { Step::Get("Q1".into(), Some(n)) } else { Step::EventWait("E1".into(), Some(n)) },
+            )
+            .boxed(),
+        "await wait_for" => (0u8..8, 1u8..=3).prop_map(|(r, n)| Step::AwaitWaitFor(format!("#{r}"), n)).boxed(),
         _ => d().prop_map(Step::Compute).boxed(),
     }
 }
@@ -446,6 +454,10 @@ fn resolve_awaits(steps: Vec<Step>, target: impl Fn(usize) -> Option<String>) ->
             Step::Cancel(r) if r.starts_with('#') => {
                 let r: usize = r[1..].parse().unwrap_or(0);
                 target(r).map_or(Step::AwaitCoro, Step::Cancel)
+            }
+            Step::AwaitWaitFor(r, n) if r.starts_with('#') => {
+                let r: usize = r[1..].parse().unwrap_or(0);
+                target(r).map_or(Step::AwaitCoro, |t| Step::AwaitWaitFor(t, n))
             }
             other => other,
         })

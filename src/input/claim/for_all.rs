@@ -15,8 +15,10 @@ use crate::input::scenario::{MAX_CORES, MAX_DURATION, MAX_HORIZON, MAX_LOOPS, MA
 /// the programs (and the verdict) it had.
 /// `semaphore` is an `acquire S … release S` section of a `threading.Semaphore`, `await
 /// semaphore` one of an `asyncio.Semaphore`; `event` is a `threading.Event` set or wait,
-/// `queue` a `queue.Queue` put or get, `cancel` a task cancelling a task of its loop.
-pub const STEP_KINDS: [&str; 22] = [
+/// `queue` a `queue.Queue` put or get, `cancel` a task cancelling a task of its loop,
+/// `timeout` a `queue.Queue` get or `threading.Event` wait with `timeout N`, `await wait_for`
+/// an `asyncio.wait_for` of an earlier task.
+pub const STEP_KINDS: [&str; 24] = [
     "compute",
     "c_call",
     "c_nogil",
@@ -40,6 +42,8 @@ pub const STEP_KINDS: [&str; 22] = [
     "event",
     "queue",
     "cancel",
+    "timeout",
+    "await wait_for",
 ];
 
 /// How many of [`STEP_KINDS`] a table without `kinds` draws.
