@@ -340,9 +340,9 @@ pub fn job_ops<'a>(sys: &'a System, s: &State, w: usize) -> &'a [Op] {
     }
 }
 
-/// Untimed mode: may task `k`'s timer fire now? Never before a timer armed earlier with an
-/// equal or shorter delay (the `_scheduled` heap orders by deadline).
-/// `e` is a timer entry: a task, or a task's timeout ([`TIMEOUT_TIMER`]).
+/// Untimed mode: may timer entry `e` (a task's sleep, or with [`TIMEOUT_TIMER`] its timeout)
+/// fire now? Never before a timer armed earlier with an equal or shorter delay (the
+/// `_scheduled` heap orders by deadline).
 pub fn timer_may_fire(s: &State, l: usize, e: u8) -> bool {
     let Some(delay) = timer_delay(s, e) else { return false };
     for &j in s.loops[l].timers.as_slice() {
