@@ -3,20 +3,9 @@
 
 mod common;
 
-use common::{scenario, verdict};
+use common::{aio, scenario, verdict};
 use gilcheck::check::job::check_one;
 use gilcheck::input::scenario::{parse_scenario, Step};
-
-/// One loop thread running `tasks` (name, steps), with extra top-level `head` text.
-fn aio(head: &str, tasks: &[(&str, &[&str])]) -> String {
-    let names: Vec<String> = tasks.iter().map(|(n, _)| format!("{n:?}")).collect();
-    let mut out = format!("{head}\n[[threads]]\nname = \"main\"\nloop = [{}]\n", names.join(", "));
-    for (name, steps) in tasks {
-        let steps: Vec<String> = steps.iter().map(|s| format!("{s:?}")).collect();
-        out.push_str(&format!("\n[[tasks]]\nname = {name:?}\nsteps = [{}]\n", steps.join(", ")));
-    }
-    out
-}
 
 #[test]
 fn a_newcomer_takes_a_released_permit_before_the_woken_waiter_only_up_to_3_8() {

@@ -3,24 +3,12 @@
 
 mod common;
 
-use common::{scenario, verdict};
+use common::{parse_error, scenario, verdict};
 use gilcheck::check::job::check_one;
-use gilcheck::input::scenario::parse_scenario;
 
 /// One loop thread running `tasks` (name, steps), with extra top-level `tail` text.
 fn aio(tasks: &[(&str, &[&str])], tail: &str) -> String {
-    let names: Vec<String> = tasks.iter().map(|(n, _)| format!("{n:?}")).collect();
-    let mut out = format!("[[threads]]\nname = \"main\"\nloop = [{}]\n", names.join(", "));
-    for (name, steps) in tasks {
-        let steps: Vec<String> = steps.iter().map(|s| format!("{s:?}")).collect();
-        out.push_str(&format!("\n[[tasks]]\nname = {name:?}\nsteps = [{}]\n", steps.join(", ")));
-    }
-    out.push_str(tail);
-    out
-}
-
-fn parse_error(toml: &str) -> String {
-    parse_scenario(std::path::Path::new("s.toml"), toml, "s").unwrap_err().to_string()
+    format!("{}{tail}", common::aio("", tasks))
 }
 
 #[test]

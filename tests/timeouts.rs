@@ -3,20 +3,8 @@
 
 mod common;
 
-use common::verdict;
+use common::{aio, parse_error, verdict};
 use gilcheck::check::job::check_one;
-use gilcheck::input::scenario::parse_scenario;
-
-/// One loop thread running `tasks` (name, steps), with extra top-level `head` text.
-fn aio(head: &str, tasks: &[(&str, &[&str])]) -> String {
-    let names: Vec<String> = tasks.iter().map(|(n, _)| format!("{n:?}")).collect();
-    let mut out = format!("{head}\n[[threads]]\nname = \"main\"\nloop = [{}]\n", names.join(", "));
-    for (name, steps) in tasks {
-        let steps: Vec<String> = steps.iter().map(|s| format!("{s:?}")).collect();
-        out.push_str(&format!("\n[[tasks]]\nname = {name:?}\nsteps = [{}]\n", steps.join(", ")));
-    }
-    out
-}
 
 /// Plain threads (name, steps).
 fn threads(head: &str, list: &[(&str, &[&str])]) -> String {
@@ -26,10 +14,6 @@ fn threads(head: &str, list: &[(&str, &[&str])]) -> String {
         out.push_str(&format!("\n[[threads]]\nname = {name:?}\nsteps = [{}]\n", steps.join(", ")));
     }
     out
-}
-
-fn parse_error(toml: &str) -> String {
-    parse_scenario(std::path::Path::new("s.toml"), toml, "s").unwrap_err().to_string()
 }
 
 const TICKS: &str = "[runtime]\ntime = \"ticks\"\nhorizon = 20\n";
@@ -119,7 +103,7 @@ fn timed_sections_must_nest_and_timeouts_are_located() {
     let open = threads("", &[("t", &["lock a timeout 1", "lock b", "unlock a", "unlock b"])]);
     assert!(parse_error(&open).contains("sections must nest"), "{}", parse_error(&open));
     let nested = threads("", &[("t", &["lock a timeout 1", "lock b", "unlock b", "unlock a"])]);
-    parse_scenario(std::path::Path::new("s.toml"), &nested, "s").unwrap();
+    common::scenario(&nested);
     let bad = threads("", &[("t", &["get q timeout x"])]);
     assert!(parse_error(&bad).contains("bad timeout `x`"), "{}", parse_error(&bad));
     let extra = threads("", &[("t", &["lock a later"])]);

@@ -13,6 +13,22 @@ pub fn scenario(toml: &str) -> Scenario {
     parse_scenario(Path::new("test.toml"), toml, "test").unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// One loop thread `main` running `tasks` (name, steps), after extra top-level `head` text.
+pub fn aio(head: &str, tasks: &[(&str, &[&str])]) -> String {
+    let names: Vec<String> = tasks.iter().map(|(n, _)| format!("{n:?}")).collect();
+    let mut out = format!("{head}\n[[threads]]\nname = \"main\"\nloop = [{}]\n", names.join(", "));
+    for (name, steps) in tasks {
+        let steps: Vec<String> = steps.iter().map(|s| format!("{s:?}")).collect();
+        out.push_str(&format!("\n[[tasks]]\nname = {name:?}\nsteps = [{}]\n", steps.join(", ")));
+    }
+    out
+}
+
+/// The message of the error a scenario file gives.
+pub fn parse_error(toml: &str) -> String {
+    parse_scenario(Path::new("s.toml"), toml, "s").unwrap_err().to_string()
+}
+
 /// The verdict of `check` on the scenario under `variant`.
 pub fn verdict(toml: &str, check: &str, variant: &str) -> String {
     check_one(&scenario(toml), check, Some(variant)).unwrap_or_else(|e| panic!("{e}")).verdict
