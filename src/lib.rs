@@ -1,12 +1,13 @@
 //! gilcheck: machine-checked answers to what the CPython GIL and asyncio really guarantee.
 //!
-//! The crate is eight layers, each a folder; a layer uses only the layers above it in this
+//! The crate is nine layers, each a folder; a layer uses only the layers above it in this
 //! list (a test, `tests/layers.rs`, keeps it so), and data flows down the list:
 //!
 //! | layer | turns | into |
 //! |---|---|---|
 //! | [`input`] | the user's scenario and claim files | typed values, or located errors |
 //! | [`cpython`] | a scenario under one CPython | a model: states and the transitions CPython allows |
+//! | [`python`] | a Python program (`app.py`) | its scenario, each step naming its source line, and the questions to ask of it |
 //! | [`evidence`] | a path of the model | text, graphs and timelines for people |
 //! | [`check`] | a claim on one model | a verdict row with its counterexample |
 //! | [`fuzz`] | a universal claim | verdicts over generated programs, failures shrunk |
@@ -32,4 +33,5 @@ pub mod cpython;
 pub mod evidence;
 pub mod fuzz;
 pub mod input;
+pub mod python;
 pub mod suite;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first.
-const LAYERS: [&str; 8] = ["input", "cpython", "evidence", "check", "fuzz", "suite", "conform", "cli"];
+const LAYERS: [&str; 9] = ["input", "cpython", "python", "evidence", "check", "fuzz", "suite", "conform", "cli"];
 
 fn rank(layer: &str) -> Option<usize> {
     LAYERS.iter().position(|l| *l == layer)

@@ -25,6 +25,7 @@ pub enum Bound {
     WaitingGil(Who),
     Blocked(Who),
     Sleeping(Who),
+    Working(Who),
     Running(Who),
     Done(Who),
     Progress(Who),
@@ -335,6 +336,7 @@ impl<'a> Binder<'a> {
             AtomKind::WaitingGil => Bound::WaitingGil(who()?),
             AtomKind::Blocked => Bound::Blocked(who()?),
             AtomKind::Sleeping => Bound::Sleeping(who()?),
+            AtomKind::Working => Bound::Working(who()?),
             AtomKind::LoopBlocked => {
                 let t = thread()?;
                 if sys.loop_of_thread(t as usize).is_none() {
@@ -499,6 +501,9 @@ impl GilModel {
                     Phase::Blocked { .. } | Phase::LockWait { .. } | Phase::SyncWait { .. } | Phase::CondWait { .. }
                 )
             })),
+            Bound::Working(who) => {
+                b(self.via_thread(s, who, |t| self.on_cpu(s, t) || matches!(s.threads[t].phase, Phase::Blocked { .. })))
+            }
             Bound::Sleeping(who) => {
                 b(self.via_thread(s, who, |t| matches!(s.threads[t].phase, Phase::Blocked { sleep: true, .. })))
             }

@@ -80,6 +80,7 @@ impl GilModel {
             | Bound::Deadlock
             | Bound::Blocked(_)
             | Bound::Sleeping(_)
+            | Bound::Working(_)
             | Bound::Running(_)
             | Bound::Done(_)
             | Bound::LoopBlocked(_)

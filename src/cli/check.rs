@@ -16,6 +16,18 @@ use crate::suite::{self, report};
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
+    /// Python programs (`app.py`) to ask the built-in questions of (`python.*`), instead of
+    /// the claims of `properties/`; `--claims` adds claims of your own on them.
+    #[arg(value_name = "PROGRAM.py")]
+    pub programs: Vec<PathBuf>,
+    /// The CPython a program is checked under (repeatable) [default: 3.11].
+    #[arg(long = "python", value_name = "VERSION")]
+    pub python: Vec<String>,
+    /// `python.loop-never-blocked`: the longest a task may be late, in ticks.
+    #[arg(long, value_name = "TICKS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=255))]
+    pub max_stall: u32,
+    #[command(flatten)]
+    pub front: super::extract::FrontEnd,
     #[command(flatten)]
     pub sources: Sources,
     /// Only claims whose id matches this glob (e.g. `seed.*`).
@@ -39,6 +51,12 @@ pub struct CheckArgs {
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
+    if !args.programs.is_empty() {
+        return run_programs(args);
+    }
+    if !args.python.is_empty() {
+        return Err(usage("--python is for Python programs (`gilcheck check app.py --python 3.12`); a claim names its variants itself"));
+    }
     let (scenarios, claims) = args.sources.load()?;
     check_filter("--model", args.model.as_deref(), &scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
     let claims: Vec<Claim> = select_claims(claims, args.claim.as_deref())?;
@@ -97,6 +115,75 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         Format::Text => print_table(&rows, out_dir.as_ref()),
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn usage(message: &str) -> InputError {
+    InputError::new(std::path::Path::new("gilcheck"), 1, 1, message)
+}
+
+/// `gilcheck check app.py`: each program extracted, its questions (and `--claims`) checked
+/// on it; the table says for each refuted question where in the program it goes wrong.
+fn run_programs(args: &CheckArgs) -> Result<ExitCode, InputError> {
+    let variants = if args.python.is_empty() { vec!["3.11".to_owned()] } else { args.python.clone() };
+    let own_claims = if args.sources.claims.is_empty() { Vec::new() } else { args.sources.claims()? };
+    let mut asked = Vec::new();
+    for program in &args.programs {
+        let extraction = super::extract::extract_file(program, &args.front, &variants[0])?;
+        super::extract::print_notes(program, &extraction);
+        let (scenarios, mut claims) = crate::python::questions::ask(&extraction, &variants, args.max_stall)?;
+        claims.extend(own_claims.iter().cloned());
+        asked.push((scenarios, select_claims(claims, args.claim.as_deref())?));
+    }
+    let mut jobs = Vec::new();
+    for (scenarios, claims) in &asked {
+        jobs.extend(suite::plan(claims, scenarios)?);
+    }
+    let _lock = match &args.out {
+        Some(dir) if !args.no_report => {
+            Some(ReportLock::take(dir).map_err(|e| InputError::new(dir, 1, 1, e.to_string()))?)
+        }
+        _ => None,
+    };
+    let mut rows = suite::run_all(&jobs, args.limits.budget(DEFAULT_MAX_STATES), args.limits.threads())?;
+    if let Some(signal) = interrupted() {
+        return Ok(interrupted_exit(signal, None));
+    }
+    if let (Some(dir), false) = (&args.out, args.no_report) {
+        let claims: Vec<Claim> = asked.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
+        report::link_graphs(&mut rows, dir);
+        let files = report::render(&claims, &rows, &Figures::load(dir));
+        publish(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e:?}")))?;
+    }
+    let ok = rows.iter().all(|r| r.as_expected);
+    match args.format {
+        Format::Json => {
+            let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
+            emit(&(json + "\n"));
+        }
+        Format::Text => {
+            print_table(&rows, args.out.as_ref());
+            emit(&findings(&rows));
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// For each question that is refuted: what it means, and the counterexample's steps.
+fn findings(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for r in rows.iter().filter(|r| r.verdict != "holds") {
+        out.push_str(&format!("\n{} ({}, {}): {}\n", r.claim, r.model, r.variant, r.verdict));
+        for note in r.notes.iter().filter(|n| !n.starts_with("untimed")).take(2) {
+            out.push_str(&format!("  {note}\n"));
+        }
+        if let Some(cx) = &r.counterexample {
+            for (i, step) in cx.steps.iter().enumerate() {
+                let mark = if cx.loop_start == Some(i) { "  (the cycle starts here)" } else { "" };
+                out.push_str(&format!("  {:>3}. {}{mark}\n", i + 1, step.action));
+            }
+        }
+    }
+    out
 }
 
 /// Says that `signal` ended the run and what it left of the report folder: exit 130 or 143.

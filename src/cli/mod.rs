@@ -5,6 +5,7 @@
 mod check;
 mod conform;
 mod explore;
+mod extract;
 mod fuzz;
 mod graph;
 mod list;
@@ -19,6 +20,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub use check::CheckArgs;
 pub use conform::ConformArgs;
 pub use explore::ExploreArgs;
+pub use extract::ExtractArgs;
 pub use fuzz::FuzzArgs;
 pub use graph::GraphArgs;
 
@@ -81,6 +83,12 @@ pub enum Command {
     /// V` checks one recorded trace instead. Exit status: 0 every trace accepted, 1 some
     /// trace rejected (or no interpreter found), 2 bad input.
     Conform(ConformArgs),
+    /// Print the scenario of a Python program: its threads, tasks and steps, each commented
+    /// with the source line it comes from. Notes on what is approximated go to stderr.
+    ///
+    /// A syntax error in the program, or a bad `# gilcheck:` comment, is an error at its
+    /// `file:line:col` (exit status 2).
+    Extract(ExtractArgs),
 }
 
 /// A scenario, optionally a claim on it, and the CPython to check it under.
@@ -225,6 +233,7 @@ pub fn main() -> ExitCode {
         Command::Explore(args) => explore::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Conform(args) => conform::run(&args),
+        Command::Extract(args) => extract::run(&args),
     };
     if let Some(signal) = crate::check::resources::interrupted() {
         // A command that knows what its interruption left says so itself; say at least this.

@@ -221,6 +221,32 @@ impl GilModel {
         }
     }
 
+    /// Where in a Python program the op thread `t` is at comes from, when the scenario was
+    /// extracted from one (`app.py:23 time.sleep(2) in handler()`).
+    pub fn origin_at(&self, s: &State, t: usize) -> Option<&str> {
+        let sys = &self.sys;
+        let pc = s.threads[t].pc as usize;
+        let origins = match &sys.threads[t].kind {
+            ThreadKind::Plain(p) => &p.origins,
+            ThreadKind::Loop(_) => {
+                let k = s.threads[t].task as usize;
+                return sys.tasks.get(k)?.program.origins.get(s.tasks[k].pc as usize).map(String::as_str);
+            }
+            ThreadKind::Worker(_) => {
+                let k = s.threads[t].task;
+                if k == NONE {
+                    return None;
+                }
+                let task = &sys.tasks[k as usize];
+                match sys.waiting_op(s, k as usize) {
+                    Some(Op::AwaitJob(j)) => &sys.jobs[*j as usize].program.origins,
+                    _ => return task.program.origins.get(s.tasks[k as usize].pc as usize).map(String::as_str),
+                }
+            }
+        };
+        origins.get(pc).map(String::as_str)
+    }
+
     /// The op thread `t` is at, with the program context it belongs to.
     pub fn current_op(&self, s: &State, t: usize) -> (Option<&Op>, Ctx) {
         let (ops, pc, ctx) = self.program_at(s, t);

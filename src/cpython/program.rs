@@ -279,6 +279,17 @@ pub struct Program {
     pub repeat: bool,
     /// The source steps, for people.
     pub steps: Vec<Step>,
+    /// Where each step comes from in a Python program (`app.py:23 time.sleep(2) in
+    /// handler()`); empty for a scenario file.
+    pub origins: Vec<String>,
+}
+
+impl Program {
+    /// The program with the source lines the scenario records for entry `name`.
+    fn from_source(mut self, scenario: &Scenario, name: &str) -> Program {
+        self.origins = scenario.origins.get(name).cloned().unwrap_or_default();
+        self
+    }
 }
 
 /// What an OS thread runs.
@@ -388,7 +399,7 @@ impl System {
             sys.conds.push(CondInfo { name: name.clone(), lock });
         }
         for job in &scenario.jobs {
-            let program = sys.compile_program(&job.steps, false, &task_index)?;
+            let program = sys.compile_program(&job.steps, false, &task_index)?.from_source(scenario, &job.name);
             sys.jobs.push(JobInfo { name: job.name.clone(), program });
         }
         for spec in &scenario.threads {
@@ -401,7 +412,9 @@ impl System {
         for (tname, spec) in scenario.expanded_threads() {
             let index = sys.threads.len() as u8;
             let kind = match &spec.body {
-                ThreadBody::Steps(steps) => ThreadKind::Plain(sys.compile_program(steps, spec.repeat, &task_index)?),
+                ThreadBody::Steps(steps) => ThreadKind::Plain(
+                    sys.compile_program(steps, spec.repeat, &task_index)?.from_source(scenario, &spec.name),
+                ),
                 ThreadBody::Loop(names) => {
                     let loop_id = sys.loops.len() as u8;
                     let mut members = Vec::new();
@@ -424,7 +437,7 @@ impl System {
             if task_loop[k] == NONE {
                 return Err(format!("task `{tname}` runs on no loop"));
             }
-            let program = sys.compile_program(&spec.steps, spec.repeat, &task_index)?;
+            let program = sys.compile_program(&spec.steps, spec.repeat, &task_index)?.from_source(scenario, &spec.name);
             sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k] });
         }
         // Executor workers: one per task that may have a job outstanding, up to the pool's bound.
@@ -467,7 +480,7 @@ impl System {
         task_index: &dyn Fn(&str) -> Option<usize>,
     ) -> Result<Program, String> {
         let ops = steps.iter().map(|s| self.compile_step(s, task_index)).collect::<Result<_, _>>()?;
-        Ok(Program { ops, repeat, steps: steps.to_vec() })
+        Ok(Program { ops, repeat, steps: steps.to_vec(), origins: Vec::new() })
     }
 
     fn compile_step(&mut self, step: &Step, task_index: &dyn Fn(&str) -> Option<usize>) -> Result<Op, String> {

@@ -122,6 +122,9 @@ impl GilModel {
                         let _ = write!(text, "{who}: {what}");
                     }
                 }
+                if let (Some(_), Some(origin)) = (op, self.origin_at(s, t)) {
+                    let _ = write!(text, " — {origin}");
+                }
             }
             Phase::Cpu { left, .. } => {
                 let _ = write!(text, "{name} runs one tick ({} left)", left - 1);

@@ -478,6 +478,7 @@ fn finish(runtime: Runtime, threads: Vec<ThreadSpec>, tasks: Vec<TaskSpec>, para
         semaphores: Vec::new(),
         jobs: Vec::new(),
         conditions: Vec::new(),
+        origins: Default::default(),
     };
     let text = draft.to_toml();
     let scenario = parse_scenario(Path::new("generated.toml"), &text, "generated")

@@ -93,6 +93,7 @@ pub fn placeholder() -> &'static Scenario {
         semaphores: Vec::new(),
         jobs: Vec::new(),
         conditions: Vec::new(),
+        origins: Default::default(),
     })
 }
 

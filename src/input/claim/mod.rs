@@ -73,6 +73,9 @@ pub enum AtomKind {
     WaitingGil,
     Blocked,
     Sleeping,
+    /// `working(X)`: X runs a step on a CPU or is inside a blocking call of its own (`io`,
+    /// `time.sleep`): doing its work, not waiting for a lock, an event, a queue or the GIL.
+    Working,
     LoopBlocked,
     Running,
     Ready,
@@ -268,7 +271,7 @@ impl Evidence {
 
 impl AtomKind {
     /// Every atom, in the order of SPEC §3's table; error messages list them in this order.
-    pub const ALL: [AtomKind; 25] = [
+    pub const ALL: [AtomKind; 26] = [
         AtomKind::RunningPython,
         AtomKind::RunningTasks,
         AtomKind::Now,
@@ -282,6 +285,7 @@ impl AtomKind {
         AtomKind::WaitingGil,
         AtomKind::Blocked,
         AtomKind::Sleeping,
+        AtomKind::Working,
         AtomKind::LoopBlocked,
         AtomKind::Running,
         AtomKind::Ready,
@@ -312,6 +316,7 @@ impl AtomKind {
             AtomKind::WaitingGil => "waiting_gil",
             AtomKind::Blocked => "blocked",
             AtomKind::Sleeping => "sleeping",
+            AtomKind::Working => "working",
             AtomKind::LoopBlocked => "loop_blocked",
             AtomKind::Running => "running",
             AtomKind::Ready => "ready",
@@ -344,6 +349,7 @@ impl AtomKind {
                 | WaitingGil
                 | Blocked
                 | Sleeping
+                | Working
                 | LoopBlocked
                 | Running
                 | Ready

@@ -236,6 +236,10 @@ pub struct Scenario {
     pub jobs: Vec<JobSpec>,
     /// `[conditions]`: each `threading.Condition` with the `threading.Lock` it is made on.
     pub conditions: Vec<(String, String)>,
+    /// Where each step comes from, for a scenario extracted from a Python file: per thread,
+    /// task and job name, one label per step (`app.py:23 time.sleep(2) in handler()`).
+    /// Empty for a scenario file.
+    pub origins: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -659,5 +659,6 @@ pub fn parse_scenario(path: &Path, source: &str, default_name: &str) -> Result<S
         semaphores,
         jobs,
         conditions,
+        origins: Default::default(),
     })
 }
