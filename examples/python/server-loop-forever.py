@@ -4,7 +4,7 @@ Expected:
 loop-never-blocked: n/a
 no-lost-update: n/a
 no-deadlock: no
-offload-in-parallel: no
+offload-in-parallel: n/a
 """
 import queue
 import threading

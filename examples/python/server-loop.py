@@ -2,7 +2,7 @@
 
 Expected:
 loop-never-blocked: n/a
-no-lost-update: yes
+no-lost-update: n/a
 no-deadlock: yes
 offload-in-parallel: yes
 """

@@ -160,12 +160,35 @@ fn run_programs(args: &CheckArgs) -> Result<ExitCode, InputError> {
             let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
             emit(&(json + "\n"));
         }
-        Format::Text => {
-            print_table(&rows, args.out.as_ref());
-            emit(&findings(&rows));
-        }
+        Format::Text => emit(&(answers(&rows) + &findings(&rows))),
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The questions' answers: yes (holds), no (refuted), n/a (holds by construction: the reason
+/// follows), unknown.
+fn answers(rows: &[Row]) -> String {
+    let w_claim = rows.iter().map(|r| r.claim.len()).max().unwrap_or(8).max(8);
+    let w_model = rows.iter().map(|r| r.model.len()).max().unwrap_or(5).max(5);
+    let mut out = format!("{:<w_claim$}  {:<w_model$}  {:<6}  {:<7}  {:>9}\n", "question", "model", "python", "answer", "states");
+    for r in rows {
+        let why = r.notes.iter().find_map(|n| n.strip_prefix("holds by construction: "));
+        let answer = match (r.verdict.as_str(), why) {
+            ("holds", Some(_)) => "n/a",
+            ("holds", None) => "yes",
+            ("refuted", _) => "no",
+            (other, _) => other,
+        };
+        let why = why.map_or(String::new(), |w| format!("  ({w})"));
+        out.push_str(&format!(
+            "{:<w_claim$}  {:<w_model$}  {:<6}  {:<7}  {:>9}{why}\n",
+            r.claim, r.model, r.variant, answer, r.states
+        ));
+    }
+    let states: u64 = rows.iter().map(|r| r.states).sum();
+    let no = rows.iter().filter(|r| !r.as_expected).count();
+    out.push_str(&format!("\n{} questions, {no} answered no (or unknown); {states} states explored\n", rows.len()));
+    out
 }
 
 /// For each question that is refuted: what it means, and the counterexample's steps.
@@ -173,13 +196,25 @@ fn findings(rows: &[Row]) -> String {
     let mut out = String::new();
     for r in rows.iter().filter(|r| r.verdict != "holds") {
         out.push_str(&format!("\n{} ({}, {}): {}\n", r.claim, r.model, r.variant, r.verdict));
-        for note in r.notes.iter().filter(|n| !n.starts_with("untimed")).take(2) {
+        for note in r.notes.iter().filter(|n| !n.starts_with("untimed") && !n.starts_with("weak fairness")) {
             out.push_str(&format!("  {note}\n"));
         }
+        out.push_str(&format!("  check: {}\n", r.check));
         if let Some(cx) = &r.counterexample {
-            for (i, step) in cx.steps.iter().enumerate() {
+            let mut i = 0;
+            while i < cx.steps.len() {
                 let mark = if cx.loop_start == Some(i) { "  (the cycle starts here)" } else { "" };
-                out.push_str(&format!("  {:>3}. {}{mark}\n", i + 1, step.action));
+                // A run of clock ticks with nothing else happening is one line.
+                let ticks = cx.steps[i..].iter().take_while(|s| s.action.starts_with("tick ")).count();
+                if ticks > 1 && !(i + 1..i + ticks).any(|j| cx.loop_start == Some(j)) {
+                    let from = cx.steps[i].action.split_whitespace().nth(1).unwrap_or("?");
+                    let to = cx.steps[i + ticks - 1].action.rsplit(' ').next().unwrap_or("?");
+                    out.push_str(&format!("  {:>3}. ticks {from} -> {to}{mark}\n", format!("{}-{}", i + 1, i + ticks)));
+                    i += ticks;
+                    continue;
+                }
+                out.push_str(&format!("  {:>3}. {}{mark}\n", i + 1, cx.steps[i].action));
+                i += 1;
             }
         }
     }

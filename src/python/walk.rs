@@ -106,6 +106,9 @@ pub(super) struct Walker<'t> {
 
 /// Deepest chain of calls followed into the file's functions.
 const MAX_DEPTH: usize = 12;
+/// Iterations of a plain Python loop per millisecond: about 100 ns each for a short body
+/// (`total += i * i` runs 300,000 times in 25–30 ms on CPython 3.11 here).
+const ITERATIONS_PER_TICK: u64 = 10_000;
 /// Loops up to this many iterations are unrolled whole.
 const UNROLL: u32 = 4;
 
@@ -521,9 +524,20 @@ impl<'t> Walker<'t> {
     ) {
         let mut once = Vec::new();
         self.block(frame, body, &mut once);
-        if once.is_empty() {
+        // Plain Python (and loops of it): one `compute`, ITERATIONS_PER_TICK iterations a tick.
+        let inner: Option<u32> =
+            once.iter().map(|p| if let Step::Compute(d) = p.step { Some(d.hi) } else { None }).sum();
+        if let Some(inner) = inner {
             if count != Some(0) {
-                let ticks = self.out.defaults.compute;
+                let ticks = match count {
+                    Some(n) if inner == 0 => {
+                        let per_tick = ITERATIONS_PER_TICK * self.out.ms_per_tick as u64;
+                        (n as u64).div_ceil(per_tick).clamp(1, 255) as u32
+                    }
+                    Some(n) => (n.saturating_mul(inner)).clamp(1, 255),
+                    None if inner == 0 => self.out.defaults.compute,
+                    None => inner.saturating_mul(self.out.defaults.loop_bound).min(255),
+                };
                 self.place(frame, node, Step::Compute(Duration { lo: ticks, hi: ticks }), out);
             }
             return;
