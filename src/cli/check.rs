@@ -170,7 +170,8 @@ fn run_programs(args: &CheckArgs) -> Result<ExitCode, InputError> {
 fn answers(rows: &[Row]) -> String {
     let w_claim = rows.iter().map(|r| r.claim.len()).max().unwrap_or(8).max(8);
     let w_model = rows.iter().map(|r| r.model.len()).max().unwrap_or(5).max(5);
-    let mut out = format!("{:<w_claim$}  {:<w_model$}  {:<6}  {:<7}  {:>9}\n", "question", "model", "python", "answer", "states");
+    let mut out =
+        format!("{:<w_claim$}  {:<w_model$}  {:<6}  {:<7}  {:>9}\n", "question", "model", "python", "answer", "states");
     for r in rows {
         let why = r.notes.iter().find_map(|n| n.strip_prefix("holds by construction: "));
         let answer = match (r.verdict.as_str(), why) {

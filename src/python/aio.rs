@@ -107,11 +107,13 @@ impl<'t> Walker<'t> {
     ) -> Option<Option<Binding<'t>>> {
         match (binding, method) {
             (Binding::Threads(ids), "start") => {
+                self.effects += 1;
                 for i in ids {
                     self.started[i].0 = true;
                 }
             }
             (Binding::Threads(ids), "join") => {
+                self.effects += 1;
                 for i in ids {
                     self.started[i].1 = true;
                 }
@@ -148,6 +150,7 @@ impl<'t> Walker<'t> {
                 let origin = self.origin(frame, node);
                 let base = self.file.text(args[0]).rsplit('.').next().unwrap_or("job").to_owned();
                 self.pools[p].jobs.push((base, job, origin));
+                self.effects += 1;
             }
             (Binding::Pool(p), "map") => {
                 let count = match args.get(1).and_then(|a| self.constant(frame, *a)) {
@@ -169,6 +172,7 @@ impl<'t> Walker<'t> {
                 for _ in 0..count {
                     self.pools[p].jobs.push((base.clone(), job.clone(), origin.clone()));
                 }
+                self.effects += 1;
             }
             (Binding::Pool(p), "shutdown") => {
                 let origin = self.origin(frame, node);

@@ -27,6 +27,7 @@ use syntax::{children, PyFile};
 use walk::{Frame, Global, Walker};
 
 /// A Python file turned into a scenario.
+#[derive(Debug)]
 pub struct Extraction {
     pub program: Extracted,
     /// The scenario file's text, commented with source lines.
@@ -66,6 +67,7 @@ pub fn extract(path: &Path, text: &str, mapping: &Mapping, python: &str) -> Resu
         names: HashSet::from([program::LOOP_THREAD.to_owned()]),
         stack: Vec::new(),
         actor_depth: 0,
+        effects: 0,
         serial_note: None,
     };
     read_comments(&file, file.root(), &mut walker)?;
@@ -79,6 +81,11 @@ pub fn extract(path: &Path, text: &str, mapping: &Mapping, python: &str) -> Resu
     finish(&mut walker, main_steps, file.root());
     let mut program = walker.out;
     program.notes.sort();
+    if program.actors.is_empty() {
+        let message = "found no thread, task or executor job to check; expected a program that starts threads \
+                       (threading.Thread, ThreadPoolExecutor) or runs asyncio (asyncio.run)";
+        return Err(InputError::new(path, 1, 1, message));
+    }
     let toml = program.to_toml();
     let scenario_path = path.with_extension("py");
     let mut scenario = parse_scenario(&scenario_path, &toml, &program.name).map_err(|e| {
@@ -316,6 +323,12 @@ fn finish(walker: &mut Walker, main_steps: Vec<Placed>, root: Node) {
         })
         .collect();
     walker.out.actors = renamed.into_iter().zip(keep).filter(|(_, k)| *k).map(|(a, _)| a).collect();
+    for i in 0..walker.out.actors.len() {
+        if walker.out.actors[i].kind == ActorKind::Thread {
+            let base = walker.out.actors[i].name.clone();
+            walker.out.actors[i].name = walker.fresh_name(&base);
+        }
+    }
     if !main_steps.is_empty() {
         if walker.out.loop_thread.is_some() {
             let first = &main_steps[0].origin;
@@ -326,12 +339,12 @@ fn finish(walker: &mut Walker, main_steps: Vec<Placed>, root: Node) {
             });
         } else {
             let origin = main_steps[0].origin.clone();
-            let name = if walker.names.contains(program::MAIN_THREAD) { "main_thread" } else { program::MAIN_THREAD };
+            let name = walker.fresh_name(program::MAIN_THREAD);
             walker.out.actors.insert(
                 0,
                 program::Actor {
                     kind: ActorKind::Thread,
-                    name: name.into(),
+                    name,
                     count: 1,
                     repeat: false,
                     steps: main_steps,

@@ -100,6 +100,9 @@ pub(super) struct Walker<'t> {
     pub stack: Vec<String>,
     /// Above 0 while a thread's, task's or job's body is walked (not the main thread's code).
     pub actor_depth: usize,
+    /// Threads, tasks and jobs made, started, joined or submitted so far: a loop whose body
+    /// changes it is unrolled even when it has no steps of its own.
+    pub effects: usize,
     /// The node of the note on the main thread's serial code, given once.
     pub serial_note: Option<usize>,
 }
@@ -286,6 +289,7 @@ impl<'t> Walker<'t> {
     }
 
     pub fn add_actor(&mut self, actor: Actor) -> usize {
+        self.effects += 1;
         self.out.actors.push(actor);
         self.started.push((false, false));
         self.out.actors.len() - 1
@@ -476,7 +480,8 @@ impl<'t> Walker<'t> {
         }
         let best = (0..walked.len()).max_by_key(|&i| (walked[i].len(), std::cmp::Reverse(i)));
         if let Some(best) = best {
-            let differ = walked.iter().any(|w| !w.is_empty() && *w != walked[best]);
+            let has_else = children(node).iter().any(|c| c.kind() == "else_clause");
+            let differ = walked.iter().any(|w| *w != walked[best]) || (!has_else && !walked[best].is_empty());
             if differ {
                 self.note(node, "an `if` whose branches differ: modelled as taking the branch with the most steps");
             }
@@ -523,11 +528,13 @@ impl<'t> Walker<'t> {
         out: &mut Vec<Placed>,
     ) {
         let mut once = Vec::new();
+        let effects = self.effects;
         self.block(frame, body, &mut once);
+        let made_something = self.effects != effects;
         // Plain Python (and loops of it): one `compute`, ITERATIONS_PER_TICK iterations a tick.
         let inner: Option<u32> =
             once.iter().map(|p| if let Step::Compute(d) = p.step { Some(d.hi) } else { None }).sum();
-        if let Some(inner) = inner {
+        if let Some(inner) = inner.filter(|_| !made_something) {
             if count != Some(0) {
                 let ticks = match count {
                     Some(n) if inner == 0 => {
@@ -717,7 +724,8 @@ impl<'t> Walker<'t> {
             let mine: Vec<&(String, Vec<Placed>, Origin)> = jobs.iter().skip(w).step_by(workers).collect();
             let steps: Vec<Placed> = mine.iter().flat_map(|(_, s, _)| s.iter().cloned()).collect();
             let base = mine[0].0.clone();
-            self.thread_actor(&base, steps, false, mine[0].2.clone(), true);
+            let index = self.thread_actor(&base, steps, false, origin.clone(), true);
+            self.started[index].1 = true;
         }
     }
 
@@ -738,10 +746,10 @@ impl<'t> Walker<'t> {
                 return last;
             }
         }
-        let name = self.fresh_name(base);
+        // Named when the walk ends (threads never started give their names back).
         let index = self.add_actor(Actor {
             kind: ActorKind::Thread,
-            name,
+            name: base.to_owned(),
             count: 1,
             repeat,
             steps,
@@ -991,7 +999,18 @@ impl<'t> Walker<'t> {
         }
         if function.kind() == "attribute" {
             if let Some(object) = function.child_by_field_name("object") {
+                let before = out.len();
                 self.expr(frame, object, out);
+                // `urlopen(u).read()`: reading the response is part of the same I/O.
+                let method = function.child_by_field_name("attribute").map(|a| format!("x.{}", self.file.text(a)));
+                let io_method = method.as_deref().and_then(calls::known).is_some_and(|k| k.cost == Cost::Io);
+                if object.kind() == "call"
+                    && io_method
+                    && out.len() > before
+                    && matches!(out[out.len() - 1].step, Step::Io(_))
+                {
+                    return None;
+                }
             }
         }
         let args = self.args(node);
