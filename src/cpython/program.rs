@@ -286,7 +286,7 @@ pub struct Program {
 
 impl Program {
     /// The program with the source lines the scenario records for entry `name`.
-    fn from_source(mut self, scenario: &Scenario, name: &str) -> Program {
+    fn with_origins(mut self, scenario: &Scenario, name: &str) -> Program {
         self.origins = scenario.origins.get(name).cloned().unwrap_or_default();
         self
     }
@@ -399,7 +399,7 @@ impl System {
             sys.conds.push(CondInfo { name: name.clone(), lock });
         }
         for job in &scenario.jobs {
-            let program = sys.compile_program(&job.steps, false, &task_index)?.from_source(scenario, &job.name);
+            let program = sys.compile_program(&job.steps, false, &task_index)?.with_origins(scenario, &job.name);
             sys.jobs.push(JobInfo { name: job.name.clone(), program });
         }
         for spec in &scenario.threads {
@@ -413,7 +413,7 @@ impl System {
             let index = sys.threads.len() as u8;
             let kind = match &spec.body {
                 ThreadBody::Steps(steps) => ThreadKind::Plain(
-                    sys.compile_program(steps, spec.repeat, &task_index)?.from_source(scenario, &spec.name),
+                    sys.compile_program(steps, spec.repeat, &task_index)?.with_origins(scenario, &spec.name),
                 ),
                 ThreadBody::Loop(names) => {
                     let loop_id = sys.loops.len() as u8;
@@ -437,7 +437,8 @@ impl System {
             if task_loop[k] == NONE {
                 return Err(format!("task `{tname}` runs on no loop"));
             }
-            let program = sys.compile_program(&spec.steps, spec.repeat, &task_index)?.from_source(scenario, &spec.name);
+            let program =
+                sys.compile_program(&spec.steps, spec.repeat, &task_index)?.with_origins(scenario, &spec.name);
             sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k] });
         }
         // Executor workers: one per task that may have a job outstanding, up to the pool's bound.

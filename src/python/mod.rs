@@ -9,8 +9,10 @@
 
 mod aio;
 pub mod calls;
+mod expressions;
 pub mod program;
 pub mod questions;
+mod statements;
 mod syntax;
 mod walk;
 
