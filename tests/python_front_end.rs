@@ -506,3 +506,69 @@ fn python_variants_are_each_checked() {
         json["results"].as_array().unwrap().iter().map(|r| r["variant"].as_str().unwrap()).collect();
     assert_eq!(variants.into_iter().collect::<Vec<_>>(), ["3.13t", "3.9"]);
 }
+
+/// Lines of Python the extractor must survive in any order and nesting, valid or not.
+const FRAGMENTS: &[&str] = &[
+    "import threading, asyncio, time, queue",
+    "from concurrent.futures import ThreadPoolExecutor as P",
+    "x = 0",
+    "items = []",
+    "lock = threading.Lock()",
+    "q = queue.Queue(maxsize=-3)",
+    "def f(n):",
+    "async def g(*a, **k):",
+    "    global x",
+    "    x += f()",
+    "    x = x - 10**9",
+    "    await asyncio.sleep(1e308)",
+    "    await asyncio.gather(*(g(u) for u in range(10**12)))",
+    "    with lock:",
+    "        items.append(1)",
+    "    for i in range(-5, 10**9, 0):",
+    "    while True:",
+    "        f(f(f(1)))",
+    "t = threading.Thread(target=f, args=(3,))",
+    "t = threading.Thread(target=g)",
+    "t.start(); t.join()",
+    "with P(max_workers=0) as ex: ex.map(f, range(10**6))",
+    "asyncio.run(g())",
+    "asyncio.run(main())",
+    "    return f(n)",
+    "class C(threading.Thread):",
+    "    def run(self): self.run()",
+    "y = 1  # gilcheck: io 20",
+    "    time.sleep(0.01)  # gilcheck: loop 3",
+    "if __name__ == '__main__':",
+    "    async with asyncio.TaskGroup() as tg: tg.create_task(g())",
+    "    await loop.run_in_executor(None, f, 1)",
+    "    await asyncio.to_thread(time.sleep, 'x')",
+    ")(",
+    "    ",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// No Python text makes the extractor panic, and a program it accepts gives a scenario
+    /// that the scenario parser reads back (the extractor's TOML is always well formed).
+    #[test]
+    fn no_program_makes_the_front_end_panic(lines in proptest::collection::vec(0..FRAGMENTS.len(), 0..24)) {
+        let source: String = lines.iter().map(|&i| format!("{}\n", FRAGMENTS[i])).collect();
+        if let Ok(ex) = extract(Path::new("fuzz.py"), &source, &Mapping::default(), "3.11") {
+            let again = gilcheck::input::scenario::parse_scenario(Path::new("fuzz.toml"), &ex.toml, "fuzz");
+            proptest::prop_assert!(again.is_ok(), "{}\n{:?}", ex.toml, again.err());
+        }
+    }
+
+    /// Every corpus program, cut anywhere, is refused with a location or extracted: never a panic.
+    #[test]
+    fn a_corpus_program_cut_anywhere_never_panics(file in 0usize..30, cut in 0.0f64..1.0) {
+        let files = corpus();
+        let text = std::fs::read_to_string(&files[file % files.len()]).unwrap();
+        let mut at = (text.len() as f64 * cut) as usize;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let _ = extract(Path::new("cut.py"), &text[..at], &Mapping::default(), "3.11");
+    }
+}

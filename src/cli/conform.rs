@@ -24,6 +24,11 @@ use crate::suite::publish::write_atomically;
 
 #[derive(clap::Args, Debug)]
 pub struct ConformArgs {
+    /// Python programs (`app.py`) whose extracted scenarios to run, instead of `models/`.
+    #[arg(value_name = "PROGRAM.py")]
+    pub programs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub front: super::extract::FrontEnd,
     #[command(flatten)]
     pub sources: Sources,
     /// Realise only the counterexamples of claims whose id matches this glob (`none`: none).
@@ -93,7 +98,17 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if args.experiments {
         return run_experiments(args);
     }
-    let scenarios = args.sources.scenarios()?;
+    let scenarios = if args.programs.is_empty() {
+        args.sources.scenarios()?
+    } else {
+        let mut extracted = Vec::new();
+        for program in &args.programs {
+            let extraction = super::extract::extract_file(program, &args.front, "3.11")?;
+            super::extract::print_notes(program, &extraction);
+            extracted.push(extraction.scenario);
+        }
+        extracted
+    };
     if args.trace.is_none() {
         let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
         super::check_filter("--model", args.model.as_deref(), &names)?;

@@ -15,6 +15,9 @@ use crate::python::{extract, Extraction};
 pub struct ExtractArgs {
     /// The Python file.
     pub program: PathBuf,
+    /// The CPython the scenario's `[runtime]` names.
+    #[arg(long, value_name = "VERSION", default_value = "3.11")]
+    pub python: String,
     #[command(flatten)]
     pub front: FrontEnd,
 }
@@ -29,7 +32,7 @@ pub struct FrontEnd {
 }
 
 pub(super) fn run(args: &ExtractArgs) -> Result<ExitCode, InputError> {
-    let extraction = extract_file(&args.program, &args.front, "3.11")?;
+    let extraction = extract_file(&args.program, &args.front, &args.python)?;
     emit(&extraction.toml);
     print_notes(&args.program, &extraction);
     Ok(ExitCode::SUCCESS)

@@ -154,7 +154,7 @@ impl<'t> Walker<'t> {
             }
             (Binding::Pool(p), "map") => {
                 let count = match args.get(1).and_then(|a| self.constant(frame, *a)) {
-                    Some(Binding::Len(n)) => n as u32,
+                    Some(Binding::Len(n)) => self.copies(node, n),
                     _ => {
                         self.note(
                             node,

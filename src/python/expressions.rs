@@ -203,7 +203,7 @@ impl<'t> Walker<'t> {
         let clause = parts.iter().find(|p| p.kind() == "for_in_clause")?;
         let iter = clause.child_by_field_name("right")?;
         let count = match self.constant(frame, iter) {
-            Some(Binding::Len(n)) => n as u32,
+            Some(Binding::Len(n)) => self.copies(node, n),
             _ => {
                 self.note(
                     node,
@@ -222,7 +222,7 @@ impl<'t> Walker<'t> {
                 self.out.actors[ts[0]].count = count;
                 Some(Binding::Threads(ts))
             }
-            Some(Binding::Coroutine(call, n)) => Some(Binding::Coroutine(call, n * count)),
+            Some(Binding::Coroutine(call, n)) => Some(Binding::Coroutine(call, n.saturating_mul(count).min(UNROLL))),
             other => {
                 for i in 0..count.min(UNROLL) {
                     if i == 0 {

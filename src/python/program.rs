@@ -114,9 +114,17 @@ impl Extracted {
         let d = &self.defaults;
         let _ = writeln!(
             out,
-            "# 1 tick = {} ms. Calls of unknown length: io {}, c_nogil {}, c_call {}; a plain Python loop: compute {}; \
-             a loop of unknown or large count: {} iterations.",
-            self.ms_per_tick, d.io, d.c_nogil, d.c_call, d.compute, d.loop_bound
+            "# 1 tick = {} ms. Calls of unknown length: io {}, c_nogil {}, c_call {}. A plain Python loop: 1 tick per \
+             {} iterations (compute {} when its count is unknown). A loop with steps: unrolled up to {} iterations, \
+             else {}.",
+            self.ms_per_tick,
+            d.io,
+            d.c_nogil,
+            d.c_call,
+            super::walk::ITERATIONS_PER_TICK * self.ms_per_tick as u64,
+            d.compute,
+            super::walk::UNROLL,
+            d.loop_bound
         );
         for note in &self.notes {
             let _ = writeln!(out, "# note: {}:{}:{}: {}", self.file, note.line, note.col, note.text);

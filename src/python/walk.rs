@@ -288,6 +288,16 @@ impl<'t> Walker<'t> {
         name
     }
 
+    /// How many copies of a thread, task or job `n` made at `node` are modelled: all of them up
+    /// to [`UNROLL`], else that many, with a note (two copies already race; the model has
+    /// room for 8 threads and 8 tasks in all).
+    pub fn copies(&mut self, node: Node, n: usize) -> u32 {
+        if n > UNROLL as usize {
+            self.note(node, format!("{n} copies: modelled as {UNROLL}"));
+        }
+        n.min(UNROLL as usize) as u32
+    }
+
     pub fn add_actor(&mut self, actor: Actor) -> usize {
         self.effects += 1;
         self.out.actors.push(actor);
