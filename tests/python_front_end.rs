@@ -572,3 +572,35 @@ proptest::proptest! {
         let _ = extract(Path::new("cut.py"), &text[..at], &Mapping::default(), "3.11");
     }
 }
+
+/// Each corpus program's extracted scenario, run for real (as `gilcheck conform app.py` runs
+/// it) on every CPython found: every recorded trace is a path of the extracted model.
+#[test]
+fn every_corpus_program_conforms_on_every_interpreter_found() {
+    use gilcheck::conform::interpreters;
+    use gilcheck::conform::run::{self, Settings};
+    let found = interpreters::discover();
+    if found.is_empty() {
+        eprintln!("\n*** NO CPython INTERPRETER FOUND: the corpus's conformance was NOT checked ***\n");
+        return;
+    }
+    let scenarios: Vec<_> = corpus()
+        .iter()
+        .map(|f| extract(f, &std::fs::read_to_string(f).unwrap(), &Mapping::default(), "3.11").unwrap().scenario)
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings { runs: 1, ..Settings::default() };
+    let (mut problems, mut checked) = (Vec::new(), 0);
+    for interp in &found {
+        let cal = run::calibrate(interp, dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        for s in &scenarios {
+            let o = run::conform_one(s, interp, &cal, &settings, dir.path());
+            checked += o.runs;
+            if o.rejected > 0 || o.failed > 0 || o.unknown > 0 {
+                problems.push(format!("{} on {}: {}", s.name, interp.full, o.first_problem.unwrap_or_default()));
+            }
+        }
+    }
+    assert!(checked > 0);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
