@@ -604,3 +604,30 @@ fn every_corpus_program_conforms_on_every_interpreter_found() {
     assert!(checked > 0);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn claims_of_your_own_go_to_the_program_they_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = dir.path().join("mine.toml");
+    std::fs::write(
+        &claims,
+        "[[claims]]\nid = \"mine.six\"\nquote = \"q\"\nsource = \"me\"\nmodels = [\"counter-race-threads\"]\n\
+         check = \"sometimes var(counter) == 6\"\nexpect = \"holds\"\n",
+    )
+    .unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python");
+    let out = Command::new(env!("CARGO_BIN_EXE_gilcheck"))
+        .arg("check")
+        .arg(examples.join("counter-race-threads.py"))
+        .arg(examples.join("sleep-in-coroutine.py"))
+        .arg("--claims")
+        .arg(&claims)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mine: Vec<&serde_json::Value> =
+        json["results"].as_array().unwrap().iter().filter(|r| r["claim"] == "mine.six").collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0]["model"].as_str(), mine[0]["verdict"].as_str()), (Some("counter-race-threads"), Some("holds")));
+}

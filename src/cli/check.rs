@@ -10,6 +10,7 @@ use crate::check::resources::interrupted;
 use crate::check::resources::DEFAULT_MAX_STATES;
 use crate::input::claim::Claim;
 use crate::input::located::InputError;
+use crate::input::scenario::Scenario;
 use crate::suite::figures::Figures;
 use crate::suite::publish::{publish, PublishError, ReportLock};
 use crate::suite::{self, report};
@@ -127,12 +128,27 @@ fn run_programs(args: &CheckArgs) -> Result<ExitCode, InputError> {
     let variants = if args.python.is_empty() { vec!["3.11".to_owned()] } else { args.python.clone() };
     let own_claims = if args.sources.claims.is_empty() { Vec::new() } else { args.sources.claims()? };
     let mut asked = Vec::new();
+    let mut used = vec![false; own_claims.len()];
     for program in &args.programs {
         let extraction = super::extract::extract_file(program, &args.front, &variants[0])?;
         super::extract::print_notes(program, &extraction);
+        if args.format == Format::Text {
+            emit(&format!("{}: {}\n", program.display(), extraction.program.durations()));
+        }
         let (scenarios, mut claims) = crate::python::questions::ask(&extraction, &variants, args.max_stall)?;
-        claims.extend(own_claims.iter().cloned());
+        // A claim of the user's goes to the programs whose scenario it names.
+        for (claim, used) in own_claims.iter().zip(&mut used) {
+            let names = |glob: &String| scenarios.iter().any(|s| crate::input::claim::glob_matches(glob, &s.name));
+            if claim.models.iter().any(names) {
+                claims.push(claim.clone());
+                *used = true;
+            }
+        }
         asked.push((scenarios, select_claims(claims, args.claim.as_deref())?));
+    }
+    if let Some(unused) = own_claims.iter().zip(&used).find(|(_, u)| !**u).map(|(c, _)| c) {
+        let all: Vec<Scenario> = asked.iter().flat_map(|(s, _)| s.iter().cloned()).collect();
+        suite::plan(std::slice::from_ref(unused), &all)?;
     }
     let mut jobs = Vec::new();
     for (scenarios, claims) in &asked {

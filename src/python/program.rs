@@ -107,16 +107,12 @@ impl Extracted {
         self.actors.iter().filter(move |a| a.kind == kind)
     }
 
-    /// The scenario file, each thread, task, job and step commented with its source line.
-    pub fn to_toml(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "# Extracted by gilcheck from {}.", self.file);
+    /// How durations were chosen: the tick's length and the defaults used.
+    pub fn durations(&self) -> String {
         let d = &self.defaults;
-        let _ = writeln!(
-            out,
-            "# 1 tick = {} ms. Calls of unknown length: io {}, c_nogil {}, c_call {}. A plain Python loop: 1 tick per \
-             {} iterations (compute {} when its count is unknown). A loop with steps: unrolled up to {} iterations, \
-             else {}.",
+        format!(
+            "1 tick = {} ms. Calls of unknown length: io {}, c_nogil {}, c_call {}. A plain Python loop: 1 tick per {} \
+             iterations (compute {} when its count is unknown). A loop with steps: unrolled up to {} iterations, else {}.",
             self.ms_per_tick,
             d.io,
             d.c_nogil,
@@ -125,7 +121,14 @@ impl Extracted {
             d.compute,
             super::walk::UNROLL,
             d.loop_bound
-        );
+        )
+    }
+
+    /// The scenario file, each thread, task, job and step commented with its source line.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# Extracted by gilcheck from {}.", self.file);
+        let _ = writeln!(out, "# {}", self.durations());
         for note in &self.notes {
             let _ = writeln!(out, "# note: {}:{}:{}: {}", self.file, note.line, note.col, note.text);
         }
