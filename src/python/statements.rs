@@ -8,6 +8,16 @@ use super::syntax::children;
 use super::walk::{Binding, Frame, Global, Pool, Walker, ITERATIONS_PER_TICK, UNROLL};
 use crate::input::scenario::{Duration, Step};
 
+/// What leaving a `with` block does.
+enum Exit {
+    /// A step: releasing a lock or a semaphore.
+    Step(Placed),
+    /// A `ThreadPoolExecutor` block: its workers run its jobs, and the block waits for them.
+    Pool(usize, Origin),
+    /// A `TaskGroup` block (its name): every task it made is awaited.
+    TaskGroup(String, Origin),
+}
+
 impl<'t> Walker<'t> {
     /// The steps of a block; false when it ends the function (`return`, `raise`).
     pub fn block(&mut self, frame: &mut Frame<'t>, block: Node<'t>, out: &mut Vec<Placed>) -> bool {
@@ -207,7 +217,7 @@ impl<'t> Walker<'t> {
             .find(|c| c.kind() == "with_clause")
             .map(|c| children(c).into_iter().filter(|i| i.kind() == "with_item").collect())
             .unwrap_or_default();
-        let mut exits: Vec<Placed> = Vec::new();
+        let mut exits: Vec<Exit> = Vec::new();
         for item in items {
             let Some(value) = item.child_by_field_name("value") else { continue };
             let (value, alias) = match value.kind() {
@@ -223,22 +233,24 @@ impl<'t> Walker<'t> {
         }
         let goes_on = self.block(frame, body, out);
         for exit in exits.into_iter().rev() {
-            match exit.step {
-                // A pool's or a task group's end is resolved by what the block made.
-                Step::AwaitCoro => {
-                    let mut end = Vec::new();
-                    self.end_context(frame, &exit, &mut end);
-                    out.extend(end);
+            match exit {
+                Exit::Step(placed) => out.push(placed),
+                Exit::Pool(pool, origin) => self.run_pool(pool, &origin),
+                // `Lib/asyncio/taskgroups.py: TaskGroup.__aexit__` waits for every task it made.
+                Exit::TaskGroup(alias, origin) => {
+                    if let Some(Binding::TaskGroup(tasks)) = frame.bindings.get(&alias).cloned() {
+                        out.extend(
+                            tasks.into_iter().map(|t| Placed { step: Step::AwaitTask(t), origin: origin.clone() }),
+                        );
+                    }
                 }
-                _ => out.push(exit),
             }
         }
         goes_on
     }
 
     /// Enters `with VALUE [as ALIAS]`: the step taken on entry (pushed to `out`) and the
-    /// one taken on exit. A pool or task group returns a placeholder exit (`AwaitCoro`)
-    /// that [`Walker::end_context`] resolves.
+    /// what its exit does.
     fn enter_context(
         &mut self,
         frame: &mut Frame<'t>,
@@ -246,27 +258,28 @@ impl<'t> Walker<'t> {
         alias: Option<String>,
         statement: Node<'t>,
         out: &mut Vec<Placed>,
-    ) -> Option<Placed> {
+    ) -> Option<Exit> {
         let origin = self.origin(frame, statement);
         let placed = |step: Step| Placed { step, origin: origin.clone() };
+        let exit = |step: Step| Exit::Step(Placed { step, origin: origin.clone() });
         let name = self.file.text(value);
         if let Some(global) = self.globals.get(name).cloned() {
             return match global {
                 Global::ThreadLock => {
                     out.push(placed(Step::Lock(name.to_owned(), None)));
-                    Some(placed(Step::Unlock(name.to_owned())))
+                    Some(exit(Step::Unlock(name.to_owned())))
                 }
                 Global::AsyncLock => {
                     out.push(placed(Step::AwaitLock(name.to_owned())));
-                    Some(placed(Step::Release(name.to_owned())))
+                    Some(exit(Step::Release(name.to_owned())))
                 }
                 Global::Semaphore(_) => {
                     out.push(placed(Step::Acquire(name.to_owned(), None)));
-                    Some(placed(Step::SemRelease(name.to_owned())))
+                    Some(exit(Step::SemRelease(name.to_owned())))
                 }
                 Global::AsyncSemaphore(_) => {
                     out.push(placed(Step::AwaitAcquire(name.to_owned())));
-                    Some(placed(Step::AsyncSemRelease(name.to_owned())))
+                    Some(exit(Step::AsyncSemRelease(name.to_owned())))
                 }
                 _ => {
                     self.note(value, format!("`with {name}`: not a lock or semaphore; its block runs as is"));
@@ -291,12 +304,12 @@ impl<'t> Walker<'t> {
                 if let Some(alias) = alias {
                     frame.bindings.insert(alias, Binding::Pool(pool));
                 }
-                return Some(Placed { step: Step::AwaitCoro, origin: Origin { col: pool, ..origin } });
+                return Some(Exit::Pool(pool, origin));
             }
             if called == "asyncio.TaskGroup" {
                 let alias = alias.unwrap_or_else(|| "_taskgroup".to_owned());
                 frame.bindings.insert(alias.clone(), Binding::TaskGroup(Vec::new()));
-                return Some(Placed { step: Step::AwaitCoro, origin: Origin { code: alias, ..origin } });
+                return Some(Exit::TaskGroup(alias, origin));
             }
             if called == "asyncio.timeout" {
                 self.note(value, "`async with asyncio.timeout(…)` around a block: say it on one await as `# gilcheck: await timeout N STEP`; the block runs as is");
@@ -314,19 +327,6 @@ impl<'t> Walker<'t> {
         }
         self.note(value, format!("`with {}`: an unknown context manager; its block runs as is", self.file.text(value)));
         None
-    }
-
-    /// The end of a pool's or task group's block: a pool's workers run its jobs (and the block
-    /// waits for them); a task group awaits every task it made (`Lib/asyncio/taskgroups.py:
-    /// TaskGroup.__aexit__`).
-    fn end_context(&mut self, frame: &mut Frame<'t>, exit: &Placed, out: &mut Vec<Placed>) {
-        if let Some(Binding::TaskGroup(tasks)) = frame.bindings.get(&exit.origin.code).cloned() {
-            for task in tasks {
-                out.push(Placed { step: Step::AwaitTask(task), origin: exit.origin.clone() });
-            }
-            return;
-        }
-        self.run_pool(exit.origin.col, &exit.origin);
     }
 
     /// A pool's workers: one thread per job up to `max_workers`, else each worker takes every
