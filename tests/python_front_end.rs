@@ -631,3 +631,24 @@ fn claims_of_your_own_go_to_the_program_they_name() {
     assert_eq!(mine.len(), 1);
     assert_eq!((mine[0]["model"].as_str(), mine[0]["verdict"].as_str()), (Some("counter-race-threads"), Some("holds")));
 }
+
+#[test]
+fn recursion_and_unresolved_methods_are_notes_at_their_lines() {
+    let src = r#"
+import threading
+def walk(n):
+    walk(n - 1)
+class Box:
+    def work(self):
+        self.helper()
+def w():
+    walk(3)
+    b = Box()
+    b.work()
+t = threading.Thread(target=w)
+t.start()
+"#;
+    let n = notes(src);
+    assert!(n.iter().any(|n| n.starts_with("4:5:") && n.contains("recursive call of walk()")), "{n:?}");
+    assert!(n.iter().any(|n| n.starts_with("11:5:") && n.contains("b.work")), "{n:?}");
+}
