@@ -15,6 +15,7 @@ use std::fmt;
 use crate::check::atoms::{Bound, Who};
 use crate::check::resources::Budget;
 use crate::check::search::{breadth_first, replay};
+use crate::cpython::model::Action;
 use crate::cpython::model::GilModel;
 use crate::cpython::model::Trace;
 use crate::cpython::program::ThreadKind;
@@ -87,40 +88,55 @@ pub fn end_of(model: &GilModel, s: &State) -> End {
     End { all_done: model.all_done(s), programs, vars }
 }
 
+/// What one chunk of a level showed [`explore_ends`]: its first end, and its first end
+/// unlike that one; whether a state could not go on.
+#[derive(Default)]
+struct EndsSeen {
+    first: Option<(End, usize)>,
+    other: Option<(End, usize)>,
+    fault: bool,
+}
+
 /// Explores the model breadth first until two ends differ (or every state is seen). Copies
 /// are not reduced by symmetry: an end names each copy's progress.
 pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
     let mut first: Option<(End, usize)> = None;
     let mut other: Option<(End, usize)> = None;
     let mut fault = false;
-    let walk = breadth_first(model, budget, false, |s, i, actions| {
+    let observe = |acc: &mut EndsSeen, s: &State, i: usize, actions: &[Action]| {
         if s.fault.is_some() {
-            fault = true;
-            return false;
+            acc.fault = true;
         }
-        if actions.is_empty() {
+        if actions.is_empty() && acc.other.is_none() {
             let end = end_of(model, s);
-            match &first {
-                None => first = Some((end, i)),
-                Some((e, _)) if *e != end => {
-                    other = Some((end, i));
-                    return false;
-                }
+            match &acc.first {
+                None => acc.first = Some((end, i)),
+                Some((e, _)) if *e != end => acc.other = Some((end, i)),
                 Some(_) => {}
             }
         }
-        true
+    };
+    let walk = breadth_first(model, budget, false, observe, |acc: EndsSeen| {
+        fault |= acc.fault;
+        for end in [acc.first, acc.other].into_iter().flatten() {
+            match &first {
+                None => first = Some(end),
+                Some((e, _)) if other.is_none() && *e != end.0 => other = Some(end),
+                Some(_) => {}
+            }
+        }
+        !fault && other.is_none()
     });
     let stopped = if fault {
         Some("a shared variable would leave its byte (0..=255)".to_string())
     } else {
-        walk.stopped.map(|stop| stop.to_string())
+        walk.stopped.as_ref().map(|stop| stop.to_string())
     };
     let mut out = Ends {
-        states: walk.parent.len(),
+        states: walk.states(),
         max_depth: walk.max_depth,
-        first: first.map(|(e, j)| (e, replay(model, &walk.parent, j))),
-        other: other.map(|(e, j)| (e, replay(model, &walk.parent, j))),
+        first: first.map(|(e, j)| (e, replay(model, &walk, j))),
+        other: other.map(|(e, j)| (e, replay(model, &walk, j))),
         horizon_hit: walk.horizon_hit,
         stopped,
     };

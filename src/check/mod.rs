@@ -16,3 +16,5 @@ pub mod liveness;
 pub mod resources;
 pub mod search;
 pub mod structure;
+pub mod tree;
+pub mod visited;

@@ -29,6 +29,9 @@ pub struct Budget {
     pub deadline: Option<Instant>,
     /// Bytes one search may hold (its share of `--max-memory`), as the search estimates them.
     pub max_memory: Option<usize>,
+    /// Cores the whole run may use (`--threads`): a search takes those the searches running
+    /// beside it leave idle (0 counts as 1).
+    pub cores: usize,
 }
 
 /// Why a search stopped before exploring every state.

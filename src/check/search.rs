@@ -12,14 +12,21 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
+use rayon::ThreadPool;
 use stateright::Model;
 
-use crate::check::atoms::{BExpr, Goal};
-use crate::check::resources::{Budget, Stop, POLL_EVERY};
+use crate::check::atoms::Goal;
+use crate::check::resources::{Budget, Stop};
+use crate::check::tree::Tree;
+use crate::check::visited::{Fingerprints, Shard, SHARDS};
+use crate::cpython::encoding::{pack, unpack};
 use crate::cpython::model::{Action, GilModel, Trace};
-use crate::cpython::state::{Fault, State};
+use crate::cpython::state::{Dims, Fault, State};
 
 /// What a search found.
 #[derive(Clone, Debug)]
@@ -78,41 +85,12 @@ pub(crate) fn held_bytes(parts: &[usize]) -> usize {
 /// Visited states: fingerprint to discovery index.
 pub(crate) type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
 
-/// The first state (by discovery index) that the goal singles out.
-fn observe(model: &GilModel, goal: &Goal, s: &State, i: usize, hit: &mut Option<usize>, value: &mut Option<i64>) {
-    match goal {
-        Goal::Always(e) => {
-            if hit.is_none() && !model.eval(s, e) {
-                *hit = Some(i);
-            }
-        }
-        Goal::Sometimes(e) => {
-            if hit.is_none() && model.eval(s, e) {
-                *hit = Some(i);
-            }
-        }
-        Goal::Max(t, when) | Goal::Min(t, when) => {
-            if when.as_ref().is_none_or(|w| model.eval(s, w)) {
-                let v = model.value(s, t);
-                let better = match (*value, goal) {
-                    (None, _) => true,
-                    (Some(best), Goal::Max(..)) => v > best,
-                    (Some(best), _) => v < best,
-                };
-                if better {
-                    *value = Some(v);
-                    *hit = Some(i);
-                }
-            }
-        }
-        Goal::LeadsTo { .. } => {}
-    }
-}
-
 /// What every breadth-first search of a model has found, whatever it looked for.
 pub struct Walk {
-    /// For each state (by discovery index): the state it was first reached from and how.
-    pub parent: Vec<(u32, Option<Action>)>,
+    /// The initial states (up to symmetry), by discovery index.
+    pub roots: Vec<State>,
+    /// How each state (by discovery index) was first reached: paths are rebuilt from it.
+    pub tree: Tree,
     /// The longest shortest path from the initial state.
     pub max_depth: usize,
     /// Some state reached the horizon (ticks mode).
@@ -121,121 +99,357 @@ pub struct Walk {
     pub stopped: Option<Stop>,
 }
 
-/// Visits every state reachable from the model's initial state, breadth first and in the
-/// model's action order, each once (up to symmetry when `reduce` and the model reduces it):
-/// `visit(state, index, enabled actions)` returns false to end the walk there. This is the one
-/// search every exhaustive check uses; liveness builds its graph on its own (it needs every
-/// edge, not a tree).
-pub fn breadth_first(
+impl Walk {
+    /// Unique states reached.
+    pub fn states(&self) -> usize {
+        self.tree.len()
+    }
+}
+
+/// States of one search level, each [`pack`]ed, in discovery order from `first`.
+#[derive(Default)]
+struct Level {
+    packed: Vec<u8>,
+    ends: Vec<u32>,
+    first: usize,
+}
+
+impl Level {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.packed[start..self.ends[i] as usize]
+    }
+    fn push(&mut self, packed: &[u8]) {
+        self.packed.extend_from_slice(packed);
+        self.ends.push(self.packed.len() as u32);
+    }
+    fn bytes(&self) -> usize {
+        self.packed.capacity() + self.ends.capacity() * 4
+    }
+}
+
+/// A successor of a chunk's states that was new when its chunk was expanded.
+struct Kept {
+    fp: u64,
+    /// The state it came from (position in the chunk) and the action's position in its list.
+    parent: u32,
+    position: u16,
+    /// Its bytes in [`Expanded::packed`].
+    end: u32,
+}
+
+/// One chunk of a level, expanded: what it observed and the successors it kept.
+struct Expanded<A> {
+    seen: A,
+    kept: Vec<Kept>,
+    packed: Vec<u8>,
+    states: usize,
+    horizon_hit: bool,
+}
+
+/// States of a level expanded as one piece of work.
+const CHUNK: usize = 2048;
+
+/// Searches running now, so that a search can take the cores the others leave idle.
+static SEARCHING: AtomicUsize = AtomicUsize::new(0);
+
+/// Visits every state reachable from the model's initial states, breadth first and in the
+/// model's action order, each once (up to symmetry when `reduce` and the model reduces it).
+/// `observe(acc, state, index, enabled actions)` folds each state into the accumulator of
+/// its chunk of a level, and `fold` takes the chunks' accumulators in discovery order; when
+/// it returns false the walk ends with that level (no state deeper than it is counted).
+///
+/// The search is level-synchronised: a level's chunks are expanded on as many cores as the
+/// run leaves it ([`Budget::cores`] over the searches running), and the winner among equal
+/// successors is the one first in (parent, action) order, so states, indices, depths and
+/// paths are those of a one-core search, on every run and machine. This is the one search
+/// every exhaustive check uses; liveness builds its graph on its own (it needs every edge).
+pub fn breadth_first<A: Default + Send>(
     model: &GilModel,
     budget: Budget,
     reduce: bool,
-    mut visit: impl FnMut(&State, usize, &[Action]) -> bool,
+    observe: impl Fn(&mut A, &State, usize, &[Action]) + Sync,
+    mut fold: impl FnMut(A) -> bool,
 ) -> Walk {
     let meter = budget.start();
     let dims = model.sys.dims();
-    let mut buf = Vec::with_capacity(256);
-    let mut fingerprint = |s: &State| {
-        if reduce {
-            model.representative(s).encode(&dims, &mut buf);
-        } else {
-            s.encode(&dims, &mut buf);
-        }
-        xxhash_rust::xxh3::xxh3_64(&buf)
-    };
-    let mut visited = Visited::default();
-    let mut walk = Walk { parent: Vec::new(), max_depth: 0, horizon_hit: false, stopped: None };
-    let mut queue: VecDeque<(State, u32, u32)> = VecDeque::new();
+    let mut visited = Fingerprints::default();
+    let mut level = Level::default();
+    let mut buf = Vec::new();
+    let mut roots = Vec::new();
     for s in model.init_states() {
-        if visited.insert(fingerprint(&s), walk.parent.len() as u32).is_none() {
-            queue.push_back((s, walk.parent.len() as u32, 0));
-            walk.parent.push((u32::MAX, None));
+        if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf)) {
+            s.encode(&dims, &mut buf);
+            let mut packed = Vec::new();
+            pack(&buf, &mut packed);
+            level.push(&packed);
+            roots.push(s);
         }
     }
+    let mut walk = Walk { tree: Tree::new(roots.len()), roots, max_depth: 0, horizon_hit: false, stopped: None };
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let max_states = meter.max_states();
-    let mut actions = Vec::new();
-    let mut processed = 0usize;
-    while let Some((s, i, depth)) = queue.pop_front() {
-        if processed.is_multiple_of(POLL_EVERY) {
-            let bytes = held_bytes(&[
-                visited.capacity() * BYTES_PER_VISITED,
-                walk.parent.capacity() * std::mem::size_of::<(u32, Option<Action>)>(),
-                queue.capacity() * std::mem::size_of::<(State, u32, u32)>(),
-            ]);
-            if let Some(stop) = meter.poll(bytes) {
-                walk.stopped = Some(stop);
-                break;
-            }
-        }
-        processed += 1;
-        if horizon.is_some_and(|h| s.now >= h) {
-            walk.horizon_hit = true;
-        }
-        actions.clear();
-        model.actions(&s, &mut actions);
-        if !visit(&s, i as usize, &actions) {
+    let _running = Running::start();
+    let stop: Mutex<Option<Stop>> = Mutex::new(None);
+    for depth in 0.. {
+        if level.len() == 0 {
             break;
         }
-        for &a in &actions {
-            let next = model.apply(&s, a);
-            let fp = fingerprint(&next);
-            if visited.contains_key(&fp) {
-                continue;
+        walk.max_depth = depth;
+        let cores = (budget.cores.max(1) / SEARCHING.load(Ordering::Relaxed).max(1)).max(1);
+        let ranges: Vec<_> = (0..level.len()).step_by(CHUNK).map(|a| a..(a + CHUNK).min(level.len())).collect();
+        let held = visited.bytes() + walk.tree.bytes() + level.bytes() * 2;
+        let expand = |range: std::ops::Range<usize>, probe: &mut dyn FnMut(u64) -> bool| {
+            if stop.lock().expect("stop flag").is_some() {
+                return None;
             }
-            if walk.parent.len() >= max_states {
-                walk.stopped = Some(Stop::MaxStates(walk.parent.len()));
-                break;
+            if let Some(why) = meter.poll(held) {
+                stop.lock().expect("stop flag").get_or_insert(why);
+                return None;
             }
-            visited.insert(fp, walk.parent.len() as u32);
-            queue.push_back((next, walk.parent.len() as u32, depth + 1));
-            walk.parent.push((i, Some(a)));
-            walk.max_depth = walk.max_depth.max(depth as usize + 1);
+            Some(expand_chunk(model, &dims, reduce, horizon, &level, range, &observe, probe))
+        };
+        let cores = if ranges.len() > 1 { cores } else { 1 };
+        let pool = if ranges.len() > 1 && cores > 1 { pool(cores) } else { None };
+        let chunks: Vec<Option<Expanded<A>>> = match &pool {
+            None => ranges.into_iter().map(|r| expand(r, &mut |fp| visited.insert(fp))).collect(),
+            Some(pool) => pool.install(|| {
+                ranges
+                    .into_par_iter()
+                    .map(|r| {
+                        let mut local = Fingerprints::default();
+                        expand(r, &mut |fp| !visited.contains(fp) && local.insert(fp))
+                    })
+                    .collect()
+            }),
+        };
+        if let Some(why) = stop.lock().expect("stop flag").take() {
+            walk.stopped = Some(why);
+            break;
+        }
+        let mut chunks: Vec<Expanded<A>> = chunks.into_iter().flatten().collect();
+        let mut go_on = true;
+        for chunk in &mut chunks {
+            walk.horizon_hit |= chunk.horizon_hit;
+            go_on &= fold(std::mem::take(&mut chunk.seen));
+        }
+        if !go_on {
+            break;
+        }
+        let winners = pool.as_ref().map(|pool| {
+            let kept: Vec<&[Kept]> = chunks.iter().map(|c| c.kept.as_slice()).collect();
+            first_of_equals(&mut visited, &kept, pool)
+        });
+        let mut next = Level { first: level.first + level.len(), ..Level::default() };
+        'chunks: for (c, chunk) in chunks.iter().enumerate() {
+            let mut counts = vec![0usize; chunk.states];
+            let mut start = 0;
+            for (k, kept) in chunk.kept.iter().enumerate() {
+                let bytes = &chunk.packed[start as usize..kept.end as usize];
+                start = kept.end;
+                if winners.as_ref().is_some_and(|w| !w[c][k]) {
+                    continue;
+                }
+                if walk.tree.len() >= max_states {
+                    walk.stopped = Some(Stop::MaxStates(walk.tree.len()));
+                    counts.iter().for_each(|&n| walk.tree.expanded(n));
+                    break 'chunks;
+                }
+                counts[kept.parent as usize] += 1;
+                walk.tree.discovered(kept.position as usize);
+                next.push(bytes);
+            }
+            counts.iter().for_each(|&n| walk.tree.expanded(n));
         }
         if walk.stopped.is_some() {
+            if next.len() > 0 {
+                walk.max_depth = depth + 1;
+            }
             break;
         }
+        level = next;
     }
     walk
 }
 
-/// Explores every state reachable from the model's initial state, observing the goal.
+/// Worker threads for the levels of one search; none to be had: the search goes on on one.
+fn pool(cores: usize) -> Option<ThreadPool> {
+    rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok()
+}
+
+/// Counts this search among those running while it lives.
+struct Running;
+
+impl Running {
+    fn start() -> Running {
+        SEARCHING.fetch_add(1, Ordering::Relaxed);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        SEARCHING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The fingerprint of a state, of its symmetry class's representative when `reduce`.
+fn fingerprint(model: &GilModel, dims: &Dims, reduce: bool, s: &State, buf: &mut Vec<u8>) -> u64 {
+    if reduce {
+        model.representative(s).encode(dims, buf);
+    } else {
+        s.encode(dims, buf);
+    }
+    xxhash_rust::xxh3::xxh3_64(buf)
+}
+
+/// Expands the states `range` of a level: observes each and keeps each successor that
+/// `probe` says is new, in (state, action) order.
+#[allow(clippy::too_many_arguments)]
+fn expand_chunk<A: Default>(
+    model: &GilModel,
+    dims: &Dims,
+    reduce: bool,
+    horizon: Option<u16>,
+    level: &Level,
+    range: std::ops::Range<usize>,
+    observe: &impl Fn(&mut A, &State, usize, &[Action]),
+    probe: &mut dyn FnMut(u64) -> bool,
+) -> Expanded<A> {
+    let mut out =
+        Expanded { seen: A::default(), kept: Vec::new(), packed: Vec::new(), states: range.len(), horizon_hit: false };
+    let (mut bytes, mut buf, mut actions) = (Vec::new(), Vec::new(), Vec::new());
+    for (local, i) in range.enumerate() {
+        unpack(level.get(i), &mut bytes);
+        let s = State::decode(dims, &bytes);
+        out.horizon_hit |= horizon.is_some_and(|h| s.now >= h);
+        actions.clear();
+        model.actions(&s, &mut actions);
+        observe(&mut out.seen, &s, level.first + i, &actions);
+        for (position, &a) in actions.iter().enumerate() {
+            let next = model.apply(&s, a);
+            let fp = fingerprint(model, dims, reduce, &next, &mut buf);
+            if !probe(fp) {
+                continue;
+            }
+            if reduce {
+                next.encode(dims, &mut buf);
+            }
+            pack(&buf, &mut out.packed);
+            out.kept.push(Kept { fp, parent: local as u32, position: position as u16, end: out.packed.len() as u32 });
+        }
+    }
+    out
+}
+
+/// A parallel level: which kept successors are new states, each one kept only by the first
+/// of its equals in (chunk, position) order, by inserting them into the visited set shard by
+/// shard, each shard on one core, in that order.
+fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPool) -> Vec<Vec<bool>> {
+    let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); SHARDS];
+    for (c, chunk) in kept.iter().enumerate() {
+        for (k, one) in chunk.iter().enumerate() {
+            buckets[Fingerprints::shard_of(one.fp)].push((c as u32, k as u32));
+        }
+    }
+    let insert = |(shard, bucket): (&mut Shard, Vec<(u32, u32)>)| -> Vec<(u32, u32)> {
+        bucket.into_iter().filter(|&(c, k)| shard.insert(kept[c as usize][k as usize].fp)).collect()
+    };
+    let won: Vec<Vec<(u32, u32)>> =
+        pool.install(|| visited.shards_mut().par_iter_mut().zip(buckets).map(insert).collect());
+    let mut winners: Vec<Vec<bool>> = kept.iter().map(|c| vec![false; c.len()]).collect();
+    for (c, k) in won.into_iter().flatten() {
+        winners[c as usize][k as usize] = true;
+    }
+    winners
+}
+
+/// What one chunk of a level showed [`explore`].
+#[derive(Default)]
+struct Seen {
+    /// `Always`/`Sometimes`: the first state that decides it.
+    hit: Option<usize>,
+    /// `Max`/`Min`: the extreme value, the first state with it, and whether every state with
+    /// it is at the horizon.
+    best: Option<(i64, usize, bool)>,
+    /// Antecedents (by position) that hold in some state.
+    antecedents: u64,
+    fault: Option<usize>,
+}
+
+/// Folds a state's or a later chunk's best into `best`: a strictly better value wins, an
+/// equal one keeps the earlier state and is at the horizon only if both are.
+fn better(goal: &Goal, best: &mut Option<(i64, usize, bool)>, (v, i, at_horizon): (i64, usize, bool)) {
+    match best {
+        None => *best = Some((v, i, at_horizon)),
+        Some((b, _, h)) if *b == v => *h &= at_horizon,
+        Some((b, ..)) if (matches!(goal, Goal::Max(..)) && v > *b) || (matches!(goal, Goal::Min(..)) && v < *b) => {
+            *best = Some((v, i, at_horizon))
+        }
+        Some(_) => {}
+    }
+}
+
+/// Explores every state reachable from the model's initial state, observing the goal. An
+/// `always` refuted (or a `sometimes` witnessed, every antecedent seen) at depth d ends the
+/// search with level d: the counterexample, the first in discovery order, is a shortest one.
 pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let start = Instant::now();
     let antecedents = goal.antecedents();
-    let mut unseen: Vec<&BExpr> = antecedents.clone();
-    let mut value = None;
-    let mut value_at_horizon = false;
+    let all = if antecedents.len() >= 64 { u64::MAX } else { (1u64 << antecedents.len()) - 1 };
+    let unseen = AtomicU64::new(all);
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
-    let mut hit_index: Option<usize> = None;
-    let mut fault_index: Option<usize> = None;
-    let walk = breadth_first(model, budget, true, |s, i, _| {
-        unseen.retain(|a| !model.eval(s, a));
-        if s.fault.is_some() && fault_index.is_none() {
-            fault_index = Some(i);
-        }
-        let before = value;
-        observe(model, goal, s, i, &mut hit_index, &mut value);
-        if let (Goal::Max(t, when), Some(best)) = (goal, value) {
-            let at_horizon = horizon.is_some_and(|h| s.now >= h);
-            if value != before {
-                value_at_horizon = at_horizon;
-            } else if !at_horizon && when.as_ref().is_none_or(|w| model.eval(s, w)) && model.value(s, t) == best {
-                value_at_horizon = false;
+    let (mut hit, mut best, mut fault) = (None, None, None);
+    let observe = |acc: &mut Seen, s: &State, i: usize, _: &[Action]| {
+        let open = unseen.load(Ordering::Relaxed) & !acc.antecedents;
+        for (k, a) in antecedents.iter().enumerate().take(64) {
+            if open & (1 << k) != 0 && model.eval(s, a) {
+                acc.antecedents |= 1 << k;
             }
         }
-        true
+        if s.fault.is_some() && acc.fault.is_none() {
+            acc.fault = Some(i);
+        }
+        match goal {
+            Goal::Always(e) if acc.hit.is_none() && !model.eval(s, e) => acc.hit = Some(i),
+            Goal::Sometimes(e) if acc.hit.is_none() && model.eval(s, e) => acc.hit = Some(i),
+            Goal::Max(t, when) | Goal::Min(t, when) if when.as_ref().is_none_or(|w| model.eval(s, w)) => {
+                let at_horizon = matches!(goal, Goal::Max(..)) && horizon.is_some_and(|h| s.now >= h);
+                better(goal, &mut acc.best, (model.value(s, t), i, at_horizon));
+            }
+            _ => {}
+        }
+    };
+    let walk = breadth_first(model, budget, true, observe, |acc: Seen| {
+        let left = unseen.fetch_and(!acc.antecedents, Ordering::Relaxed) & !acc.antecedents;
+        fault = fault.or(acc.fault);
+        hit = hit.or(acc.hit);
+        if let Some(b) = acc.best {
+            better(goal, &mut best, b);
+        }
+        match goal {
+            Goal::Always(_) => hit.is_none(),
+            Goal::Sometimes(_) => hit.is_none() || left != 0,
+            _ => true,
+        }
     });
+    let hit = match goal {
+        Goal::Max(..) | Goal::Min(..) => best.map(|(_, i, _)| i),
+        _ => hit,
+    };
     Exploration {
-        states: walk.parent.len(),
+        states: walk.states(),
         max_depth: walk.max_depth,
-        hit: hit_index.map(|j| replay(model, &walk.parent, j)),
-        value,
-        value_at_horizon,
-        antecedent_seen: unseen.is_empty(),
+        hit: hit.map(|j| replay(model, &walk, j)),
+        value: best.map(|(v, ..)| v),
+        value_at_horizon: best.is_some_and(|(.., h)| h),
+        antecedent_seen: unseen.load(Ordering::Relaxed) == 0,
         horizon_hit: walk.horizon_hit,
-        fault: fault_index.map(|j| {
-            let trace = replay(model, &walk.parent, j);
+        fault: fault.map(|j| {
+            let trace = replay(model, &walk, j);
             (trace.last().and_then(|(_, s)| s.fault).expect("a fault state"), trace)
         }),
         stopped: walk.stopped,
@@ -243,16 +457,20 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     }
 }
 
-/// Rebuilds the path to state `j` of a search by replaying the action that first reached
-/// each state (`parent`: discovery index of the predecessor, or `u32::MAX` for the start).
-pub fn replay(model: &GilModel, parent: &[(u32, Option<Action>)], mut j: usize) -> Trace {
+/// Rebuilds the path to state `j` of a walk by replaying, from its initial state, the action
+/// that first reached each state on the way.
+pub fn replay(model: &GilModel, walk: &Walk, j: usize) -> Trace {
+    let (root, positions) = walk.tree.path(j);
+    let mut state = walk.roots[root].clone();
+    let mut trace = vec![(None, state.clone())];
     let mut actions = Vec::new();
-    while parent[j].0 != u32::MAX {
-        actions.push(parent[j].1.expect("a non-initial state has an action"));
-        j = parent[j].0 as usize;
+    for p in positions {
+        actions.clear();
+        model.actions(&state, &mut actions);
+        state = model.apply(&state, actions[p]);
+        trace.push((Some(actions[p]), state.clone()));
     }
-    actions.reverse();
-    replay_actions(model, &actions)
+    trace
 }
 
 /// The path that the actions take from the initial state.

@@ -12,6 +12,7 @@ pub mod aio_sync;
 pub mod asyncio;
 pub mod cancel;
 pub mod clock;
+pub mod encoding;
 pub mod gil;
 pub mod give_up;
 pub mod holders;

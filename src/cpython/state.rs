@@ -240,8 +240,8 @@ pub enum Callback {
 /// A small FIFO of task indices or callbacks with a fixed capacity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Fifo<T: Copy + Default, const N: usize> {
-    items: [T; N],
-    len: u8,
+    pub(crate) items: [T; N],
+    pub(crate) len: u8,
 }
 
 impl<T: Copy + Default, const N: usize> Default for Fifo<T, N> {
@@ -428,65 +428,6 @@ pub struct Dims {
     pub conds: usize,
 }
 
-impl Phase {
-    fn encode(self) -> [u8; 3] {
-        match self {
-            Phase::Ready => [0, 0, 0],
-            Phase::Cpu { left, python } => [1, left, python as u8],
-            Phase::NoGil { left } => [2, left, 0],
-            Phase::Blocked { left, sleep } => [3, left, sleep as u8],
-            Phase::LockWait { lock } => [4, lock, 0],
-            Phase::IncrLoaded { value, call } => [5, value, call as u8],
-            Phase::Done => [6, 0, 0],
-            Phase::Idle => [7, 0, 0],
-            Phase::LoopTop => [8, 0, 0],
-            Phase::Select => [9, 0, 0],
-            Phase::LoopProcess => [10, 0, 0],
-            Phase::LoopRun => [11, 0, 0],
-            Phase::SyncWait { obj, woken } => [12, obj, woken as u8],
-            Phase::CondWait { cond } => [13, cond, 0],
-        }
-    }
-}
-
-impl Wait {
-    fn encode(self) -> [u8; 3] {
-        match self {
-            Wait::Nothing => [0, 0, 0],
-            Wait::Timer { left, delay } => [1, left, delay],
-            Wait::Io { left } => [2, left, 0],
-            Wait::Due { timer } => [3, timer as u8, 0],
-            Wait::Job => [4, 0, 0],
-            Wait::Wakeup => [5, 0, 0],
-            Wait::AsyncLock { lock } => [6, lock, 0],
-            Wait::Task { task } => [7, task, 0],
-            Wait::Scheduled => [8, 0, 0],
-            Wait::AsyncSync { obj } => [9, obj, 0],
-            Wait::WaitFor { task } => [10, task, 0],
-        }
-    }
-}
-
-impl Callback {
-    fn encode(self) -> u8 {
-        match self {
-            Callback::Empty => 0,
-            Callback::Step(k) => 1 + k,
-            Callback::SetResult(k) => 0x80 | k,
-            Callback::CancelJob(k) => 0x40 | k,
-            Callback::Timeout(k) => 0x20 | k,
-            Callback::ReleaseWaiter(k) => 0x10 | k,
-        }
-    }
-}
-
-impl<const N: usize> Fifo<u8, N> {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.len);
-        out.extend_from_slice(self.as_slice());
-    }
-}
-
 impl State {
     /// `call_soon(task.__step)` on loop `l`: task `k`'s step goes to the back of the ready
     /// queue (`Lib/asyncio/base_events.py: call_soon`).
@@ -522,86 +463,6 @@ impl State {
     /// Whether task `j`'s awaited future was cancelled (`fut.cancelled()`).
     pub fn future_cancelled(&self, j: u8) -> bool {
         self.tasks[j as usize].cancel == Cancel::FutureCancelled
-    }
-
-    /// A byte string that identifies the state among those of one model: every field of the
-    /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
-    /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.
-    pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) {
-        out.clear();
-        for th in &self.threads[..dims.threads] {
-            out.extend_from_slice(&th.phase.encode());
-            let [w0, w1] = th.gil_wait.to_le_bytes();
-            out.extend_from_slice(&[
-                th.gil as u8,
-                th.pc,
-                th.reg,
-                th.window,
-                th.round as u8,
-                w0,
-                w1,
-                th.cpu as u8,
-                th.task,
-                th.deadline,
-            ]);
-        }
-        for k in &self.tasks[..dims.tasks] {
-            out.extend_from_slice(&k.wait.encode());
-            let [l0, l1] = k.lateness.to_le_bytes();
-            let flags = k.done as u8 | (k.cancelled as u8) << 1 | (k.cancel as u8) << 2 | (k.extra_cancel as u8) << 4;
-            let timer = match k.timer {
-                Deadline::None => [0, 0, 0],
-                Deadline::Armed { left, delay } => [1, left, delay],
-                Deadline::Due => [2, 0, 0],
-                Deadline::Queued => [3, 0, 0],
-            };
-            let scope = match k.scope {
-                Scope::None => 0,
-                Scope::Entered => 1,
-                Scope::Expiring => 2,
-                Scope::Cancelling { timed_out } => 3 + timed_out as u8,
-            };
-            out.extend_from_slice(&[k.pc, k.reg, flags, l0, l1, scope]);
-            out.extend_from_slice(&timer);
-        }
-        for l in &self.loops[..dims.loops] {
-            out.push(l.ready.len);
-            out.extend(l.ready.as_slice().iter().map(|c| c.encode()));
-            out.extend_from_slice(&[l.todo, l.last_task]);
-            l.timers.encode(out);
-            l.due.encode(out);
-            l.jobs.encode(out);
-        }
-        let g = &self.gil;
-        out.extend_from_slice(&[
-            g.holder,
-            g.last_holder,
-            g.drop_request as u8,
-            g.forced_release as u8,
-            g.since_check,
-            g.fresh as u8,
-        ]);
-        out.extend_from_slice(&self.vars[..dims.vars]);
-        out.extend(self.locks[..dims.locks].iter().map(|&b| b as u8));
-        out.extend_from_slice(&self.syncs[..dims.syncs]);
-        for w in &self.async_waiters[..dims.syncs] {
-            out.push(w.wakeup_scheduled as u8);
-            w.fifo.encode(out);
-        }
-        for c in &self.cond_waiters[..dims.conds] {
-            c.encode(out);
-        }
-        for a in &self.async_locks[..dims.async_locks] {
-            out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
-            a.waiters.encode(out);
-        }
-        let [n0, n1] = self.now.to_le_bytes();
-        out.extend_from_slice(&[n0, n1, self.handoffs, self.forced_switches, self.task_switches]);
-        out.push(match self.fault {
-            None => 0,
-            Some(Fault::VarOverflow { var }) => 1 + var,
-            Some(Fault::SyncOverflow { obj }) => 128 + obj,
-        });
     }
 }
 

@@ -1,0 +1,137 @@
+//! The states a search has seen, as 64-bit fingerprints (hash compaction, as SPIN's
+//! bitstate-free `-DHC` and stateright do): 8 bytes a state in an open-addressing table,
+//! split into [`SHARDS`] shards by the fingerprint's top bits. A shard grows by half when it
+//! is 4/5 full, so the table stays 53–80% full and growing never holds two copies of the
+//! whole; searches on several cores insert into disjoint shards without locks.
+
+/// Shards of a [`Fingerprints`] table: a power of two.
+pub const SHARDS: usize = 64;
+const SHARD_BITS: u32 = SHARDS.trailing_zeros();
+
+/// A set of fingerprints.
+pub struct Fingerprints {
+    shards: Vec<Shard>,
+}
+
+/// One shard: linear probing from the slot `fastrange` picks; 0 marks an empty slot.
+#[derive(Default)]
+pub struct Shard {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+/// 0 marks an empty slot, so the fingerprint 0 is stored as 1 (a collision of one in 2^64).
+fn stored(fp: u64) -> u64 {
+    fp.max(1)
+}
+
+impl Default for Fingerprints {
+    fn default() -> Self {
+        Fingerprints { shards: (0..SHARDS).map(|_| Shard::default()).collect() }
+    }
+}
+
+impl Fingerprints {
+    /// The shard that holds `fp`.
+    pub fn shard_of(fp: u64) -> usize {
+        (fp >> (64 - SHARD_BITS)) as usize
+    }
+
+    /// Adds `fp`; whether it was new. One probe sequence, in one shard.
+    pub fn insert(&mut self, fp: u64) -> bool {
+        self.shards[Self::shard_of(fp)].insert(fp)
+    }
+
+    pub fn contains(&self, fp: u64) -> bool {
+        self.shards[Self::shard_of(fp)].contains(fp)
+    }
+
+    /// The shards, to insert into each on its own core.
+    pub fn shards_mut(&mut self) -> &mut [Shard] {
+        &mut self.shards
+    }
+
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes the table holds.
+    pub fn bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.slots.capacity() * 8).sum()
+    }
+}
+
+impl Shard {
+    /// The slot where the probe for `fp` starts: the shard bits rotated out of the way, the
+    /// rest mapped onto the table's length (Lemire's multiply-shift, no power of two needed).
+    fn home(&self, fp: u64) -> usize {
+        ((fp.rotate_left(SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
+    }
+
+    pub fn insert(&mut self, fp: u64) -> bool {
+        if (self.len + 1) * 5 > self.slots.len() * 4 {
+            self.grow();
+        }
+        let fp = stored(fp);
+        let mut i = self.home(fp);
+        loop {
+            match self.slots[i] {
+                0 => {
+                    self.slots[i] = fp;
+                    self.len += 1;
+                    return true;
+                }
+                x if x == fp => return false,
+                _ => i = if i + 1 == self.slots.len() { 0 } else { i + 1 },
+            }
+        }
+    }
+
+    pub fn contains(&self, fp: u64) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let fp = stored(fp);
+        let mut i = self.home(fp);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                x if x == fp => return true,
+                _ => i = if i + 1 == self.slots.len() { 0 } else { i + 1 },
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 3 / 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        self.len = 0;
+        for fp in old.into_iter().filter(|&fp| fp != 0) {
+            self.insert(fp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_once_and_finds_what_it_holds() {
+        let mut set = Fingerprints::default();
+        let fps: Vec<u64> = (0..100_000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        for &fp in &fps {
+            assert!(set.insert(fp));
+        }
+        for &fp in &fps {
+            assert!(!set.insert(fp) && set.contains(fp));
+        }
+        assert_eq!(set.len(), fps.len());
+        assert!(!set.contains(12345));
+        assert!(set.bytes() <= fps.len() * 8 * 2, "{} bytes", set.bytes());
+    }
+}

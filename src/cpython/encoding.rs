@@ -1,0 +1,371 @@
+//! A state as bytes: [`State::encode`] writes the slots a model uses (its [`Dims`]) in a
+//! fixed order, [`State::decode`] reads them back. The checker hashes the bytes into a
+//! fingerprint and keeps the states still to expand as [`pack`]ed bytes (tens of bytes where
+//! a [`State`] takes hundreds), so a wide search level fits in memory.
+
+use crate::cpython::state::*;
+
+impl Phase {
+    fn encode(self) -> [u8; 3] {
+        match self {
+            Phase::Ready => [0, 0, 0],
+            Phase::Cpu { left, python } => [1, left, python as u8],
+            Phase::NoGil { left } => [2, left, 0],
+            Phase::Blocked { left, sleep } => [3, left, sleep as u8],
+            Phase::LockWait { lock } => [4, lock, 0],
+            Phase::IncrLoaded { value, call } => [5, value, call as u8],
+            Phase::Done => [6, 0, 0],
+            Phase::Idle => [7, 0, 0],
+            Phase::LoopTop => [8, 0, 0],
+            Phase::Select => [9, 0, 0],
+            Phase::LoopProcess => [10, 0, 0],
+            Phase::LoopRun => [11, 0, 0],
+            Phase::SyncWait { obj, woken } => [12, obj, woken as u8],
+            Phase::CondWait { cond } => [13, cond, 0],
+        }
+    }
+
+    fn decode([tag, a, b]: [u8; 3]) -> Phase {
+        match tag {
+            0 => Phase::Ready,
+            1 => Phase::Cpu { left: a, python: b != 0 },
+            2 => Phase::NoGil { left: a },
+            3 => Phase::Blocked { left: a, sleep: b != 0 },
+            4 => Phase::LockWait { lock: a },
+            5 => Phase::IncrLoaded { value: a, call: b != 0 },
+            6 => Phase::Done,
+            7 => Phase::Idle,
+            8 => Phase::LoopTop,
+            9 => Phase::Select,
+            10 => Phase::LoopProcess,
+            11 => Phase::LoopRun,
+            12 => Phase::SyncWait { obj: a, woken: b != 0 },
+            _ => Phase::CondWait { cond: a },
+        }
+    }
+}
+
+impl Wait {
+    fn encode(self) -> [u8; 3] {
+        match self {
+            Wait::Nothing => [0, 0, 0],
+            Wait::Timer { left, delay } => [1, left, delay],
+            Wait::Io { left } => [2, left, 0],
+            Wait::Due { timer } => [3, timer as u8, 0],
+            Wait::Job => [4, 0, 0],
+            Wait::Wakeup => [5, 0, 0],
+            Wait::AsyncLock { lock } => [6, lock, 0],
+            Wait::Task { task } => [7, task, 0],
+            Wait::Scheduled => [8, 0, 0],
+            Wait::AsyncSync { obj } => [9, obj, 0],
+            Wait::WaitFor { task } => [10, task, 0],
+        }
+    }
+
+    fn decode([tag, a, b]: [u8; 3]) -> Wait {
+        match tag {
+            0 => Wait::Nothing,
+            1 => Wait::Timer { left: a, delay: b },
+            2 => Wait::Io { left: a },
+            3 => Wait::Due { timer: a != 0 },
+            4 => Wait::Job,
+            5 => Wait::Wakeup,
+            6 => Wait::AsyncLock { lock: a },
+            7 => Wait::Task { task: a },
+            8 => Wait::Scheduled,
+            9 => Wait::AsyncSync { obj: a },
+            _ => Wait::WaitFor { task: a },
+        }
+    }
+}
+
+impl Callback {
+    fn encode(self) -> u8 {
+        match self {
+            Callback::Empty => 0,
+            Callback::Step(k) => 1 + k,
+            Callback::SetResult(k) => 0x80 | k,
+            Callback::CancelJob(k) => 0x40 | k,
+            Callback::Timeout(k) => 0x20 | k,
+            Callback::ReleaseWaiter(k) => 0x10 | k,
+        }
+    }
+
+    /// Task indices are below [`MAX_TASKS`], so the high bits say which callback it is.
+    fn decode(b: u8) -> Callback {
+        match b {
+            0 => Callback::Empty,
+            _ if b & 0x80 != 0 => Callback::SetResult(b & 0x7f),
+            _ if b & 0x40 != 0 => Callback::CancelJob(b & 0x3f),
+            _ if b & 0x20 != 0 => Callback::Timeout(b & 0x1f),
+            _ if b & 0x10 != 0 => Callback::ReleaseWaiter(b & 0x0f),
+            _ => Callback::Step(b - 1),
+        }
+    }
+}
+
+impl Deadline {
+    fn encode(self) -> [u8; 3] {
+        match self {
+            Deadline::None => [0, 0, 0],
+            Deadline::Armed { left, delay } => [1, left, delay],
+            Deadline::Due => [2, 0, 0],
+            Deadline::Queued => [3, 0, 0],
+        }
+    }
+
+    fn decode([tag, left, delay]: [u8; 3]) -> Deadline {
+        match tag {
+            0 => Deadline::None,
+            1 => Deadline::Armed { left, delay },
+            2 => Deadline::Due,
+            _ => Deadline::Queued,
+        }
+    }
+}
+
+impl Scope {
+    fn encode(self) -> u8 {
+        match self {
+            Scope::None => 0,
+            Scope::Entered => 1,
+            Scope::Expiring => 2,
+            Scope::Cancelling { timed_out } => 3 + timed_out as u8,
+        }
+    }
+
+    fn decode(b: u8) -> Scope {
+        match b {
+            0 => Scope::None,
+            1 => Scope::Entered,
+            2 => Scope::Expiring,
+            _ => Scope::Cancelling { timed_out: b == 4 },
+        }
+    }
+}
+
+impl<const N: usize> Fifo<u8, N> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.len);
+        out.extend_from_slice(self.as_slice());
+    }
+
+    fn decode(r: &mut Reader) -> Self {
+        let mut fifo = Fifo::default();
+        let n = r.byte() as usize;
+        fifo.items[..n].copy_from_slice(r.bytes(n));
+        fifo.len = n as u8;
+        fifo
+    }
+}
+
+/// Reads an encoding front to back.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        head
+    }
+    fn byte(&mut self) -> u8 {
+        self.bytes(1)[0]
+    }
+    fn bool(&mut self) -> bool {
+        self.byte() != 0
+    }
+    fn three(&mut self) -> [u8; 3] {
+        self.bytes(3).try_into().expect("three bytes")
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.bytes(2).try_into().expect("two bytes"))
+    }
+}
+
+fn gil_rel(b: u8) -> GilRel {
+    [GilRel::No, GilRel::Has, GilRel::Wants, GilRel::Switching][b as usize & 3]
+}
+
+fn wait_round(b: u8) -> WaitRound {
+    [WaitRound::Untimed, WaitRound::Timing, WaitRound::SwitchSeen][(b as usize).min(2)]
+}
+
+fn cancel(b: u8) -> Cancel {
+    [Cancel::None, Cancel::MustCancel, Cancel::FutureCancelled][(b as usize).min(2)]
+}
+
+impl State {
+    /// A byte string that identifies the state among those of one model: every field of the
+    /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
+    /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.
+    pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) {
+        out.clear();
+        for th in &self.threads[..dims.threads] {
+            out.extend_from_slice(&th.phase.encode());
+            let [w0, w1] = th.gil_wait.to_le_bytes();
+            out.extend_from_slice(&[
+                th.gil as u8,
+                th.pc,
+                th.reg,
+                th.window,
+                th.round as u8,
+                w0,
+                w1,
+                th.cpu as u8,
+                th.task,
+                th.deadline,
+            ]);
+        }
+        for k in &self.tasks[..dims.tasks] {
+            out.extend_from_slice(&k.wait.encode());
+            let [l0, l1] = k.lateness.to_le_bytes();
+            let flags = k.done as u8 | (k.cancelled as u8) << 1 | (k.cancel as u8) << 2 | (k.extra_cancel as u8) << 4;
+            out.extend_from_slice(&[k.pc, k.reg, flags, l0, l1, k.scope.encode()]);
+            out.extend_from_slice(&k.timer.encode());
+        }
+        for l in &self.loops[..dims.loops] {
+            out.push(l.ready.len);
+            out.extend(l.ready.as_slice().iter().map(|c| c.encode()));
+            out.extend_from_slice(&[l.todo, l.last_task]);
+            l.timers.encode(out);
+            l.due.encode(out);
+            l.jobs.encode(out);
+        }
+        let g = &self.gil;
+        out.extend_from_slice(&[
+            g.holder,
+            g.last_holder,
+            g.drop_request as u8,
+            g.forced_release as u8,
+            g.since_check,
+            g.fresh as u8,
+        ]);
+        out.extend_from_slice(&self.vars[..dims.vars]);
+        out.extend(self.locks[..dims.locks].iter().map(|&b| b as u8));
+        out.extend_from_slice(&self.syncs[..dims.syncs]);
+        for w in &self.async_waiters[..dims.syncs] {
+            out.push(w.wakeup_scheduled as u8);
+            w.fifo.encode(out);
+        }
+        for c in &self.cond_waiters[..dims.conds] {
+            c.encode(out);
+        }
+        for a in &self.async_locks[..dims.async_locks] {
+            out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
+            a.waiters.encode(out);
+        }
+        let [n0, n1] = self.now.to_le_bytes();
+        out.extend_from_slice(&[n0, n1, self.handoffs, self.forced_switches, self.task_switches]);
+        out.push(match self.fault {
+            None => 0,
+            Some(Fault::VarOverflow { var }) => 1 + var,
+            Some(Fault::SyncOverflow { obj }) => 128 + obj,
+        });
+    }
+
+    /// The state whose [`State::encode`] with the same `dims` gave `bytes`; slots past the
+    /// model's dims are at their defaults, as in every state of the model.
+    pub fn decode(dims: &Dims, bytes: &[u8]) -> State {
+        let mut r = Reader(bytes);
+        let mut s = State::default();
+        for th in &mut s.threads[..dims.threads] {
+            th.phase = Phase::decode(r.three());
+            th.gil = gil_rel(r.byte());
+            th.pc = r.byte();
+            th.reg = r.byte();
+            th.window = r.byte();
+            th.round = wait_round(r.byte());
+            th.gil_wait = r.u16();
+            th.cpu = r.bool();
+            th.task = r.byte();
+            th.deadline = r.byte();
+        }
+        for k in &mut s.tasks[..dims.tasks] {
+            k.wait = Wait::decode(r.three());
+            k.pc = r.byte();
+            k.reg = r.byte();
+            let flags = r.byte();
+            (k.done, k.cancelled, k.extra_cancel) = (flags & 1 != 0, flags & 2 != 0, flags & 16 != 0);
+            k.cancel = cancel((flags >> 2) & 3);
+            k.lateness = r.u16();
+            k.scope = Scope::decode(r.byte());
+            k.timer = Deadline::decode(r.three());
+        }
+        for l in &mut s.loops[..dims.loops] {
+            let n = r.byte();
+            for &c in r.bytes(n as usize) {
+                l.ready.push(Callback::decode(c));
+            }
+            l.todo = r.byte();
+            l.last_task = r.byte();
+            l.timers = Fifo::decode(&mut r);
+            l.due = Fifo::decode(&mut r);
+            l.jobs = Fifo::decode(&mut r);
+        }
+        let g = &mut s.gil;
+        g.holder = r.byte();
+        g.last_holder = r.byte();
+        g.drop_request = r.bool();
+        g.forced_release = r.bool();
+        g.since_check = r.byte();
+        g.fresh = r.bool();
+        s.vars[..dims.vars].copy_from_slice(r.bytes(dims.vars));
+        for lock in &mut s.locks[..dims.locks] {
+            *lock = r.bool();
+        }
+        s.syncs[..dims.syncs].copy_from_slice(r.bytes(dims.syncs));
+        for w in &mut s.async_waiters[..dims.syncs] {
+            w.wakeup_scheduled = r.bool();
+            w.fifo = Fifo::decode(&mut r);
+        }
+        for c in &mut s.cond_waiters[..dims.conds] {
+            *c = Fifo::decode(&mut r);
+        }
+        for a in &mut s.async_locks[..dims.async_locks] {
+            a.locked = r.bool();
+            a.woken = r.bool();
+            a.waiters = Fifo::decode(&mut r);
+        }
+        s.now = r.u16();
+        s.handoffs = r.byte();
+        s.forced_switches = r.byte();
+        s.task_switches = r.byte();
+        s.fault = match r.byte() {
+            0 => None,
+            b if b >= 128 => Some(Fault::SyncOverflow { obj: b - 128 }),
+            b => Some(Fault::VarOverflow { var: b - 1 }),
+        };
+        s
+    }
+}
+
+/// Appends `bytes` to `out` with each run of zeros (most fields of most states) written as a
+/// zero and the run's length: an encoding of 65 bytes packs to about 25.
+pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != 0 {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let run = bytes[i..].iter().take(255).take_while(|&&b| b == 0).count();
+        out.extend_from_slice(&[0, run as u8]);
+        i += run;
+    }
+}
+
+/// The bytes [`pack`] packed, into `out` (cleared first).
+pub fn unpack(packed: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut i = 0;
+    while i < packed.len() {
+        if packed[i] != 0 {
+            out.push(packed[i]);
+            i += 1;
+        } else {
+            out.resize(out.len() + packed[i + 1] as usize, 0);
+            i += 2;
+        }
+    }
+}
