@@ -133,7 +133,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
         walk.stopped.as_ref().map(|stop| stop.to_string())
     };
     let mut out = Ends {
-        states: walk.states(),
+        states: walk.states,
         max_depth: walk.max_depth,
         first: first.map(|(e, j)| (e, replay(model, &walk, j))),
         other: other.map(|(e, j)| (e, replay(model, &walk, j))),

@@ -29,9 +29,54 @@ pub struct Budget {
     pub deadline: Option<Instant>,
     /// Bytes one search may hold (its share of `--max-memory`), as the search estimates them.
     pub max_memory: Option<usize>,
-    /// Cores the whole run may use (`--threads`): a search takes those the searches running
-    /// beside it leave idle (0 counts as 1).
-    pub cores: usize,
+    /// Cores a search may use for its levels.
+    pub cores: Cores,
+}
+
+/// How many cores one search expands its levels on. Its results are the same whatever it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cores {
+    /// The whole run's cores (`--threads`): a search takes those the searches running beside
+    /// it leave idle.
+    Shared(usize),
+    /// This many, whatever else runs (benchmarks, tests).
+    Fixed(usize),
+}
+
+impl Default for Cores {
+    fn default() -> Self {
+        Cores::Shared(1)
+    }
+}
+
+/// Searches running now in this process, so that a search can take the cores the others
+/// leave idle.
+static SEARCHING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a search among those running while it lives.
+pub struct Searching;
+
+impl Searching {
+    pub fn start() -> Searching {
+        SEARCHING.fetch_add(1, Ordering::Relaxed);
+        Searching
+    }
+}
+
+impl Drop for Searching {
+    fn drop(&mut self) {
+        SEARCHING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Cores {
+    /// Cores for the next piece of work of a search.
+    pub fn now(self) -> usize {
+        match self {
+            Cores::Shared(n) => (n / SEARCHING.load(Ordering::Relaxed).max(1)).max(1),
+            Cores::Fixed(n) => n.max(1),
+        }
+    }
 }
 
 /// Why a search stopped before exploring every state.

@@ -12,8 +12,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -21,7 +20,7 @@ use rayon::ThreadPool;
 use stateright::Model;
 
 use crate::check::atoms::Goal;
-use crate::check::resources::{Budget, Stop};
+use crate::check::resources::{Budget, Searching, Stop};
 use crate::check::tree::Tree;
 use crate::check::visited::{Fingerprints, Shard, SHARDS};
 use crate::cpython::encoding::{pack, unpack};
@@ -91,6 +90,8 @@ pub struct Walk {
     pub roots: Vec<State>,
     /// How each state (by discovery index) was first reached: paths are rebuilt from it.
     pub tree: Tree,
+    /// Unique states reached: every state of every level the walk went through.
+    pub states: usize,
     /// The longest shortest path from the initial state.
     pub max_depth: usize,
     /// Some state reached the horizon (ticks mode).
@@ -99,22 +100,15 @@ pub struct Walk {
     pub stopped: Option<Stop>,
 }
 
-impl Walk {
-    /// Unique states reached.
-    pub fn states(&self) -> usize {
-        self.tree.len()
-    }
-}
-
-/// States of one search level, each [`pack`]ed, in discovery order from `first`.
+/// Up to [`CHUNK`] states of a search level, each [`pack`]ed, in discovery order: the unit
+/// of work of a core.
 #[derive(Default)]
-struct Level {
+struct Part {
     packed: Vec<u8>,
     ends: Vec<u32>,
-    first: usize,
 }
 
-impl Level {
+impl Part {
     fn len(&self) -> usize {
         self.ends.len()
     }
@@ -131,39 +125,60 @@ impl Level {
     }
 }
 
-/// A successor of a chunk's states that was new when its chunk was expanded.
-struct Kept {
-    fp: u64,
-    /// The state it came from (position in the chunk) and the action's position in its list.
-    parent: u32,
-    position: u16,
-    /// Its bytes in [`Expanded::packed`].
-    end: u32,
+/// One search level: its states in parts, and the discovery index of its first state.
+#[derive(Default)]
+struct Level {
+    parts: Vec<Part>,
+    first: usize,
+    len: usize,
+    /// Bytes its parts hold.
+    bytes: usize,
 }
 
-/// One chunk of a level, expanded: what it observed and the successors it kept.
+impl Level {
+    /// Appends a state, in a new part when the last one is full.
+    fn push(&mut self, packed: &[u8]) {
+        if self.parts.last().is_none_or(|p| p.len() >= CHUNK) {
+            self.bytes += self.parts.last().map_or(0, Part::bytes);
+            self.parts.push(Part::default());
+        }
+        self.parts.last_mut().expect("a part").push(packed);
+        self.len += 1;
+    }
+}
+
+/// A successor of a part's states that was new when its part was expanded.
+struct Kept {
+    fp: u64,
+    /// The state it came from (position in the part) and the action's position in its list.
+    parent: u32,
+    position: u16,
+}
+
+/// One part of a level, expanded: what it observed and the successors it kept, packed in
+/// `part`.
 struct Expanded<A> {
     seen: A,
     kept: Vec<Kept>,
-    packed: Vec<u8>,
+    part: Part,
     states: usize,
     horizon_hit: bool,
 }
 
 /// States of a level expanded as one piece of work.
 const CHUNK: usize = 2048;
-
-/// Searches running now, so that a search can take the cores the others leave idle.
-static SEARCHING: AtomicUsize = AtomicUsize::new(0);
+/// Parts expanded between two merges into the visited set, per core: few enough that the
+/// successors kept meanwhile take little memory.
+const PARTS_PER_CORE: usize = 4;
 
 /// Visits every state reachable from the model's initial states, breadth first and in the
 /// model's action order, each once (up to symmetry when `reduce` and the model reduces it).
 /// `observe(acc, state, index, enabled actions)` folds each state into the accumulator of
-/// its chunk of a level, and `fold` takes the chunks' accumulators in discovery order; when
-/// it returns false the walk ends with that level (no state deeper than it is counted).
+/// its part of a level, and `fold` takes the parts' accumulators in discovery order; when it
+/// returns false the walk ends in that level (no state deeper than it is counted).
 ///
-/// The search is level-synchronised: a level's chunks are expanded on as many cores as the
-/// run leaves it ([`Budget::cores`] over the searches running), and the winner among equal
+/// The search is level-synchronised: a level's parts are expanded on as many cores as the
+/// run leaves it ([`Budget::cores`]), and the winner among equal
 /// successors is the one first in (parent, action) order, so states, indices, depths and
 /// paths are those of a one-core search, on every run and machine. This is the one search
 /// every exhaustive check uses; liveness builds its graph on its own (it needs every edge).
@@ -178,122 +193,106 @@ pub fn breadth_first<A: Default + Send>(
     let dims = model.sys.dims();
     let mut visited = Fingerprints::default();
     let mut level = Level::default();
-    let mut buf = Vec::new();
+    let (mut buf, mut packed) = (Vec::new(), Vec::new());
     let mut roots = Vec::new();
     for s in model.init_states() {
         if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf)) {
             s.encode(&dims, &mut buf);
-            let mut packed = Vec::new();
+            packed.clear();
             pack(&buf, &mut packed);
             level.push(&packed);
             roots.push(s);
         }
     }
-    let mut walk = Walk { tree: Tree::new(roots.len()), roots, max_depth: 0, horizon_hit: false, stopped: None };
+    let mut walk = Walk {
+        tree: Tree::new(roots.len()),
+        roots,
+        states: level.len,
+        max_depth: 0,
+        horizon_hit: false,
+        stopped: None,
+    };
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let max_states = meter.max_states();
-    let _running = Running::start();
-    let stop: Mutex<Option<Stop>> = Mutex::new(None);
-    for depth in 0.. {
-        if level.len() == 0 {
+    let _running = Searching::start();
+    let expand = |part: &Part, first: usize, probe: &mut dyn FnMut(u64) -> bool| {
+        expand_part(model, &dims, reduce, horizon, part, first, &observe, probe)
+    };
+    let mut pools: Option<(usize, ThreadPool)> = None;
+    'levels: for depth in 0.. {
+        if level.len == 0 {
             break;
         }
         walk.max_depth = depth;
-        let cores = (budget.cores.max(1) / SEARCHING.load(Ordering::Relaxed).max(1)).max(1);
-        let ranges: Vec<_> = (0..level.len()).step_by(CHUNK).map(|a| a..(a + CHUNK).min(level.len())).collect();
-        let held = visited.bytes() + walk.tree.bytes() + level.bytes() * 2;
-        let expand = |range: std::ops::Range<usize>, probe: &mut dyn FnMut(u64) -> bool| {
-            if stop.lock().expect("stop flag").is_some() {
-                return None;
-            }
+        let mut next = Level { first: level.first + level.len, ..Level::default() };
+        let mut first = level.first;
+        let mut parts = std::mem::take(&mut level.parts).into_iter().peekable();
+        let mut level_bytes = level.bytes;
+        while parts.peek().is_some() {
+            let held = visited.bytes() + walk.tree.bytes() + level_bytes + next.bytes;
             if let Some(why) = meter.poll(held) {
-                stop.lock().expect("stop flag").get_or_insert(why);
-                return None;
+                walk.stopped = Some(why);
+                walk.states += next.len;
+                break 'levels;
             }
-            Some(expand_chunk(model, &dims, reduce, horizon, &level, range, &observe, probe))
-        };
-        let cores = if ranges.len() > 1 { cores } else { 1 };
-        let pool = if ranges.len() > 1 && cores > 1 { pool(cores) } else { None };
-        let chunks: Vec<Option<Expanded<A>>> = match &pool {
-            None => ranges.into_iter().map(|r| expand(r, &mut |fp| visited.insert(fp))).collect(),
-            Some(pool) => pool.install(|| {
-                ranges
-                    .into_par_iter()
-                    .map(|r| {
-                        let mut local = Fingerprints::default();
-                        expand(r, &mut |fp| !visited.contains(fp) && local.insert(fp))
-                    })
-                    .collect()
-            }),
-        };
-        if let Some(why) = stop.lock().expect("stop flag").take() {
-            walk.stopped = Some(why);
-            break;
-        }
-        let mut chunks: Vec<Expanded<A>> = chunks.into_iter().flatten().collect();
-        let mut go_on = true;
-        for chunk in &mut chunks {
-            walk.horizon_hit |= chunk.horizon_hit;
-            go_on &= fold(std::mem::take(&mut chunk.seen));
-        }
-        if !go_on {
-            break;
-        }
-        let winners = pool.as_ref().map(|pool| {
-            let kept: Vec<&[Kept]> = chunks.iter().map(|c| c.kept.as_slice()).collect();
-            first_of_equals(&mut visited, &kept, pool)
-        });
-        let mut next = Level { first: level.first + level.len(), ..Level::default() };
-        'chunks: for (c, chunk) in chunks.iter().enumerate() {
-            let mut counts = vec![0usize; chunk.states];
-            let mut start = 0;
-            for (k, kept) in chunk.kept.iter().enumerate() {
-                let bytes = &chunk.packed[start as usize..kept.end as usize];
-                start = kept.end;
-                if winners.as_ref().is_some_and(|w| !w[c][k]) {
-                    continue;
+            let cores = budget.cores.now();
+            if cores > 1 && level.len > CHUNK && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
+                pools = rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok().map(|p| (cores, p));
+            }
+            let pool = pools.as_ref().filter(|(n, _)| *n == cores && level.len > CHUNK).map(|(_, p)| p);
+            let batch: Vec<Part> = parts.by_ref().take(pool.as_ref().map_or(1, |_| cores * PARTS_PER_CORE)).collect();
+            let firsts: Vec<usize> =
+                batch.iter().scan(first, |f, p| Some(std::mem::replace(f, *f + p.len()))).collect();
+            first += batch.iter().map(Part::len).sum::<usize>();
+            level_bytes -= batch.iter().map(Part::bytes).sum::<usize>().min(level_bytes);
+            let mut done: Vec<Expanded<A>> = match pool {
+                None => batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, &mut |fp| visited.insert(fp))).collect(),
+                Some(pool) => pool.install(|| {
+                    batch
+                        .par_iter()
+                        .zip(&firsts)
+                        .map(|(p, &f)| {
+                            let mut local = Fingerprints::default();
+                            expand(p, f, &mut |fp| !visited.contains(fp) && local.insert(fp))
+                        })
+                        .collect()
+                }),
+            };
+            drop(batch);
+            for part in &mut done {
+                walk.horizon_hit |= part.horizon_hit;
+                if !fold(std::mem::take(&mut part.seen)) {
+                    break 'levels;
                 }
-                if walk.tree.len() >= max_states {
-                    walk.stopped = Some(Stop::MaxStates(walk.tree.len()));
-                    counts.iter().for_each(|&n| walk.tree.expanded(n));
-                    break 'chunks;
+            }
+            let winners = pool.map(|pool| {
+                let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
+                first_of_equals(&mut visited, &kept, pool)
+            });
+            for (c, part) in done.iter().enumerate() {
+                let mut counts = vec![0usize; part.states];
+                for (k, kept) in part.kept.iter().enumerate() {
+                    if winners.as_ref().is_some_and(|w| !w[c][k]) {
+                        continue;
+                    }
+                    if walk.states + next.len >= max_states {
+                        walk.stopped = Some(Stop::MaxStates(max_states));
+                        walk.states += next.len;
+                        walk.max_depth = depth + usize::from(next.len > 0);
+                        break 'levels;
+                    }
+                    counts[kept.parent as usize] += 1;
+                    walk.tree.discovered(kept.position as usize);
+                    next.push(part.part.get(k));
                 }
-                counts[kept.parent as usize] += 1;
-                walk.tree.discovered(kept.position as usize);
-                next.push(bytes);
+                counts.iter().for_each(|&n| walk.tree.expanded(n));
             }
-            counts.iter().for_each(|&n| walk.tree.expanded(n));
         }
-        if walk.stopped.is_some() {
-            if next.len() > 0 {
-                walk.max_depth = depth + 1;
-            }
-            break;
-        }
+        next.bytes += next.parts.last().map_or(0, Part::bytes);
+        walk.states += next.len;
         level = next;
     }
     walk
-}
-
-/// Worker threads for the levels of one search; none to be had: the search goes on on one.
-fn pool(cores: usize) -> Option<ThreadPool> {
-    rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok()
-}
-
-/// Counts this search among those running while it lives.
-struct Running;
-
-impl Running {
-    fn start() -> Running {
-        SEARCHING.fetch_add(1, Ordering::Relaxed);
-        Running
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        SEARCHING.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 /// The fingerprint of a state, of its symmetry class's representative when `reduce`.
@@ -306,29 +305,34 @@ fn fingerprint(model: &GilModel, dims: &Dims, reduce: bool, s: &State, buf: &mut
     xxhash_rust::xxh3::xxh3_64(buf)
 }
 
-/// Expands the states `range` of a level: observes each and keeps each successor that
-/// `probe` says is new, in (state, action) order.
+/// Expands the states of a part (the first is state `first`): observes each and keeps each
+/// successor that `probe` says is new, in (state, action) order.
 #[allow(clippy::too_many_arguments)]
-fn expand_chunk<A: Default>(
+fn expand_part<A: Default>(
     model: &GilModel,
     dims: &Dims,
     reduce: bool,
     horizon: Option<u16>,
-    level: &Level,
-    range: std::ops::Range<usize>,
+    part: &Part,
+    first: usize,
     observe: &impl Fn(&mut A, &State, usize, &[Action]),
     probe: &mut dyn FnMut(u64) -> bool,
 ) -> Expanded<A> {
-    let mut out =
-        Expanded { seen: A::default(), kept: Vec::new(), packed: Vec::new(), states: range.len(), horizon_hit: false };
+    let mut out = Expanded {
+        seen: A::default(),
+        kept: Vec::new(),
+        part: Part::default(),
+        states: part.len(),
+        horizon_hit: false,
+    };
     let (mut bytes, mut buf, mut actions) = (Vec::new(), Vec::new(), Vec::new());
-    for (local, i) in range.enumerate() {
-        unpack(level.get(i), &mut bytes);
+    for i in 0..part.len() {
+        unpack(part.get(i), &mut bytes);
         let s = State::decode(dims, &bytes);
         out.horizon_hit |= horizon.is_some_and(|h| s.now >= h);
         actions.clear();
         model.actions(&s, &mut actions);
-        observe(&mut out.seen, &s, level.first + i, &actions);
+        observe(&mut out.seen, &s, first + i, &actions);
         for (position, &a) in actions.iter().enumerate() {
             let next = model.apply(&s, a);
             let fp = fingerprint(model, dims, reduce, &next, &mut buf);
@@ -338,8 +342,9 @@ fn expand_chunk<A: Default>(
             if reduce {
                 next.encode(dims, &mut buf);
             }
-            pack(&buf, &mut out.packed);
-            out.kept.push(Kept { fp, parent: local as u32, position: position as u16, end: out.packed.len() as u32 });
+            pack(&buf, &mut out.part.packed);
+            out.part.ends.push(out.part.packed.len() as u32);
+            out.kept.push(Kept { fp, parent: i as u32, position: position as u16 });
         }
     }
     out
@@ -441,7 +446,7 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
         _ => hit,
     };
     Exploration {
-        states: walk.states(),
+        states: walk.states,
         max_depth: walk.max_depth,
         hit: hit.map(|j| replay(model, &walk, j)),
         value: best.map(|(v, ..)| v),

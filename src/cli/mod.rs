@@ -197,7 +197,7 @@ impl Limits {
             timeout: self.search_timeout.map(Duration::from_secs_f64),
             deadline: self.timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t)),
             max_memory: memory,
-            cores: self.threads(),
+            cores: crate::check::resources::Cores::Shared(self.threads()),
         }
         .shared_by(self.threads())
     }
