@@ -41,6 +41,9 @@ pub enum Cores {
     Shared(usize),
     /// This many, whatever else runs (benchmarks, tests).
     Fixed(usize),
+    /// This many, with levels cut into parts of this many states (tests: small models with
+    /// many parts).
+    Split(usize, usize),
 }
 
 impl Default for Cores {
@@ -48,6 +51,10 @@ impl Default for Cores {
         Cores::Shared(1)
     }
 }
+
+/// States of a level expanded as one piece of work: enough to make handing it to a core
+/// cheap, few enough that a level has parts for every core.
+pub const PART_STATES: usize = 2048;
 
 /// Searches running now in this process, so that a search can take the cores the others
 /// leave idle.
@@ -74,7 +81,15 @@ impl Cores {
     pub fn now(self) -> usize {
         match self {
             Cores::Shared(n) => (n / SEARCHING.load(Ordering::Relaxed).max(1)).max(1),
-            Cores::Fixed(n) => n.max(1),
+            Cores::Fixed(n) | Cores::Split(n, _) => n.max(1),
+        }
+    }
+
+    /// States in one part of a level, the unit of work of a core.
+    pub fn part_states(self) -> usize {
+        match self {
+            Cores::Split(_, part) => part.max(1),
+            _ => PART_STATES,
         }
     }
 }

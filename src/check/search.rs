@@ -100,7 +100,7 @@ pub struct Walk {
     pub stopped: Option<Stop>,
 }
 
-/// Up to [`CHUNK`] states of a search level, each [`pack`]ed, in discovery order: the unit
+/// Up to [`crate::check::resources::Cores::part_states`] states of a search level, each [`pack`]ed, in discovery order: the unit
 /// of work of a core.
 #[derive(Default)]
 struct Part {
@@ -131,6 +131,8 @@ struct Level {
     parts: Vec<Part>,
     first: usize,
     len: usize,
+    /// States a part holds.
+    part: usize,
     /// Bytes its parts hold.
     bytes: usize,
 }
@@ -138,7 +140,7 @@ struct Level {
 impl Level {
     /// Appends a state, in a new part when the last one is full.
     fn push(&mut self, packed: &[u8]) {
-        if self.parts.last().is_none_or(|p| p.len() >= CHUNK) {
+        if self.parts.last().is_none_or(|p| p.len() >= self.part) {
             self.bytes += self.parts.last().map_or(0, Part::bytes);
             self.parts.push(Part::default());
         }
@@ -165,8 +167,6 @@ struct Expanded<A> {
     horizon_hit: bool,
 }
 
-/// States of a level expanded as one piece of work.
-const CHUNK: usize = 2048;
 /// Parts expanded between two merges into the visited set, per core: few enough that the
 /// successors kept meanwhile take little memory.
 const PARTS_PER_CORE: usize = 4;
@@ -192,7 +192,7 @@ pub fn breadth_first<A: Default + Send>(
     let meter = budget.start();
     let dims = model.sys.dims();
     let mut visited = Fingerprints::default();
-    let mut level = Level::default();
+    let mut level = Level { part: budget.cores.part_states(), ..Level::default() };
     let (mut buf, mut packed) = (Vec::new(), Vec::new());
     let mut roots = Vec::new();
     for s in model.init_states() {
@@ -224,7 +224,7 @@ pub fn breadth_first<A: Default + Send>(
             break;
         }
         walk.max_depth = depth;
-        let mut next = Level { first: level.first + level.len, ..Level::default() };
+        let mut next = Level { first: level.first + level.len, part: level.part, ..Level::default() };
         let mut first = level.first;
         let mut parts = std::mem::take(&mut level.parts).into_iter().peekable();
         let mut level_bytes = level.bytes;
@@ -236,10 +236,10 @@ pub fn breadth_first<A: Default + Send>(
                 break 'levels;
             }
             let cores = budget.cores.now();
-            if cores > 1 && level.len > CHUNK && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
+            if cores > 1 && level.len > level.part && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
                 pools = rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok().map(|p| (cores, p));
             }
-            let pool = pools.as_ref().filter(|(n, _)| *n == cores && level.len > CHUNK).map(|(_, p)| p);
+            let pool = pools.as_ref().filter(|(n, _)| *n == cores && level.len > level.part).map(|(_, p)| p);
             let batch: Vec<Part> = parts.by_ref().take(pool.as_ref().map_or(1, |_| cores * PARTS_PER_CORE)).collect();
             let firsts: Vec<usize> =
                 batch.iter().scan(first, |f, p| Some(std::mem::replace(f, *f + p.len()))).collect();
