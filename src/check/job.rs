@@ -419,11 +419,11 @@ fn notes(job: &Job, model: &GilModel) -> Vec<String> {
     notes
 }
 
-/// Checks one check text on one scenario under one CPython (the scenario's own when `None`),
-/// expecting nothing in particular: for tests, experiments and the fuzzer.
-pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Result<Row, String> {
+/// A claim that checks `check` on `scenario` and expects it to hold: for tests, experiments,
+/// benchmarks and the fuzzer.
+pub fn adhoc_claim(scenario: &Scenario, check: &str) -> Result<Claim, String> {
     let parsed = crate::input::claim::parse_check(check).map_err(|(at, msg)| format!("{check}: at {at}: {msg}"))?;
-    let claim = Claim {
+    Ok(Claim {
         id: "adhoc".into(),
         quote: String::new(),
         source: String::new(),
@@ -445,13 +445,28 @@ pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Res
         evidence_line: 1,
         evidence_col: 1,
         by_construction: None,
-    };
-    let job = Job {
-        claim: &claim,
+    })
+}
+
+fn adhoc_job<'a>(claim: &'a Claim, scenario: &'a Scenario, variant: Option<&str>) -> Job<'a> {
+    Job {
+        claim,
         scenario,
         variant: variant.unwrap_or(&scenario.runtime.python).to_string(),
         expected: Outcome::Verdict(Verdict::Holds),
         counter: false,
-    };
-    run_job(&job, Budget::default()).map_err(|e| e.to_string())
+    }
+}
+
+/// Checks one check text on one scenario under one CPython (the scenario's own when `None`),
+/// expecting nothing in particular: for tests, experiments and the fuzzer.
+pub fn check_one(scenario: &Scenario, check: &str, variant: Option<&str>) -> Result<Row, String> {
+    let claim = adhoc_claim(scenario, check)?;
+    run_job(&adhoc_job(&claim, scenario, variant), Budget::default()).map_err(|e| e.to_string())
+}
+
+/// The model of a scenario under one CPython and a check bound to it, as `check` builds them.
+pub fn adhoc_model(scenario: &Scenario, check: &str, variant: Option<&str>) -> Result<(GilModel, Goal), String> {
+    let claim = adhoc_claim(scenario, check)?;
+    build(&adhoc_job(&claim, scenario, variant)).map_err(|e| e.to_string())
 }

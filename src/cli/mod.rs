@@ -2,6 +2,7 @@
 //! arguments that name the user's files and limits, loading them, and the exit status. Every
 //! error reaches the user as `path:line:col: what is wrong; what was expected`, exit status 2.
 
+mod bench;
 mod check;
 mod conform;
 mod explore;
@@ -89,6 +90,10 @@ pub enum Command {
     /// A syntax error in the program, or a bad `# gilcheck:` comment, is an error at its
     /// `file:line:col` (exit status 2).
     Extract(ExtractArgs),
+    /// Measure the checker: states, seconds, states/s and peak memory of exhaustive searches
+    /// as models grow (race threads with and without symmetry, asyncio task copies, the
+    /// convoy's horizon), each in a process of its own. Prints a Markdown table.
+    Bench(bench::BenchArgs),
 }
 
 /// A scenario, optionally a claim on it, and the CPython to check it under.
@@ -235,6 +240,7 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Conform(args) => conform::run(&args),
         Command::Extract(args) => extract::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     if let Some(signal) = crate::check::resources::interrupted() {
         // A command that knows what its interruption left says so itself; say at least this.
