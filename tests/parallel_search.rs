@@ -1,5 +1,6 @@
 //! The level-synchronised search (proptest over generated programs, a fixed seed):
 //!
+//! - a state packed and unpacked is the same state;
 //! - on any number of cores, with levels cut into parts of any size, it finds the same
 //!   states, depths, counterexamples and values as on one core;
 //! - it agrees with a plain breadth-first search over whole states: every state when the
@@ -11,6 +12,7 @@ use std::collections::{HashMap, VecDeque};
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
 use gilcheck::check::resources::{Budget, Cores};
 use gilcheck::check::search::{explore, Exploration};
+use gilcheck::cpython::encoding::{pack, unpack};
 use gilcheck::cpython::model::GilModel;
 use gilcheck::cpython::program::System;
 use gilcheck::cpython::state::State;
@@ -26,7 +28,15 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 fn small() -> ForAll {
-    ForAll { threads: (1, 3), loops: (0, 1), tasks: (1, 2), steps: (1, 3), ticks: (1, 2), horizon: 10, ..ForAll::default() }
+    ForAll {
+        threads: (1, 3),
+        loops: (0, 1),
+        tasks: (1, 2),
+        steps: (1, 3),
+        ticks: (1, 2),
+        horizon: 10,
+        ..ForAll::default()
+    }
 }
 
 fn model(scenario: &Scenario, ticks: bool) -> GilModel {
@@ -94,6 +104,20 @@ fn depths(model: &GilModel) -> HashMap<State, usize> {
 
 proptest! {
     #![proptest_config(config(48))]
+
+    #[test]
+    fn every_reachable_state_decodes_to_itself(case in generate::cases(&small(), &[]), ticks in any::<bool>()) {
+        let m = model(&case.scenario, ticks);
+        let dims = m.sys.dims();
+        let (mut bytes, mut packed, mut back) = (Vec::new(), Vec::new(), Vec::new());
+        for s in depths(&m).into_keys() {
+            s.encode(&dims, &mut bytes);
+            packed.clear();
+            pack(&bytes, &mut packed);
+            unpack(&packed, &mut back);
+            prop_assert_eq!(&State::decode(&dims, &back), &s);
+        }
+    }
 
     #[test]
     fn cores_and_parts_change_nothing(

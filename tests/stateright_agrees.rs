@@ -1,5 +1,6 @@
-//! Our deterministic BFS and stateright's own checker agree: same unique state counts and
-//! same verdicts, on every scenario a seed claim uses.
+//! Our deterministic BFS and stateright's own checker agree: same verdicts on every scenario a
+//! seed claim uses, and the same unique state counts wherever ours explores every state (a
+//! refutation or a witness ends our search with its level, and stateright's where it finds it).
 
 mod common;
 
@@ -17,7 +18,7 @@ use common::committed_suite;
 fn stateright_finds_the_same_states_and_verdicts() {
     let (scenarios, claims) = committed_suite();
     let jobs = plan(&claims, &scenarios).unwrap();
-    let mut compared = 0;
+    let (mut compared, mut counted) = (0, 0);
     let safety = |j: &&Job| matches!(j.claim.check, Check::Always(_) | Check::Never(_) | Check::Sometimes(_));
     // Universal claims run on generated programs, not on scenarios.
     for job in jobs.iter().filter(|j| j.claim.for_all.is_none()).filter(safety) {
@@ -27,9 +28,9 @@ fn stateright_finds_the_same_states_and_verdicts() {
         let ours = explore(&model, &goal, Budget::default());
         let ours_found = ours.hit.is_some();
         let checker = Explorable { model, goal: Some(goal) }.checker().spawn_bfs().join();
-        assert_eq!(
-            checker.unique_state_count(),
-            ours.states,
+        counted += usize::from(ours.hit.is_none());
+        assert!(
+            ours.hit.is_some() || checker.unique_state_count() == ours.states,
             "{} on {} under {}: state counts differ",
             job.claim.id,
             job.scenario.name,
@@ -38,7 +39,7 @@ fn stateright_finds_the_same_states_and_verdicts() {
         assert_eq!(checker.discovery("claim").is_some(), ours_found, "{} on {}", job.claim.id, job.scenario.name);
         compared += 1;
     }
-    assert!(compared >= 20, "only {compared} jobs compared");
+    assert!(compared >= 20 && counted >= 10, "only {compared} jobs compared, {counted} counted");
 }
 
 /// Reducing `count` copies by symmetry changes state counts, never verdicts or values.

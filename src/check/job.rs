@@ -2,7 +2,7 @@
 //! scenario under the variant, binds the claim's check to it, explores the model and turns
 //! what it found into a verdict. Jobs run in parallel; results come back in a fixed order.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
 use crate::check::liveness;
@@ -18,7 +18,7 @@ use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
 
 /// One result row: the JSON contract of SPEC §4, plus `notes` for people.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Row {
     pub claim: String,
     pub model: String,
@@ -52,7 +52,7 @@ pub struct Row {
 }
 
 /// A counter-model of a claim and the verdict its check got there.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CounterModel {
     pub model: String,
     pub verdict: String,
@@ -104,7 +104,7 @@ impl Measured {
 }
 
 /// A path to the state that refutes (or witnesses) a claim.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Counterexample {
     /// "path" (or "lasso" for liveness).
     pub kind: String,
@@ -119,7 +119,7 @@ pub struct Counterexample {
     pub timeline: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TraceStep {
     pub action: String,
     pub state: String,

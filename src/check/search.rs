@@ -215,7 +215,7 @@ pub fn breadth_first<A: Default + Send>(
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let max_states = meter.max_states();
     let _running = Searching::start();
-    let expand = |part: &Part, first: usize, probe: &mut dyn FnMut(u64) -> bool| {
+    let expand = |part: &Part, first: usize, probe: Probe| {
         expand_part(model, &dims, reduce, horizon, part, first, &observe, probe)
     };
     let mut pools: Option<(usize, ThreadPool)> = None;
@@ -246,15 +246,12 @@ pub fn breadth_first<A: Default + Send>(
             first += batch.iter().map(Part::len).sum::<usize>();
             level_bytes -= batch.iter().map(Part::bytes).sum::<usize>().min(level_bytes);
             let mut done: Vec<Expanded<A>> = match pool {
-                None => batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, &mut |fp| visited.insert(fp))).collect(),
+                None => batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, Probe::Insert(&mut visited))).collect(),
                 Some(pool) => pool.install(|| {
                     batch
                         .par_iter()
                         .zip(&firsts)
-                        .map(|(p, &f)| {
-                            let mut local = Fingerprints::default();
-                            expand(p, f, &mut |fp| !visited.contains(fp) && local.insert(fp))
-                        })
+                        .map(|(p, &f)| expand(p, f, Probe::Filter(&visited, Fingerprints::default())))
                         .collect()
                 }),
             };
@@ -305,8 +302,35 @@ fn fingerprint(model: &GilModel, dims: &Dims, reduce: bool, s: &State, buf: &mut
     xxhash_rust::xxh3::xxh3_64(buf)
 }
 
+/// How a part's expansion tells a new successor from one seen before.
+enum Probe<'a> {
+    /// One core: insert it into the visited set; new if it was not there.
+    Insert(&'a mut Fingerprints),
+    /// One of several cores: new if the visited set does not hold it (read only, shared)
+    /// and the part has not kept it already; [`first_of_equals`] decides later.
+    Filter(&'a Fingerprints, Fingerprints),
+}
+
+impl Probe<'_> {
+    fn is_new(&mut self, fp: u64) -> bool {
+        match self {
+            Probe::Insert(visited) => visited.insert(fp),
+            Probe::Filter(visited, kept) => !visited.contains(fp) && kept.insert(fp),
+        }
+    }
+
+    fn prefetch(&self, fp: u64) {
+        match self {
+            Probe::Insert(visited) => visited.prefetch(fp),
+            Probe::Filter(visited, _) => visited.prefetch(fp),
+        }
+    }
+}
+
 /// Expands the states of a part (the first is state `first`): observes each and keeps each
-/// successor that `probe` says is new, in (state, action) order.
+/// successor that `probe` says is new, in (state, action) order. A state's successors are
+/// fingerprinted first and their slots in the visited set fetched at once, so that the
+/// cache misses of its probes overlap.
 #[allow(clippy::too_many_arguments)]
 fn expand_part<A: Default>(
     model: &GilModel,
@@ -316,7 +340,7 @@ fn expand_part<A: Default>(
     part: &Part,
     first: usize,
     observe: &impl Fn(&mut A, &State, usize, &[Action]),
-    probe: &mut dyn FnMut(u64) -> bool,
+    mut probe: Probe,
 ) -> Expanded<A> {
     let mut out = Expanded {
         seen: A::default(),
@@ -326,6 +350,8 @@ fn expand_part<A: Default>(
         horizon_hit: false,
     };
     let (mut bytes, mut buf, mut actions) = (Vec::new(), Vec::new(), Vec::new());
+    let mut successors = Part::default();
+    let mut fps = Vec::new();
     for i in 0..part.len() {
         unpack(part.get(i), &mut bytes);
         let s = State::decode(dims, &bytes);
@@ -333,18 +359,23 @@ fn expand_part<A: Default>(
         actions.clear();
         model.actions(&s, &mut actions);
         observe(&mut out.seen, &s, first + i, &actions);
-        for (position, &a) in actions.iter().enumerate() {
+        (successors.packed.clear(), successors.ends.clear(), fps.clear());
+        for &a in &actions {
             let next = model.apply(&s, a);
             let fp = fingerprint(model, dims, reduce, &next, &mut buf);
-            if !probe(fp) {
-                continue;
-            }
+            probe.prefetch(fp);
             if reduce {
                 next.encode(dims, &mut buf);
             }
-            pack(&buf, &mut out.part.packed);
-            out.part.ends.push(out.part.packed.len() as u32);
-            out.kept.push(Kept { fp, parent: i as u32, position: position as u16 });
+            successors.push(&buf);
+            fps.push(fp);
+        }
+        for (position, &fp) in fps.iter().enumerate() {
+            if probe.is_new(fp) {
+                pack(successors.get(position), &mut out.part.packed);
+                out.part.ends.push(out.part.packed.len() as u32);
+                out.kept.push(Kept { fp, parent: i as u32, position: position as u16 });
+            }
         }
     }
     out

@@ -136,7 +136,10 @@ fn measure(spec: &Spec, cores: usize, max_states: usize) -> Result<Figures, Stri
 fn machine(cores: usize) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())))
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_string()))
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let memory = crate::check::resources::machine_memory().map_or("unknown".into(), |m| format!("{} GiB", m >> 30));
@@ -155,7 +158,10 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
     }
     let chosen: Vec<&Spec> = specs.iter().filter(|s| s.name.starts_with(&args.only)).collect();
     if chosen.is_empty() {
-        return Err(usage(format!("`--only {}` matches no bench row; rows: race-N, race-N-nosym, asyncio-K, convoy-H", args.only)));
+        return Err(usage(format!(
+            "`--only {}` matches no bench row; rows: race-N, race-N-nosym, asyncio-K, convoy-H",
+            args.only
+        )));
     }
     let exe = std::env::current_exe().map_err(|e| usage(format!("cannot find this program to run a row: {e}")))?;
     println!("Scale table ({}).\n", machine(cores));
@@ -167,9 +173,8 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
             .arg(args.max_states.to_string())
             .output()
             .map_err(|e| usage(format!("cannot run row {}: {e}", spec.name)))?;
-        let figures: Figures = serde_json::from_slice(&out.stdout).map_err(|_| {
-            usage(format!("row {} failed: {}", spec.name, String::from_utf8_lossy(&out.stderr).trim()))
-        })?;
+        let figures: Figures = serde_json::from_slice(&out.stdout)
+            .map_err(|_| usage(format!("row {} failed: {}", spec.name, String::from_utf8_lossy(&out.stderr).trim())))?;
         let rate = figures.states as f64 / figures.seconds.max(1e-9);
         let stopped = figures.stopped.map_or(String::new(), |s| format!(" ({s})"));
         println!(

@@ -1,7 +1,7 @@
 //! `gilcheck check`: every claim on its scenarios, a table (or JSON), and the reports folder.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{check_filter, emit, select_claims, signal_name, Format, Limits, Sources};
@@ -60,7 +60,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     }
     let (scenarios, claims) = args.sources.load()?;
     check_filter("--model", args.model.as_deref(), &scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
-    let claims: Vec<Claim> = select_claims(claims, args.claim.as_deref())?;
+    let mut claims: Vec<Claim> = select_claims(claims, args.claim.as_deref())?;
+    if let Some(shard) = args.limits.shard {
+        claims = shard.claims(claims);
+    }
     let mut jobs: Vec<Job> = suite::plan(&claims, &scenarios)?;
     if let Some(glob) = &args.model {
         jobs = suite::only_models(jobs, glob);
@@ -75,7 +78,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         }
     }
     let filtered = args.claim.is_some() || args.model.is_some();
-    let out_dir = match (&args.out, args.no_report, filtered) {
+    let out_dir = match (&args.out, args.no_report || args.limits.shard.is_some(), filtered) {
         (_, true, _) => None,
         (Some(dir), _, _) => Some(dir.clone()),
         (None, _, false) => Some(PathBuf::from("reports")),
@@ -90,10 +93,25 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
     if let Some(signal) = interrupted() {
         return Ok(interrupted_exit(signal, out_dir.as_deref()));
     }
-    if let Some(dir) = &out_dir {
-        report::note_realisations(&mut rows, dir);
-        report::link_graphs(&mut rows, dir);
-        let files = report::render(&claims, &rows, &Figures::load(dir));
+    if let Some(shard) = args.limits.shard {
+        let path = super::shard::write(shard, &claims, &rows, args.out.as_deref().unwrap_or(Path::new("shards")))?;
+        eprintln!("gilcheck: shard {}/{} written to {}", shard.index, shard.count, path.display());
+    }
+    finish(&claims, &mut rows, out_dir.as_ref(), args.format)
+}
+
+/// What `check` and `merge` do with a run's rows: the report folder (when there is one),
+/// then the table or the JSON; the exit status says whether every verdict is as expected.
+pub(super) fn finish(
+    claims: &[Claim],
+    rows: &mut [Row],
+    out_dir: Option<&PathBuf>,
+    format: Format,
+) -> Result<ExitCode, InputError> {
+    if let Some(dir) = out_dir {
+        report::note_realisations(rows, dir);
+        report::link_graphs(rows, dir);
+        let files = report::render(claims, rows, &Figures::load(dir));
         match publish(dir, &files) {
             Ok(()) => {}
             Err(PublishError::Interrupted(signal)) => return Ok(interrupted_exit(signal, Some(dir))),
@@ -108,12 +126,12 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         }
     }
     let ok = rows.iter().all(|r| r.as_expected);
-    match args.format {
+    match format {
         Format::Json => {
             let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
             emit(&(json + "\n"));
         }
-        Format::Text => print_table(&rows, out_dir.as_ref()),
+        Format::Text => print_table(rows, out_dir),
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

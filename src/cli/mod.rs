@@ -10,6 +10,7 @@ mod extract;
 mod fuzz;
 mod graph;
 mod list;
+mod shard;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -94,6 +95,9 @@ pub enum Command {
     /// as models grow (race threads with and without symmetry, asyncio task copies, the
     /// convoy's horizon), each in a process of its own. Prints a Markdown table.
     Bench(bench::BenchArgs),
+    /// Join the shard files of `check --shard I/N` (all N of them) into the reports one
+    /// whole run writes, byte for byte, and print its table. Exit status as for `check`.
+    Merge(shard::MergeArgs),
 }
 
 /// A scenario, optionally a claim on it, and the CPython to check it under.
@@ -151,6 +155,11 @@ pub struct Limits {
     /// every CPU].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Run only the I-th of N slices of the claims (every N-th claim, from the I-th) and
+    /// write its rows to `shard-I-of-N.json` in `--out` [default: `shards/`] instead of a
+    /// report; `gilcheck merge` joins the N files into the reports of one whole run.
+    #[arg(long, value_name = "I/N", value_parser = shard::parse_shard)]
+    pub shard: Option<shard::Shard>,
 }
 
 /// Seconds of a time budget: finite, not negative (0: stop at once), at most a year.
@@ -241,6 +250,7 @@ pub fn main() -> ExitCode {
         Command::Conform(args) => conform::run(&args),
         Command::Extract(args) => extract::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Merge(args) => shard::run(&args),
     };
     if let Some(signal) = crate::check::resources::interrupted() {
         // A command that knows what its interruption left says so itself; say at least this.

@@ -53,6 +53,13 @@ pub fn toml_files(root: &Path) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)
 /// on the open file (in case the path changed in between); the read stops one byte past the
 /// limit, so a file that grows while it is read cannot pass it either.
 pub fn read_user_file(path: &Path, noun: &str, expected: &str) -> Result<String, InputError> {
+    read_file_of_at_most(path, noun, expected, MAX_FILE_BYTES)
+}
+
+/// [`read_user_file`] with a limit of `max_bytes` (files this program wrote, such as shard
+/// files, may be larger than a hand-written one).
+pub fn read_file_of_at_most(path: &Path, noun: &str, expected: &str, max_bytes: u64) -> Result<String, InputError> {
+    let too_large = || format!("larger than {} MiB", max_bytes / (1024 * 1024));
     let refuse = |what: String| InputError::new(path, 1, 1, format!("{what}; {expected}"));
     let unreadable = |e: std::io::Error| refuse(format!("cannot read {noun}: {e}"));
     let metadata = std::fs::metadata(path).map_err(unreadable)?;
@@ -64,12 +71,12 @@ pub fn read_user_file(path: &Path, noun: &str, expected: &str) -> Result<String,
     if !opened.is_file() {
         return Err(refuse(format!("not a regular file ({})", kind(&opened.file_type()))));
     }
-    if opened.len() > MAX_FILE_BYTES {
+    if opened.len() > max_bytes {
         return Err(refuse(too_large()));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > max_bytes {
         return Err(refuse(too_large()));
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -81,10 +88,6 @@ pub fn read_user_file(path: &Path, noun: &str, expected: &str) -> Result<String,
         let message = format!("invalid UTF-8: byte 0x{:02x}; {expected}", bytes[valid]);
         InputError::new(path, line, col, message)
     })
-}
-
-fn too_large() -> String {
-    format!("larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024))
 }
 
 /// What a file that is not regular is, for messages.

@@ -1,0 +1,163 @@
+//! Past one machine: `--shard I/N` runs the I-th of N deterministic slices of a run's claims
+//! and writes its rows to a shard file; `gilcheck merge` joins the N shard files into the
+//! same reports one run writes, byte for byte. Running the shards is left to an existing job
+//! runner (GNU parallel, a Slurm job array); README shows both.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Format, Sources};
+use crate::check::job::Row;
+use crate::input::claim::Claim;
+use crate::input::files::read_file_of_at_most;
+use crate::input::located::InputError;
+use crate::suite::publish::{write_atomically, ReportLock};
+
+/// The I-th (from 1) of N slices of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+/// `I/N` with 1 ≤ I ≤ N.
+pub fn parse_shard(text: &str) -> Result<Shard, String> {
+    let bad = || format!("`{text}` is not a shard; expected I/N with 1 <= I <= N, e.g. 2/4");
+    let (i, n) = text.trim().split_once('/').ok_or_else(bad)?;
+    let (index, count) = (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(Shard { index, count })
+}
+
+impl Shard {
+    /// This shard's claims: every N-th, from the I-th, in the order the run lists them. A
+    /// claim's rows stay together (its series and counter-models are judged across them).
+    pub fn claims(self, claims: Vec<Claim>) -> Vec<Claim> {
+        claims.into_iter().enumerate().filter(|(k, _)| k % self.count == self.index - 1).map(|(_, c)| c).collect()
+    }
+
+    /// Where a shard's rows go in `dir`.
+    pub fn file(self, dir: &Path) -> PathBuf {
+        dir.join(format!("shard-{}-of-{}.json", self.index, self.count))
+    }
+}
+
+/// A row with what the report draws from it but the JSON of SPEC §4 leaves out.
+#[derive(Serialize, Deserialize)]
+struct ShardRow {
+    row: Row,
+    dot: Option<String>,
+    timeline: Option<String>,
+}
+
+/// What one shard ran and found.
+#[derive(Serialize, Deserialize)]
+struct ShardFile {
+    shard: Shard,
+    claims: Vec<String>,
+    rows: Vec<ShardRow>,
+}
+
+/// Writes a shard's rows to its file in `dir` (atomically).
+pub fn write(shard: Shard, claims: &[Claim], rows: &[Row], dir: &Path) -> Result<PathBuf, InputError> {
+    let file = ShardFile {
+        shard,
+        claims: claims.iter().map(|c| c.id.clone()).collect(),
+        rows: rows
+            .iter()
+            .map(|r| ShardRow {
+                row: r.clone(),
+                dot: r.counterexample.as_ref().map(|c| c.dot.clone()),
+                timeline: r.counterexample.as_ref().map(|c| c.timeline.clone()),
+            })
+            .collect(),
+    };
+    let path = shard.file(dir);
+    let json = serde_json::to_string(&file).expect("rows serialize") + "\n";
+    std::fs::create_dir_all(dir)
+        .and_then(|()| write_atomically(&path, &json))
+        .map_err(|e| InputError::new(&path, 1, 1, format!("cannot write the shard file: {e}")))?;
+    Ok(path)
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// The shard files (`shard-I-of-N.json`), all N of one run.
+    #[arg(value_name = "SHARD.json", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The claims and scenarios the shards ran (as given to `check`).
+    #[command(flatten)]
+    pub sources: Sources,
+    /// Report folder.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// `text`: the table `check` prints; `json`: its JSON.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// The rows of every shard, in the order one run gives them: claims in the run's order.
+fn read_shards(files: &[PathBuf], claims: &[Claim]) -> Result<Vec<Row>, InputError> {
+    let mut shards: Vec<(PathBuf, ShardFile)> = Vec::new();
+    for path in files {
+        let text =
+            read_file_of_at_most(path, "the shard file", "expected a shard file that `check --shard` wrote", 1 << 30)?;
+        let file: ShardFile = serde_json::from_str(&text).map_err(|e| {
+            InputError::new(
+                path,
+                e.line(),
+                e.column(),
+                format!("not a shard file: {e}; expected what `check --shard` writes"),
+            )
+        })?;
+        shards.push((path.clone(), file));
+    }
+    let count = shards[0].1.shard.count;
+    for (path, file) in &shards {
+        if file.shard.count != count {
+            let why = format!("shard {}/{} is not one of {count}", file.shard.index, file.shard.count);
+            return Err(InputError::new(path, 1, 1, why));
+        }
+        if let Some(unknown) = file.claims.iter().find(|id| !claims.iter().any(|c| &c.id == *id)) {
+            return Err(InputError::new(path, 1, 1, format!("claim `{unknown}` is not among the claims loaded")));
+        }
+    }
+    for index in 1..=count {
+        let with = shards.iter().filter(|(_, f)| f.shard.index == index).count();
+        if with != 1 {
+            let what = if with == 0 { "missing" } else { "given twice" };
+            let at = shards.iter().find(|(_, f)| f.shard.index == index).map_or(Path::new("gilcheck"), |(p, _)| p);
+            return Err(InputError::new(
+                at,
+                1,
+                1,
+                format!("shard {index}/{count} is {what}; expected each of 1..{count} once"),
+            ));
+        }
+    }
+    let mut rows: Vec<Row> = shards
+        .into_iter()
+        .flat_map(|(_, f)| f.rows)
+        .map(|mut r| {
+            if let Some(cx) = &mut r.row.counterexample {
+                cx.dot = r.dot.unwrap_or_default();
+                cx.timeline = r.timeline.unwrap_or_default();
+            }
+            r.row
+        })
+        .collect();
+    let position = |row: &Row| claims.iter().position(|c| c.id == row.claim).unwrap_or(usize::MAX);
+    rows.sort_by_key(position);
+    Ok(rows)
+}
+
+pub(super) fn run(args: &MergeArgs) -> Result<ExitCode, InputError> {
+    let claims = args.sources.claims()?;
+    let mut rows = read_shards(&args.files, &claims)?;
+    let _lock = ReportLock::take(&args.out).map_err(|e| InputError::new(&args.out, 1, 1, e.to_string()))?;
+    super::check::finish(&claims, &mut rows, Some(&args.out), args.format)
+}
