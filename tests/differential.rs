@@ -55,7 +55,7 @@ fn reachable(model: &GilModel) -> HashSet<State> {
         model.actions(&s, &mut actions);
         for &a in &actions {
             if let Some(next) = model.next_state(&s, a) {
-                if seen.insert(next.clone()) {
+                if seen.insert(next) {
                     queue.push_back(next);
                 }
             }

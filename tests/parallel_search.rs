@@ -93,8 +93,8 @@ fn depths(model: &GilModel) -> HashMap<State, usize> {
         model.actions(&s, &mut actions);
         for &a in &actions {
             let next = model.apply(&s, a);
-            if !seen.contains_key(&next) {
-                seen.insert(next.clone(), d + 1);
+            if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(next) {
+                slot.insert(d + 1);
                 queue.push_back(next);
             }
         }

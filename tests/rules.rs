@@ -227,7 +227,7 @@ steps = ["compute 1"]
     assert!(enabled(&m, &switched).contains(&Action::Return(0)));
     // `b` exits with a request pending: it does not wait.
     let at_end = drive(&m, &[Action::TakeGil(1), Action::Step(1, 1), Action::Step(1, 0)]);
-    let mut requested = at_end.clone();
+    let mut requested = at_end;
     requested.gil.drop_request = true;
     let exited = m.apply(&requested, Action::Step(1, 0));
     assert_eq!(exited.threads[1].phase, Phase::Done);
@@ -742,7 +742,7 @@ steps = ["compute 1", "io 1", "compute 1"]
     let mut seen = std::collections::HashSet::new();
     let mut stack = vec![m.representative(&m.initial()).into_owned()];
     while let Some(s) = stack.pop() {
-        if !seen.insert(s.clone()) {
+        if !seen.insert(s) {
             continue;
         }
         if s.gil.holder != gilcheck::cpython::state::NONE {
@@ -773,7 +773,7 @@ steps = ["compute 1"]
     let mut seen = std::collections::HashSet::new();
     let mut stack = vec![m.initial()];
     while let Some(s) = stack.pop() {
-        if seen.insert(s.clone()) {
+        if seen.insert(s) {
             stack.extend(enabled(&m, &s).into_iter().map(|a| m.apply(&s, a)));
         }
     }

@@ -92,7 +92,7 @@ steps = ["compute 2", "io 1", "compute 1"]
     let mut stack = vec![model.initial()];
     let mut switching_seen = false;
     while let Some(st) = stack.pop() {
-        if !seen.insert(st.clone()) {
+        if !seen.insert(st) {
             continue;
         }
         let mut actions = Vec::new();

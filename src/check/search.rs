@@ -191,6 +191,7 @@ pub fn breadth_first<A: Default + Send>(
 ) -> Walk {
     let meter = budget.start();
     let dims = model.sys.dims();
+    let reduce = reduce && model.symmetry && !model.sys.thread_copies.is_empty();
     let mut visited = Fingerprints::default();
     let mut level = Level { part: budget.cores.part_states(), ..Level::default() };
     let (mut buf, mut packed) = (Vec::new(), Vec::new());
@@ -352,16 +353,20 @@ fn expand_part<A: Default>(
     let (mut bytes, mut buf, mut actions) = (Vec::new(), Vec::new(), Vec::new());
     let mut successors = Part::default();
     let mut fps = Vec::new();
+    let mut s = State::default();
     for i in 0..part.len() {
         unpack(part.get(i), &mut bytes);
-        let s = State::decode(dims, &bytes);
+        s.decode_from(dims, &bytes);
         out.horizon_hit |= horizon.is_some_and(|h| s.now >= h);
         actions.clear();
         model.actions(&s, &mut actions);
         observe(&mut out.seen, &s, first + i, &actions);
-        (successors.packed.clear(), successors.ends.clear(), fps.clear());
+        successors.packed.clear();
+        successors.ends.clear();
+        fps.clear();
         for &a in &actions {
-            let next = model.apply(&s, a);
+            let mut next = s;
+            model.apply_to(&mut next, a);
             let fp = fingerprint(model, dims, reduce, &next, &mut buf);
             probe.prefetch(fp);
             if reduce {
@@ -497,14 +502,14 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
 /// that first reached each state on the way.
 pub fn replay(model: &GilModel, walk: &Walk, j: usize) -> Trace {
     let (root, positions) = walk.tree.path(j);
-    let mut state = walk.roots[root].clone();
-    let mut trace = vec![(None, state.clone())];
+    let mut state = walk.roots[root];
+    let mut trace = vec![(None, state)];
     let mut actions = Vec::new();
     for p in positions {
         actions.clear();
         model.actions(&state, &mut actions);
         state = model.apply(&state, actions[p]);
-        trace.push((Some(actions[p]), state.clone()));
+        trace.push((Some(actions[p]), state));
     }
     trace
 }
@@ -512,10 +517,10 @@ pub fn replay(model: &GilModel, walk: &Walk, j: usize) -> Trace {
 /// The path that the actions take from the initial state.
 pub fn replay_actions(model: &GilModel, actions: &[Action]) -> Trace {
     let mut state = model.initial();
-    let mut trace = vec![(None, state.clone())];
+    let mut trace = vec![(None, state)];
     for &a in actions {
         state = model.apply(&state, a);
-        trace.push((Some(a), state.clone()));
+        trace.push((Some(a), state));
     }
     trace
 }

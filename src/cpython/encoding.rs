@@ -266,8 +266,17 @@ impl State {
     /// The state whose [`State::encode`] with the same `dims` gave `bytes`; slots past the
     /// model's dims are at their defaults, as in every state of the model.
     pub fn decode(dims: &Dims, bytes: &[u8]) -> State {
-        let mut r = Reader(bytes);
         let mut s = State::default();
+        s.decode_from(dims, bytes);
+        s
+    }
+
+    /// Overwrites the slots `dims` names with what `bytes` encode (the others are left as
+    /// they are: at their defaults in a state of the same model), saving a search the
+    /// clearing and moving of a whole state per state it expands.
+    pub fn decode_from(&mut self, dims: &Dims, bytes: &[u8]) {
+        let mut r = Reader(bytes);
+        let s = self;
         for th in &mut s.threads[..dims.threads] {
             th.phase = Phase::decode(r.three());
             th.gil = gil_rel(r.byte());
@@ -293,6 +302,7 @@ impl State {
         }
         for l in &mut s.loops[..dims.loops] {
             let n = r.byte();
+            l.ready = Fifo::default();
             for &c in r.bytes(n as usize) {
                 l.ready.push(Callback::decode(c));
             }
@@ -335,7 +345,6 @@ impl State {
             b if b >= 128 => Some(Fault::SyncOverflow { obj: b - 128 }),
             b => Some(Fault::VarOverflow { var: b - 1 }),
         };
-        s
     }
 }
 

@@ -416,49 +416,54 @@ impl GilModel {
 
     /// The state after `action`.
     pub fn apply(&self, s: &State, action: Action) -> State {
+        let mut next = *s;
+        self.apply_to(&mut next, action);
+        next
+    }
+
+    /// [`GilModel::apply`] in place: a search reuses one state for every successor.
+    pub fn apply_to(&self, s: &mut State, action: Action) {
         let sys = &self.sys;
-        let mut s = s.clone();
         match action {
-            Action::Tick { swap } => self.tick(&mut s, swap),
-            Action::TakeGil(t) => gil::take(sys, &self.caps, &mut s, t as usize, None),
-            Action::TakeGilBefore(t, woken) => gil::take(sys, &self.caps, &mut s, t as usize, Some(woken as usize)),
+            Action::Tick { swap } => self.tick(s, swap),
+            Action::TakeGil(t) => gil::take(sys, &self.caps, s, t as usize, None),
+            Action::TakeGilBefore(t, woken) => gil::take(sys, &self.caps, s, t as usize, Some(woken as usize)),
             Action::Timeout(_) => s.gil.drop_request = true,
-            Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, &mut s, t as usize, true, false),
+            Action::ForcedDrop(t) | Action::CheckInterval(t) => gil::release(sys, s, t as usize, true, false),
             Action::Step(t, d) => {
                 if s.gil.holder == t {
                     s.gil.fresh = false;
                 }
-                self.step(&mut s, t as usize, d)
+                self.step(s, t as usize, d)
             }
-            Action::Return(t) => self.end_blocking(&mut s, t as usize),
-            Action::Due(k) => asyncio::make_due(&mut s, sys.tasks[k as usize].loop_id as usize, k),
+            Action::Return(t) => self.end_blocking(s, t as usize),
+            Action::Due(k) => asyncio::make_due(s, sys.tasks[k as usize].loop_id as usize, k),
             Action::TimeoutDue(k) => {
-                asyncio::make_due(&mut s, sys.tasks[k as usize].loop_id as usize, timeouts::entry(k as usize))
+                asyncio::make_due(s, sys.tasks[k as usize].loop_id as usize, timeouts::entry(k as usize))
             }
-            Action::GiveUp(t) => self.give_up(&mut s, t as usize, true),
+            Action::GiveUp(t) => self.give_up(s, t as usize, true),
             Action::AcquireLock(t) => {
                 let t = t as usize;
                 if let Phase::LockWait { lock } = s.threads[t].phase {
                     s.locks[lock as usize] = true;
                 }
-                self.advance(&mut s, t);
-                gil::want(sys, &mut s, t);
+                self.advance(s, t);
+                gil::want(sys, s, t);
             }
             Action::Wake(t) => {
                 let t = t as usize;
-                if let (Some(op), _) = self.current_op(&s, t) {
-                    sync::take(&mut s, &op.clone());
+                if let (Some(op), _) = self.current_op(s, t) {
+                    sync::take(s, &op.clone());
                 }
-                self.advance(&mut s, t);
-                gil::want(sys, &mut s, t);
+                self.advance(s, t);
+                gil::want(sys, s, t);
             }
             Action::Preempt(a, b) => {
                 s.threads[a as usize].cpu = false;
                 s.threads[b as usize].cpu = true;
             }
         }
-        self.settle(&mut s);
-        s
+        self.settle(s);
     }
 
     /// A call that released the GIL returns (`Py_END_ALLOW_THREADS`): the thread moves past
@@ -644,7 +649,7 @@ impl GilModel {
         if !self.symmetry || self.sys.thread_copies.is_empty() {
             return std::borrow::Cow::Borrowed(s);
         }
-        let mut r = s.clone();
+        let mut r = *s;
         for &(lo, hi) in &self.sys.thread_copies {
             let mut order: Vec<usize> = (lo..hi).collect();
             order.sort_by_key(|&t| s.threads[t]);

@@ -379,7 +379,7 @@ impl Default for Gil {
 }
 
 /// A whole interpreter state.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct State {
     pub threads: [Thread; MAX_THREADS],
     pub tasks: [Task; MAX_TASKS],
