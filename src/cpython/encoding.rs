@@ -352,15 +352,20 @@ impl State {
 /// count of zeros (most fields of most states are zero): an encoding of 65 bytes packs to
 /// about 30, and unpacks with a copy and a fill per run.
 pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
+    let n = bytes.len();
     let mut i = 0;
-    while i < bytes.len() {
-        let literal = bytes[i..].iter().take(255).take_while(|&&b| b != 0).count();
-        out.push(literal as u8);
-        out.extend_from_slice(&bytes[i..i + literal]);
-        i += literal;
-        let zeros = bytes[i..].iter().take(255).take_while(|&&b| b == 0).count();
-        out.push(zeros as u8);
-        i += zeros;
+    while i < n {
+        let start = i;
+        while i < n && bytes[i] != 0 && i - start < 255 {
+            i += 1;
+        }
+        out.push((i - start) as u8);
+        out.extend_from_slice(&bytes[start..i]);
+        let zeros = i;
+        while i < n && bytes[i] == 0 && i - zeros < 255 {
+            i += 1;
+        }
+        out.push((i - zeros) as u8);
     }
 }
 
