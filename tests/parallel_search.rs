@@ -1,6 +1,7 @@
 //! The level-synchronised search (proptest over generated programs, a fixed seed):
 //!
 //! - a state packed and unpacked is the same state;
+//! - with symmetry, it counts the classes a plain search over representatives counts;
 //! - on any number of cores, with levels cut into parts of any size, it finds the same
 //!   states, depths, counterexamples and values as on one core;
 //! - it agrees with a plain breadth-first search over whole states: every state when the
@@ -117,6 +118,32 @@ proptest! {
             unpack(&packed, &mut back);
             prop_assert_eq!(&State::decode(&dims, &back), &s);
         }
+    }
+
+    #[test]
+    fn symmetry_counts_the_classes_of_a_plain_search(
+        case in generate::cases(&ForAll { count: (2, 3), threads: (1, 1), loops: (0, 0), steps: (1, 2), ..small() }, &[]),
+        ticks in any::<bool>(),
+    ) {
+        let mut m = model(&case.scenario, ticks);
+        m.symmetry = true;
+        let start: Vec<State> = m.init_states().iter().map(|s| m.representative(s).into_owned()).collect();
+        let mut seen: std::collections::HashSet<State> = start.iter().copied().collect();
+        let mut queue: VecDeque<State> = m.init_states().into_iter().collect();
+        let mut actions = Vec::new();
+        while let Some(s) = queue.pop_front() {
+            actions.clear();
+            m.actions(&s, &mut actions);
+            for &a in &actions {
+                let next = m.apply(&s, a);
+                if seen.insert(m.representative(&next).into_owned()) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        let everything = Goal::Always(BExpr::Cmp(BTerm::Int(0), CmpOp::Le, BTerm::Int(0)));
+        let found = explore(&m, &everything, on(Cores::Split(2, 4)));
+        prop_assert_eq!(found.states, seen.len(), "{}", case.scenario.to_toml());
     }
 
     #[test]

@@ -350,7 +350,7 @@ fn expand_part<A: Default>(
         states: part.len(),
         horizon_hit: false,
     };
-    let (mut bytes, mut buf, mut actions) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bytes, mut buf, mut canonical, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut successors = Part::default();
     let mut fps = Vec::new();
     let mut s = State::default();
@@ -367,11 +367,14 @@ fn expand_part<A: Default>(
         for &a in &actions {
             let mut next = s;
             model.apply_to(&mut next, a);
-            let fp = fingerprint(model, dims, reduce, &next, &mut buf);
+            let gil_at = next.encode(dims, &mut buf);
+            let fp = if reduce {
+                model.representative_encoding(&next, &buf, gil_at, &mut canonical);
+                xxhash_rust::xxh3::xxh3_64(&canonical)
+            } else {
+                xxhash_rust::xxh3::xxh3_64(&buf)
+            };
             probe.prefetch(fp);
-            if reduce {
-                next.encode(dims, &mut buf);
-            }
             successors.push(&buf);
             fps.push(fp);
         }

@@ -194,11 +194,15 @@ fn cancel(b: u8) -> Cancel {
     [Cancel::None, Cancel::MustCancel, Cancel::FutureCancelled][(b as usize).min(2)]
 }
 
+/// Bytes of one thread in an encoding: the threads come first, one block each.
+pub const THREAD_BYTES: usize = 13;
+
 impl State {
     /// A byte string that identifies the state among those of one model: every field of the
     /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
     /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.
-    pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) {
+    /// Returns where the GIL's fields begin (symmetry renames the threads they name).
+    pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) -> usize {
         out.clear();
         for th in &self.threads[..dims.threads] {
             out.extend_from_slice(&th.phase.encode());
@@ -231,6 +235,7 @@ impl State {
             l.due.encode(out);
             l.jobs.encode(out);
         }
+        let gil_at = out.len();
         let g = &self.gil;
         out.extend_from_slice(&[
             g.holder,
@@ -261,6 +266,7 @@ impl State {
             Some(Fault::VarOverflow { var }) => 1 + var,
             Some(Fault::SyncOverflow { obj }) => 128 + obj,
         });
+        gil_at
     }
 
     /// The state whose [`State::encode`] with the same `dims` gave `bytes`; slots past the

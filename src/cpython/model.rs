@@ -666,6 +666,34 @@ impl GilModel {
         std::borrow::Cow::Owned(r)
     }
 
+    /// The encoding of [`GilModel::representative`] of `s`, from the encoding of `s` itself
+    /// (`real`, whose GIL fields begin at `gil_at`): the same bytes, with the copies' thread
+    /// blocks in the representative's order and the GIL's thread indices renamed, without
+    /// building the representative state.
+    pub fn representative_encoding(&self, s: &State, real: &[u8], gil_at: usize, out: &mut Vec<u8>) {
+        use crate::cpython::encoding::THREAD_BYTES;
+        out.clear();
+        out.extend_from_slice(real);
+        let mut order = [0usize; crate::cpython::state::MAX_THREADS];
+        for &(lo, hi) in &self.sys.thread_copies {
+            let order = &mut order[..hi - lo];
+            for (p, slot) in order.iter_mut().enumerate() {
+                *slot = lo + p;
+            }
+            order.sort_by_key(|&t| s.threads[t]);
+            for (p, &old) in order.iter().enumerate() {
+                let (to, from) = ((lo + p) * THREAD_BYTES, old * THREAD_BYTES);
+                out[to..to + THREAD_BYTES].copy_from_slice(&real[from..from + THREAD_BYTES]);
+            }
+            for at in [gil_at, gil_at + 1] {
+                let t = out[at] as usize;
+                if (lo..hi).contains(&t) {
+                    out[at] = (lo + order.iter().position(|&old| old == t).expect("a copy")) as u8;
+                }
+            }
+        }
+    }
+
     /// Every plain thread and every loop has finished, and every executor worker is idle (a
     /// job whose task was cancelled still runs; the interpreter joins the workers at exit,
     /// `Lib/concurrent/futures/thread.py: _python_exit`).
