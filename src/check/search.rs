@@ -252,7 +252,7 @@ pub fn breadth_first<A: Default + Send>(
                     batch
                         .par_iter()
                         .zip(&firsts)
-                        .map(|(p, &f)| expand(p, f, Probe::Filter(&visited, Fingerprints::default())))
+                        .map(|(p, &f)| expand(p, f, Probe::Filter(&visited, Shard::with_capacity(4 * p.len()))))
                         .collect()
                 }),
             };
@@ -309,7 +309,7 @@ enum Probe<'a> {
     Insert(&'a mut Fingerprints),
     /// One of several cores: new if the visited set does not hold it (read only, shared)
     /// and the part has not kept it already; [`first_of_equals`] decides later.
-    Filter(&'a Fingerprints, Fingerprints),
+    Filter(&'a Fingerprints, Shard),
 }
 
 impl Probe<'_> {
@@ -369,7 +369,7 @@ fn expand_part<A: Default>(
             model.apply_to(&mut next, a);
             let gil_at = next.encode(dims, &mut buf);
             let fp = if reduce {
-                model.representative_encoding(&next, &buf, gil_at, &mut canonical);
+                model.representative_encoding(&buf, gil_at, &mut canonical);
                 xxhash_rust::xxh3::xxh3_64(&canonical)
             } else {
                 xxhash_rust::xxh3::xxh3_64(&buf)

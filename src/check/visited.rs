@@ -81,6 +81,11 @@ impl Fingerprints {
 }
 
 impl Shard {
+    /// An empty shard with room for `n` fingerprints before it grows.
+    pub fn with_capacity(n: usize) -> Shard {
+        Shard { slots: vec![0; (n * 5 / 4).max(64)], len: 0 }
+    }
+
     /// The slot where the probe for `fp` starts: the shard bits rotated out of the way, the
     /// rest mapped onto the table's length (Lemire's multiply-shift, no power of two needed).
     fn home(&self, fp: u64) -> usize {

@@ -197,6 +197,23 @@ fn cancel(b: u8) -> Cancel {
 /// Bytes of one thread in an encoding: the threads come first, one block each.
 pub const THREAD_BYTES: usize = 13;
 
+impl Thread {
+    /// The thread's block of an encoding.
+    pub fn encode(&self) -> [u8; THREAD_BYTES] {
+        let [p0, p1, p2] = self.phase.encode();
+        let [w0, w1] = self.gil_wait.to_le_bytes();
+        let th = self;
+        [p0, p1, p2, th.gil as u8, th.pc, th.reg, th.window, th.round as u8, w0, w1, th.cpu as u8, th.task, th.deadline]
+    }
+}
+
+/// The order symmetry sorts copies of a thread in: their blocks, compared as byte strings.
+pub fn block_key(block: &[u8]) -> u128 {
+    let mut key = [0u8; 16];
+    key[..THREAD_BYTES].copy_from_slice(&block[..THREAD_BYTES]);
+    u128::from_be_bytes(key)
+}
+
 impl State {
     /// A byte string that identifies the state among those of one model: every field of the
     /// slots the model uses, in a fixed order. Equal states give equal bytes and unequal
@@ -205,20 +222,7 @@ impl State {
     pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) -> usize {
         out.clear();
         for th in &self.threads[..dims.threads] {
-            out.extend_from_slice(&th.phase.encode());
-            let [w0, w1] = th.gil_wait.to_le_bytes();
-            out.extend_from_slice(&[
-                th.gil as u8,
-                th.pc,
-                th.reg,
-                th.window,
-                th.round as u8,
-                w0,
-                w1,
-                th.cpu as u8,
-                th.task,
-                th.deadline,
-            ]);
+            out.extend_from_slice(&th.encode());
         }
         for k in &self.tasks[..dims.tasks] {
             out.extend_from_slice(&k.wait.encode());

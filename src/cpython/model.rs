@@ -643,7 +643,7 @@ impl GilModel {
     }
 
     /// The representative of a state's symmetry class: the copies of each `count` entry
-    /// sorted by their state, with the GIL's references to them renamed to match. Two states
+    /// sorted by their state (its encoding's bytes), with the GIL's references to them renamed to match. Two states
     /// that differ only by which copy is which get the same representative.
     pub fn representative<'a>(&self, s: &'a State) -> std::borrow::Cow<'a, State> {
         if !self.symmetry || self.sys.thread_copies.is_empty() {
@@ -652,7 +652,7 @@ impl GilModel {
         let mut r = *s;
         for &(lo, hi) in &self.sys.thread_copies {
             let mut order: Vec<usize> = (lo..hi).collect();
-            order.sort_by_key(|&t| s.threads[t]);
+            order.sort_by_key(|&t| crate::cpython::encoding::block_key(&s.threads[t].encode()));
             let rename = |t: u8| match order.iter().position(|&old| old == t as usize) {
                 Some(p) if (lo..hi).contains(&(t as usize)) => (lo + p) as u8,
                 _ => t,
@@ -666,12 +666,12 @@ impl GilModel {
         std::borrow::Cow::Owned(r)
     }
 
-    /// The encoding of [`GilModel::representative`] of `s`, from the encoding of `s` itself
+    /// The encoding of [`GilModel::representative`] of a state, from the encoding of the state
     /// (`real`, whose GIL fields begin at `gil_at`): the same bytes, with the copies' thread
     /// blocks in the representative's order and the GIL's thread indices renamed, without
     /// building the representative state.
-    pub fn representative_encoding(&self, s: &State, real: &[u8], gil_at: usize, out: &mut Vec<u8>) {
-        use crate::cpython::encoding::THREAD_BYTES;
+    pub fn representative_encoding(&self, real: &[u8], gil_at: usize, out: &mut Vec<u8>) {
+        use crate::cpython::encoding::{block_key, THREAD_BYTES};
         out.clear();
         out.extend_from_slice(real);
         let mut order = [0usize; crate::cpython::state::MAX_THREADS];
@@ -680,7 +680,7 @@ impl GilModel {
             for (p, slot) in order.iter_mut().enumerate() {
                 *slot = lo + p;
             }
-            order.sort_by_key(|&t| s.threads[t]);
+            order.sort_by_key(|&t| block_key(&real[t * THREAD_BYTES..]));
             for (p, &old) in order.iter().enumerate() {
                 let (to, from) = ((lo + p) * THREAD_BYTES, old * THREAD_BYTES);
                 out[to..to + THREAD_BYTES].copy_from_slice(&real[from..from + THREAD_BYTES]);
