@@ -674,13 +674,20 @@ impl GilModel {
         use crate::cpython::encoding::{block_key, THREAD_BYTES};
         out.clear();
         out.extend_from_slice(real);
+        let mut keyed = [(0u128, 0usize); crate::cpython::state::MAX_THREADS];
         let mut order = [0usize; crate::cpython::state::MAX_THREADS];
         for &(lo, hi) in &self.sys.thread_copies {
-            let order = &mut order[..hi - lo];
-            for (p, slot) in order.iter_mut().enumerate() {
-                *slot = lo + p;
+            // Keys computed once; the index breaks ties, as a stable sort would.
+            let keyed = &mut keyed[..hi - lo];
+            for (p, slot) in keyed.iter_mut().enumerate() {
+                let t = lo + p;
+                *slot = (block_key(&real[t * THREAD_BYTES..]), t);
             }
-            order.sort_by_key(|&t| block_key(&real[t * THREAD_BYTES..]));
+            keyed.sort_unstable();
+            let order = &mut order[..hi - lo];
+            for (slot, &(_, t)) in order.iter_mut().zip(keyed.iter()) {
+                *slot = t;
+            }
             for (p, &old) in order.iter().enumerate() {
                 let (to, from) = ((lo + p) * THREAD_BYTES, old * THREAD_BYTES);
                 out[to..to + THREAD_BYTES].copy_from_slice(&real[from..from + THREAD_BYTES]);
