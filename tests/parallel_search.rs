@@ -159,6 +159,13 @@ proptest! {
             let one = explore(&m, &goal, on(Cores::Fixed(1)));
             let many = explore(&m, &goal, on(Cores::Split(cores, part)));
             prop_assert_eq!(answer(&one), answer(&many), "{:?}\n{}", goal, case.scenario.to_toml());
+            // A state budget stops both at the same state.
+            let budget = |cores| Budget { max_states: Some(one.states / 2 + 1), cores, ..Budget::default() };
+            let (a, b) = (explore(&m, &goal, budget(Cores::Fixed(1))), explore(&m, &goal, budget(Cores::Split(cores, part))));
+            prop_assert_eq!(answer(&a), answer(&b), "{:?}\n{}", goal, case.scenario.to_toml());
+            let max = one.states / 2 + 1;
+            prop_assert_eq!(a.states, max.min(one.states));
+            prop_assert_eq!(a.stopped.is_some(), one.states > max);
         }
     }
 

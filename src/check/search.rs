@@ -138,15 +138,92 @@ struct Level {
 }
 
 impl Level {
-    /// Appends a state, in a new part when the last one is full.
-    fn push(&mut self, packed: &[u8]) {
-        if self.parts.last().is_none_or(|p| p.len() >= self.part) {
-            self.bytes += self.parts.last().map_or(0, Part::bytes);
-            self.parts.push(Part::default());
+    /// Appends parts of states: a part that fits in the last one's room is copied into it,
+    /// so that levels do not crumble into many small parts; a larger one is moved.
+    fn append(&mut self, parts: Vec<Part>) {
+        for part in parts {
+            self.len += part.len();
+            match self.parts.last_mut() {
+                Some(last) if last.len() + part.len() <= self.part => {
+                    self.bytes -= last.bytes();
+                    for i in 0..part.len() {
+                        last.push(part.get(i));
+                    }
+                    self.bytes += last.bytes();
+                }
+                _ => {
+                    self.bytes += part.bytes();
+                    self.parts.push(part);
+                }
+            }
         }
-        self.parts.last_mut().expect("a part").push(packed);
-        self.len += 1;
     }
+}
+
+/// A part's new states as parts of the next level (at most `size` states each), with what
+/// the tree learns of them: how many each state of the part discovered, and each new
+/// state's action position.
+struct Selected {
+    parts: Vec<Part>,
+    children: Vec<u32>,
+    positions: Vec<u16>,
+    len: usize,
+}
+
+impl Selected {
+    /// Keeps only the first `n` new states (a state budget ran out among them).
+    fn truncate(&mut self, n: usize) {
+        let mut left = n;
+        for c in &mut self.children {
+            *c = (*c).min(left as u32);
+            left -= *c as usize;
+        }
+        self.positions.truncate(n);
+        let mut kept = Vec::new();
+        let mut left = n;
+        for part in std::mem::take(&mut self.parts) {
+            if part.len() <= left {
+                left -= part.len();
+                kept.push(part);
+            } else {
+                let mut cut = Part::default();
+                (0..left).for_each(|i| cut.push(part.get(i)));
+                kept.push(cut);
+                break;
+            }
+        }
+        self.parts = kept;
+        self.len = n;
+    }
+}
+
+/// The new states of an expanded part: those `winners` marks (all kept ones on one core).
+fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Selected {
+    let mut new = Selected { parts: Vec::new(), children: vec![0; done.states], positions: Vec::new(), len: 0 };
+    if winners.is_none() && done.part.len() <= size {
+        for kept in &done.kept {
+            new.children[kept.parent as usize] += 1;
+            new.positions.push(kept.position);
+        }
+        new.len = done.part.len();
+        new.parts.push(done.part);
+        return new;
+    }
+    let mut current = Part::default();
+    for (k, kept) in done.kept.iter().enumerate() {
+        if winners.is_some_and(|w| !w[k]) {
+            continue;
+        }
+        if current.len() >= size {
+            new.parts.push(std::mem::take(&mut current));
+        }
+        new.children[kept.parent as usize] += 1;
+        new.positions.push(kept.position);
+        current.push(done.part.get(k));
+        new.len += 1;
+    }
+    new.parts.push(current);
+    new
 }
 
 /// A successor of a part's states that was new when its part was expanded.
@@ -201,7 +278,9 @@ pub fn breadth_first<A: Default + Send>(
             s.encode(&dims, &mut buf);
             packed.clear();
             pack(&buf, &mut packed);
-            level.push(&packed);
+            let mut part = Part::default();
+            part.push(&packed);
+            level.append(vec![part]);
             roots.push(s);
         }
     }
@@ -267,26 +346,30 @@ pub fn breadth_first<A: Default + Send>(
                 let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
                 first_of_equals(&mut visited, &kept, pool)
             });
-            for (c, part) in done.iter().enumerate() {
-                let mut counts = vec![0usize; part.states];
-                for (k, kept) in part.kept.iter().enumerate() {
-                    if winners.as_ref().is_some_and(|w| !w[c][k]) {
-                        continue;
-                    }
-                    if walk.states + next.len >= max_states {
-                        walk.stopped = Some(Stop::MaxStates(max_states));
-                        walk.states += next.len;
-                        walk.max_depth = depth + usize::from(next.len > 0);
-                        break 'levels;
-                    }
-                    counts[kept.parent as usize] += 1;
-                    walk.tree.discovered(kept.position as usize);
-                    next.push(part.part.get(k));
+            let size = level.part;
+            let selected: Vec<Selected> = match (pool, &winners) {
+                (Some(pool), Some(winners)) => pool.install(|| {
+                    done.into_par_iter().zip(winners).map(|(part, w)| select(part, Some(w), size)).collect()
+                }),
+                _ => done.into_iter().map(|part| select(part, None, size)).collect(),
+            };
+            for mut new in selected {
+                let room = max_states.saturating_sub(walk.states + next.len);
+                let full = new.len > room;
+                if full {
+                    new.truncate(room);
                 }
-                counts.iter().for_each(|&n| walk.tree.expanded(n));
+                new.children.iter().for_each(|&n| walk.tree.expanded(n as usize));
+                new.positions.iter().for_each(|&p| walk.tree.discovered(p as usize));
+                next.append(new.parts);
+                if full {
+                    walk.stopped = Some(Stop::MaxStates(max_states));
+                    walk.states += next.len;
+                    walk.max_depth = depth + usize::from(next.len > 0);
+                    break 'levels;
+                }
             }
         }
-        next.bytes += next.parts.last().map_or(0, Part::bytes);
         walk.states += next.len;
         level = next;
     }

@@ -45,6 +45,12 @@ pub(super) fn run(args: &FuzzArgs) -> Result<ExitCode, InputError> {
             format!("no universal claim{what}; expected a claim with `for_all` (see properties/universal.toml)");
         return Err(InputError::new(&paths[0], 1, 1, message));
     }
+    // A shard fuzzes every N-th universal claim; each claim's programs depend only on the
+    // seed, so the shards' rows are those of one whole run.
+    let claims = match args.limits.shard {
+        Some(shard) => shard.claims(claims),
+        None => claims,
+    };
     let mut jobs = Vec::new();
     for claim in &claims {
         jobs.extend(crate::fuzz::universal::jobs(claim)?);

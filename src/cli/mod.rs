@@ -151,13 +151,15 @@ pub struct Limits {
     /// its verdict unknown.
     #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
     pub max_memory: Option<usize>,
-    /// Searches run in parallel (each one is single-threaded and deterministic) [default:
-    /// every CPU].
+    /// Cores the whole run uses [default: every CPU]: checks run in parallel, and a search
+    /// takes the cores the others leave idle (when fewer checks than cores are left). Verdicts,
+    /// state counts and counterexamples are the same whatever it is.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Run only the I-th of N slices of the claims (every N-th claim, from the I-th) and
-    /// write its rows to `shard-I-of-N.json` in `--out` [default: `shards/`] instead of a
-    /// report; `gilcheck merge` joins the N files into the reports of one whole run.
+    /// Run only the I-th of N slices of the claims (every N-th claim, from the I-th). `check`
+    /// writes its rows to `shard-I-of-N.json` in `--out` [default: `shards/`] instead of a
+    /// report, and `gilcheck merge` joins the N files into the reports of one whole run;
+    /// `fuzz` prints the slice's rows.
     #[arg(long, value_name = "I/N", value_parser = shard::parse_shard)]
     pub shard: Option<shard::Shard>,
 }
