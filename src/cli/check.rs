@@ -1,10 +1,10 @@
 //! `gilcheck check`: every claim on its scenarios, a table (or JSON), and the reports folder.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{check_filter, emit, select_claims, signal_name, Format, Limits, Sources};
+use super::output::interrupted_exit;
+use super::{check_filter, emit, select_claims, Format, Limits, Sources};
 use crate::check::job::{Job, Row};
 use crate::check::resources::interrupted;
 use crate::check::resources::DEFAULT_MAX_STATES;
@@ -12,7 +12,7 @@ use crate::input::claim::Claim;
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
 use crate::suite::figures::Figures;
-use crate::suite::publish::{publish, PublishError, ReportLock};
+use crate::suite::publish::{publish, ReportLock};
 use crate::suite::{self, report};
 
 #[derive(clap::Args, Debug)]
@@ -97,43 +97,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         let path = super::shard::write(shard, &claims, &rows, args.out.as_deref().unwrap_or(Path::new("shards")))?;
         eprintln!("gilcheck: shard {}/{} written to {}", shard.index, shard.count, path.display());
     }
-    finish(&claims, &mut rows, out_dir.as_ref(), args.format)
-}
-
-/// What `check` and `merge` do with a run's rows: the report folder (when there is one),
-/// then the table or the JSON; the exit status says whether every verdict is as expected.
-pub(super) fn finish(
-    claims: &[Claim],
-    rows: &mut [Row],
-    out_dir: Option<&PathBuf>,
-    format: Format,
-) -> Result<ExitCode, InputError> {
-    if let Some(dir) = out_dir {
-        report::note_realisations(rows, dir);
-        report::link_graphs(rows, dir);
-        let files = report::render(claims, rows, &Figures::load(dir));
-        match publish(dir, &files) {
-            Ok(()) => {}
-            Err(PublishError::Interrupted(signal)) => return Ok(interrupted_exit(signal, Some(dir))),
-            Err(PublishError::Io(e)) => {
-                return Err(InputError::new(
-                    dir,
-                    1,
-                    1,
-                    format!("cannot write the report: {e}; the old report is untouched"),
-                ))
-            }
-        }
-    }
-    let ok = rows.iter().all(|r| r.as_expected);
-    match format {
-        Format::Json => {
-            let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
-            emit(&(json + "\n"));
-        }
-        Format::Text => print_table(rows, out_dir),
-    }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    super::output::finish(&claims, &mut rows, out_dir.as_ref(), args.format)
 }
 
 fn usage(message: &str) -> InputError {
@@ -254,53 +218,4 @@ fn findings(rows: &[Row]) -> String {
         }
     }
     out
-}
-
-/// Says that `signal` ended the run and what it left of the report folder: exit 130 or 143.
-fn interrupted_exit(signal: i32, out_dir: Option<&std::path::Path>) -> ExitCode {
-    let left = out_dir.map_or(String::new(), |d| format!("; {} left as it was", d.display()));
-    eprintln!("gilcheck: interrupted by {}{left}", signal_name(signal));
-    ExitCode::from(128 + signal as u8)
-}
-
-fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {
-    let color = std::io::stdout().is_terminal();
-    let mut out = String::new();
-    let w_claim = rows.iter().map(|r| r.claim.len()).max().unwrap_or(5).max(5);
-    let w_model = rows.iter().map(|r| r.model.len()).max().unwrap_or(5).max(5);
-    out.push_str(&format!(
-        "{:<w_claim$}  {:<w_model$}  {:<6}  {:<22}  {:<16}  {:>9}  {:>7}\n",
-        "claim", "model", "python", "verdict", "expected", "states", "ms"
-    ));
-    for r in rows {
-        let verdict = match &r.value {
-            Some(v) => format!("{} ({})", r.verdict, v),
-            None => r.verdict.clone(),
-        };
-        let mark = if r.as_expected { "" } else { "  <- not as expected" };
-        let (on, off) = if color && !r.as_expected { ("\x1b[31m", "\x1b[0m") } else { ("", "") };
-        out.push_str(&format!(
-            "{on}{:<w_claim$}  {:<w_model$}  {:<6}  {:<22}  {:<16}  {:>9}  {:>7}{mark}{off}\n",
-            r.claim, r.model, r.variant, verdict, r.expected, r.states, r.elapsed_ms
-        ));
-        for note in r.notes.iter().filter(|n| !n.starts_with("untimed")) {
-            if !r.as_expected {
-                out.push_str(&format!("    {note}\n"));
-            }
-        }
-    }
-    let bad = rows.iter().filter(|r| !r.as_expected).count();
-    let states: u64 = rows.iter().map(|r| r.states).sum();
-    out.push_str(&format!(
-        "\n{} checks, {} as expected, {} not; {} states explored",
-        rows.len(),
-        rows.len() - bad,
-        bad,
-        states
-    ));
-    if let Some(dir) = out_dir {
-        out.push_str(&format!("; report in {}", dir.display()));
-    }
-    out.push('\n');
-    emit(&out);
 }

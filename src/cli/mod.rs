@@ -10,6 +10,7 @@ mod extract;
 mod fuzz;
 mod graph;
 mod list;
+mod output;
 mod shard;
 
 use std::io::Write;

@@ -159,5 +159,5 @@ pub(super) fn run(args: &MergeArgs) -> Result<ExitCode, InputError> {
     let claims = args.sources.claims()?;
     let mut rows = read_shards(&args.files, &claims)?;
     let _lock = ReportLock::take(&args.out).map_err(|e| InputError::new(&args.out, 1, 1, e.to_string()))?;
-    super::check::finish(&claims, &mut rows, Some(&args.out), args.format)
+    super::output::finish(&claims, &mut rows, Some(&args.out), args.format)
 }

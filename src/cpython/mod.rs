@@ -19,5 +19,6 @@ pub mod holders;
 pub mod model;
 pub mod program;
 pub mod state;
+pub mod symmetry;
 pub mod sync;
 pub mod timeouts;

@@ -6,8 +6,9 @@ use tree_sitter::Node;
 
 use super::calls::{self, Cost};
 use super::program::Placed;
+use super::program::UNROLL;
 use super::syntax::{children, is_async};
-use super::walk::{Binding, Frame, Global, Walker, UNROLL};
+use super::walk::{Binding, Frame, Global, Walker};
 use crate::input::scenario::{Duration, Step, WriteValue};
 
 impl<'t> Walker<'t> {

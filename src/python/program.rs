@@ -6,6 +6,11 @@ use std::fmt::Write as _;
 
 use crate::input::scenario::Step;
 
+/// Iterations of a plain Python loop per millisecond: about 100 ns each for a short body
+/// (`total += i * i` runs 300,000 times in 25–30 ms on CPython 3.11 here).
+pub(super) const ITERATIONS_PER_TICK: u64 = 10_000;
+/// Loops up to this many iterations are unrolled whole.
+pub(super) const UNROLL: u32 = 4;
 /// Where a step or an actor comes from in the user's file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -117,9 +122,9 @@ impl Extracted {
             d.io,
             d.c_nogil,
             d.c_call,
-            super::walk::ITERATIONS_PER_TICK * self.ms_per_tick as u64,
+            ITERATIONS_PER_TICK * self.ms_per_tick as u64,
             d.compute,
-            super::walk::UNROLL,
+            UNROLL,
             d.loop_bound
         )
     }

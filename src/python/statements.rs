@@ -4,8 +4,9 @@
 use tree_sitter::Node;
 
 use super::program::{Actor, ActorKind, Note, Origin, Placed};
+use super::program::{ITERATIONS_PER_TICK, UNROLL};
 use super::syntax::children;
-use super::walk::{Binding, Frame, Global, Pool, Walker, ITERATIONS_PER_TICK, UNROLL};
+use super::walk::{Binding, Frame, Global, Pool, Walker};
 use crate::input::scenario::{Duration, Step};
 
 /// What leaving a `with` block does.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tree_sitter::Node;
 
 use super::calls::Mapping;
-use super::program::{Actor, ActorKind, Extracted, Note, Origin, Placed};
+use super::program::{Actor, ActorKind, Extracted, Note, Origin, Placed, UNROLL};
 use super::syntax::{children, is_async, PyFile};
 use crate::input::scenario::Step;
 
@@ -109,11 +109,6 @@ pub(super) struct Walker<'t> {
 
 /// Deepest chain of calls followed into the file's functions.
 const MAX_DEPTH: usize = 12;
-/// Iterations of a plain Python loop per millisecond: about 100 ns each for a short body
-/// (`total += i * i` runs 300,000 times in 25–30 ms on CPython 3.11 here).
-pub(super) const ITERATIONS_PER_TICK: u64 = 10_000;
-/// Loops up to this many iterations are unrolled whole.
-pub(super) const UNROLL: u32 = 4;
 
 impl<'t> Walker<'t> {
     pub fn note(&mut self, node: Node, text: impl Into<String>) {
