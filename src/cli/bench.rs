@@ -69,29 +69,13 @@ fn convoy(horizon: usize) -> String {
 }
 
 fn specs() -> Vec<Spec> {
-    let mut rows = Vec::new();
-    for n in 2..=8 {
-        rows.push(Spec { name: format!("race-{n}"), scenario: race(n), symmetry: true, check: "always var(x) <= 255" });
-    }
-    for n in 2..=5 {
-        rows.push(Spec {
-            name: format!("race-{n}-nosym"),
-            scenario: race(n),
-            symmetry: false,
-            check: "always var(x) <= 255",
-        });
-    }
-    for k in 2..=7 {
-        rows.push(Spec {
-            name: format!("asyncio-{k}"),
-            scenario: asyncio(k),
-            symmetry: false,
-            check: "always running_tasks <= 1",
-        });
-    }
-    for h in [60, 120, 180, 240] {
-        rows.push(Spec { name: format!("convoy-{h}"), scenario: convoy(h), symmetry: true, check: "always now >= 0" });
-    }
+    let spec =
+        |name: String, scenario: String, symmetry: bool, check: &'static str| Spec { name, scenario, symmetry, check };
+    let race_check = "always var(x) <= 255";
+    let mut rows: Vec<Spec> = (2..=8).map(|n| spec(format!("race-{n}"), race(n), true, race_check)).collect();
+    rows.extend((2..=5).map(|n| spec(format!("race-{n}-nosym"), race(n), false, race_check)));
+    rows.extend((2..=7).map(|k| spec(format!("asyncio-{k}"), asyncio(k), false, "always running_tasks <= 1")));
+    rows.extend([60, 120, 180, 240].map(|h| spec(format!("convoy-{h}"), convoy(h), true, "always now >= 0")));
     rows
 }
 
