@@ -2,13 +2,13 @@
 //! reachable state.
 //!
 //! Like stateright's BFS, visited states are kept as 64-bit fingerprints (hash compaction:
-//! xxh3 of [`State::encode`]) with the action that first reached each, and a path is rebuilt
-//! by replaying those actions from the initial state. Unlike it, the search is
-//! single-threaded and visits actions in the model's fixed order, so state counts, depths and
-//! the chosen counterexample (the shortest, first in action order) are the same on every run
-//! and machine; parallelism comes from checking many (claim, model, variant) jobs at once.
-//! `tests/stateright_agrees.rs` checks that stateright's own checker finds the same state
-//! counts and verdicts.
+//! xxh3 of [`State::encode`], [`crate::check::visited`]), and a path is rebuilt by replaying
+//! from the initial state the action that first reached each state ([`crate::check::tree`]).
+//! Unlike it, the search visits actions in the model's fixed order and, on any number of
+//! cores, keeps the first of equal successors in that order, so state counts, depths and the
+//! chosen counterexample (the shortest, first in action order) are the same on every run and
+//! machine. `tests/stateright_agrees.rs` checks that stateright's own checker finds the same
+//! state counts and verdicts, `tests/parallel_search.rs` that cores change nothing.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -255,9 +255,9 @@ const PARTS_PER_CORE: usize = 4;
 /// returns false the walk ends in that level (no state deeper than it is counted).
 ///
 /// The search is level-synchronised: a level's parts are expanded on as many cores as the
-/// run leaves it ([`Budget::cores`]), and the winner among equal
-/// successors is the one first in (parent, action) order, so states, indices, depths and
-/// paths are those of a one-core search, on every run and machine. This is the one search
+/// run leaves it ([`Budget::cores`]), and the winner among equal successors is the one
+/// first in (parent, action) order, so states, indices, depths and paths are those of a
+/// one-core search, on every run and machine. This is the one search
 /// every exhaustive check uses; liveness builds its graph on its own (it needs every edge).
 pub fn breadth_first<A: Default + Send>(
     model: &GilModel,
@@ -386,6 +386,35 @@ fn fingerprint(model: &GilModel, dims: &Dims, reduce: bool, s: &State, buf: &mut
     xxhash_rust::xxh3::xxh3_64(buf)
 }
 
+/// The successors of one state, encoded, with their fingerprints.
+#[derive(Default)]
+struct Successors {
+    parent: usize,
+    states: Part,
+    fps: Vec<u64>,
+}
+
+impl Successors {
+    fn clear(&mut self, parent: usize) {
+        self.parent = parent;
+        self.states.packed.clear();
+        self.states.ends.clear();
+        self.fps.clear();
+    }
+
+    /// Probes each successor in action order and keeps, packed, those that are new.
+    fn keep_new<A>(&mut self, probe: &mut Probe, out: &mut Expanded<A>) {
+        for (position, &fp) in self.fps.iter().enumerate() {
+            if probe.is_new(fp) {
+                pack(self.states.get(position), &mut out.part.packed);
+                out.part.ends.push(out.part.packed.len() as u32);
+                out.kept.push(Kept { fp, parent: self.parent as u32, position: position as u16 });
+            }
+        }
+        self.fps.clear();
+    }
+}
+
 /// How a part's expansion tells a new successor from one seen before.
 enum Probe<'a> {
     /// One core: insert it into the visited set; new if it was not there.
@@ -434,8 +463,9 @@ fn expand_part<A: Default>(
         horizon_hit: false,
     };
     let (mut bytes, mut buf, mut canonical, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut successors = Part::default();
-    let mut fps = Vec::new();
+    // The successors of the state before, probed only once this state's are fetched, so
+    // that two states' cache misses overlap.
+    let (mut now, mut before) = (Successors::default(), Successors::default());
     let mut s = State::default();
     for i in 0..part.len() {
         unpack(part.get(i), &mut bytes);
@@ -444,9 +474,7 @@ fn expand_part<A: Default>(
         actions.clear();
         model.actions(&s, &mut actions);
         observe(&mut out.seen, &s, first + i, &actions);
-        successors.packed.clear();
-        successors.ends.clear();
-        fps.clear();
+        now.clear(i);
         for &a in &actions {
             let mut next = s;
             model.apply_to(&mut next, a);
@@ -458,17 +486,13 @@ fn expand_part<A: Default>(
                 xxhash_rust::xxh3::xxh3_64(&buf)
             };
             probe.prefetch(fp);
-            successors.push(&buf);
-            fps.push(fp);
+            now.states.push(&buf);
+            now.fps.push(fp);
         }
-        for (position, &fp) in fps.iter().enumerate() {
-            if probe.is_new(fp) {
-                pack(successors.get(position), &mut out.part.packed);
-                out.part.ends.push(out.part.packed.len() as u32);
-                out.kept.push(Kept { fp, parent: i as u32, position: position as u16 });
-            }
-        }
+        before.keep_new(&mut probe, &mut out);
+        std::mem::swap(&mut now, &mut before);
     }
+    before.keep_new(&mut probe, &mut out);
     out
 }
 
@@ -482,8 +506,20 @@ fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPo
             buckets[Fingerprints::shard_of(one.fp)].push((c as u32, k as u32));
         }
     }
+    /// How far ahead of its insert a slot is fetched.
+    const AHEAD: usize = 8;
     let insert = |(shard, bucket): (&mut Shard, Vec<(u32, u32)>)| -> Vec<(u32, u32)> {
-        bucket.into_iter().filter(|&(c, k)| shard.insert(kept[c as usize][k as usize].fp)).collect()
+        let fp = |&(c, k): &(u32, u32)| kept[c as usize][k as usize].fp;
+        let mut won = Vec::new();
+        for (i, one) in bucket.iter().enumerate() {
+            if let Some(ahead) = bucket.get(i + AHEAD) {
+                shard.prefetch(fp(ahead));
+            }
+            if shard.insert(fp(one)) {
+                won.push(*one);
+            }
+        }
+        won
     };
     let won: Vec<Vec<(u32, u32)>> =
         pool.install(|| visited.shards_mut().par_iter_mut().zip(buckets).map(insert).collect());

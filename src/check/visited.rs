@@ -49,16 +49,7 @@ impl Fingerprints {
     /// Asks the CPU to fetch the slot where a probe for `fp` starts: a hint, so that
     /// several probes' cache misses overlap.
     pub fn prefetch(&self, fp: u64) {
-        let shard = &self.shards[Self::shard_of(fp)];
-        if let Some(slot) = shard.slots.get(shard.home(fp)) {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch is a hint that never faults, here of an address in bounds.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot as *const u64 as *const i8)
-            };
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = slot;
-        }
+        self.shards[Self::shard_of(fp)].prefetch(fp);
     }
 
     /// The shards, to insert into each on its own core.
@@ -81,6 +72,19 @@ impl Fingerprints {
 }
 
 impl Shard {
+    /// [`Fingerprints::prefetch`] within this shard.
+    pub fn prefetch(&self, fp: u64) {
+        if let Some(slot) = self.slots.get(self.home(fp)) {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a prefetch is a hint that never faults, here of an address in bounds.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot as *const u64 as *const i8)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = slot;
+        }
+    }
+
     /// An empty shard with room for `n` fingerprints before it grows.
     pub fn with_capacity(n: usize) -> Shard {
         Shard { slots: vec![0; (n * 5 / 4).max(64)], len: 0 }
