@@ -38,7 +38,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use stateright::Model;
 
 use crate::check::atoms::BExpr;
-use crate::check::resources::{Budget, Meter, Stop, POLL_EVERY};
+use crate::check::resources::{Budget, Meter, Searching, Stop, POLL_EVERY};
 use crate::check::search::{held_bytes, BYTES_PER_VISITED};
 use crate::check::search::{replay_actions, Visited};
 use crate::cpython::model::Trace;
@@ -100,6 +100,8 @@ struct StateInfo {
 
 /// Checks `trigger leads_to goal` (`None`: `eventually goal`) on every fair path of the model.
 pub fn check(model: &GilModel, trigger: Option<&BExpr>, goal: &BExpr, budget: Budget) -> LivenessResult {
+    // One core, counted, so that breadth-first searches beside it leave it that core.
+    let _running = Searching::start();
     let meter = budget.start();
     let (graph, stopped) = build(model, trigger, goal, &meter);
     let mut result = LivenessResult {
