@@ -88,7 +88,7 @@ pub fn end_of(model: &GilModel, s: &State) -> End {
     End { all_done: model.all_done(s), programs, vars }
 }
 
-/// What one chunk of a level showed [`explore_ends`]: its first end, and its first end
+/// What one part of a level showed [`explore_ends`]: its first end, and its first end
 /// unlike that one; whether a state could not go on.
 #[derive(Default)]
 struct EndsSeen {

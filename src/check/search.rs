@@ -100,8 +100,8 @@ pub struct Walk {
     pub stopped: Option<Stop>,
 }
 
-/// Up to [`crate::check::resources::Cores::part_states`] states of a search level, each [`pack`]ed, in discovery order: the unit
-/// of work of a core.
+/// Up to [`crate::check::resources::Cores::part_states`] states of a search level, each
+/// [`pack`]ed, in discovery order: the unit of work of a core.
 #[derive(Default)]
 struct Part {
     packed: Vec<u8>,
@@ -257,8 +257,8 @@ const PARTS_PER_CORE: usize = 4;
 /// The search is level-synchronised: a level's parts are expanded on as many cores as the
 /// run leaves it ([`Budget::cores`]), and the winner among equal successors is the one
 /// first in (parent, action) order, so states, indices, depths and paths are those of a
-/// one-core search, on every run and machine. This is the one search
-/// every exhaustive check uses; liveness builds its graph on its own (it needs every edge).
+/// one-core search, on every run and machine. This is the one search every exhaustive check
+/// uses; liveness builds its graph on its own (it needs every edge).
 pub fn breadth_first<A: Default + Send>(
     model: &GilModel,
     budget: Budget,
@@ -271,11 +271,10 @@ pub fn breadth_first<A: Default + Send>(
     let reduce = reduce && model.symmetry && !model.sys.thread_copies.is_empty();
     let mut visited = Fingerprints::default();
     let mut level = Level { part: budget.cores.part_states(), ..Level::default() };
-    let (mut buf, mut packed) = (Vec::new(), Vec::new());
+    let (mut buf, mut canonical, mut packed) = (Vec::new(), Vec::new(), Vec::new());
     let mut roots = Vec::new();
     for s in model.init_states() {
-        if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf)) {
-            s.encode(&dims, &mut buf);
+        if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf, &mut canonical)) {
             packed.clear();
             pack(&buf, &mut packed);
             let mut part = Part::default();
@@ -315,11 +314,13 @@ pub fn breadth_first<A: Default + Send>(
                 walk.states += next.len;
                 break 'levels;
             }
-            let cores = budget.cores.now();
-            if cores > 1 && level.len > level.part && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
+            // Several cores only for a level of several parts; a pool that cannot be had
+            // leaves the search on this one.
+            let cores = if level.len > level.part { budget.cores.now() } else { 1 };
+            if cores > 1 && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
                 pools = rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok().map(|p| (cores, p));
             }
-            let pool = pools.as_ref().filter(|(n, _)| *n == cores && level.len > level.part).map(|(_, p)| p);
+            let pool = pools.as_ref().filter(|(n, _)| *n == cores).map(|(_, p)| p);
             let batch: Vec<Part> = parts.by_ref().take(pool.as_ref().map_or(1, |_| cores * PARTS_PER_CORE)).collect();
             let firsts: Vec<usize> =
                 batch.iter().scan(first, |f, p| Some(std::mem::replace(f, *f + p.len()))).collect();
@@ -376,14 +377,23 @@ pub fn breadth_first<A: Default + Send>(
     walk
 }
 
-/// The fingerprint of a state, of its symmetry class's representative when `reduce`.
-fn fingerprint(model: &GilModel, dims: &Dims, reduce: bool, s: &State, buf: &mut Vec<u8>) -> u64 {
+/// Encodes a state into `buf` and returns its fingerprint: that of its symmetry class's
+/// representative when `reduce` (built from `buf` in `canonical`).
+fn fingerprint(
+    model: &GilModel,
+    dims: &Dims,
+    reduce: bool,
+    s: &State,
+    buf: &mut Vec<u8>,
+    canonical: &mut Vec<u8>,
+) -> u64 {
+    let gil_at = s.encode(dims, buf);
     if reduce {
-        model.representative(s).encode(dims, buf);
+        model.representative_encoding(buf, gil_at, canonical);
+        xxhash_rust::xxh3::xxh3_64(canonical)
     } else {
-        s.encode(dims, buf);
+        xxhash_rust::xxh3::xxh3_64(buf)
     }
-    xxhash_rust::xxh3::xxh3_64(buf)
 }
 
 /// The successors of one state, encoded, with their fingerprints.
@@ -442,8 +452,8 @@ impl Probe<'_> {
 
 /// Expands the states of a part (the first is state `first`): observes each and keeps each
 /// successor that `probe` says is new, in (state, action) order. A state's successors are
-/// fingerprinted first and their slots in the visited set fetched at once, so that the
-/// cache misses of its probes overlap.
+/// fingerprinted and their slots in the visited set fetched before the previous state's
+/// are probed, so that the cache misses of several probes overlap.
 #[allow(clippy::too_many_arguments)]
 fn expand_part<A: Default>(
     model: &GilModel,
@@ -478,13 +488,7 @@ fn expand_part<A: Default>(
         for &a in &actions {
             let mut next = s;
             model.apply_to(&mut next, a);
-            let gil_at = next.encode(dims, &mut buf);
-            let fp = if reduce {
-                model.representative_encoding(&buf, gil_at, &mut canonical);
-                xxhash_rust::xxh3::xxh3_64(&canonical)
-            } else {
-                xxhash_rust::xxh3::xxh3_64(&buf)
-            };
+            let fp = fingerprint(model, dims, reduce, &next, &mut buf, &mut canonical);
             probe.prefetch(fp);
             now.states.push(&buf);
             now.fps.push(fp);
@@ -497,12 +501,12 @@ fn expand_part<A: Default>(
 }
 
 /// A parallel level: which kept successors are new states, each one kept only by the first
-/// of its equals in (chunk, position) order, by inserting them into the visited set shard by
+/// of its equals in (part, position) order, by inserting them into the visited set shard by
 /// shard, each shard on one core, in that order.
 fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPool) -> Vec<Vec<bool>> {
     let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); SHARDS];
-    for (c, chunk) in kept.iter().enumerate() {
-        for (k, one) in chunk.iter().enumerate() {
+    for (c, part) in kept.iter().enumerate() {
+        for (k, one) in part.iter().enumerate() {
             buckets[Fingerprints::shard_of(one.fp)].push((c as u32, k as u32));
         }
     }
@@ -530,7 +534,7 @@ fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPo
     winners
 }
 
-/// What one chunk of a level showed [`explore`].
+/// What one part of a level showed [`explore`].
 #[derive(Default)]
 struct Seen {
     /// `Always`/`Sometimes`: the first state that decides it.
@@ -543,7 +547,7 @@ struct Seen {
     fault: Option<usize>,
 }
 
-/// Folds a state's or a later chunk's best into `best`: a strictly better value wins, an
+/// Folds a state's or a later part's best into `best`: a strictly better value wins, an
 /// equal one keeps the earlier state and is at the horizon only if both are.
 fn better(goal: &Goal, best: &mut Option<(i64, usize, bool)>, (v, i, at_horizon): (i64, usize, bool)) {
     match best {

@@ -34,15 +34,6 @@ impl Tree {
         Tree { roots, ..Tree::default() }
     }
 
-    /// States in the tree.
-    pub fn len(&self) -> usize {
-        self.roots + self.choice.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The next state expanded (in discovery order) discovered `count` new states.
     pub fn expanded(&mut self, count: usize) {
         let i = self.children.len();

@@ -96,38 +96,34 @@ impl Shard {
         ((fp.rotate_left(SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
     }
 
-    pub fn insert(&mut self, fp: u64) -> bool {
-        if (self.len + 1) * 5 > self.slots.len() * 4 {
-            self.grow();
-        }
-        let fp = stored(fp);
+    /// Where the probe for `fp` ends (a non-empty table): at `fp`'s slot (true) or at the
+    /// empty slot it would take (false).
+    fn probe(&self, fp: u64) -> (usize, bool) {
         let mut i = self.home(fp);
         loop {
             match self.slots[i] {
-                0 => {
-                    self.slots[i] = fp;
-                    self.len += 1;
-                    return true;
-                }
-                x if x == fp => return false,
+                0 => return (i, false),
+                x if x == fp => return (i, true),
                 _ => i = if i + 1 == self.slots.len() { 0 } else { i + 1 },
             }
         }
     }
 
-    pub fn contains(&self, fp: u64) -> bool {
-        if self.slots.is_empty() {
-            return false;
+    pub fn insert(&mut self, fp: u64) -> bool {
+        if (self.len + 1) * 5 > self.slots.len() * 4 {
+            self.grow();
         }
         let fp = stored(fp);
-        let mut i = self.home(fp);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                x if x == fp => return true,
-                _ => i = if i + 1 == self.slots.len() { 0 } else { i + 1 },
-            }
+        let (i, found) = self.probe(fp);
+        if !found {
+            self.slots[i] = fp;
+            self.len += 1;
         }
+        !found
+    }
+
+    pub fn contains(&self, fp: u64) -> bool {
+        !self.slots.is_empty() && self.probe(stored(fp)).1
     }
 
     fn grow(&mut self) {

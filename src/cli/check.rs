@@ -11,9 +11,8 @@ use crate::check::resources::DEFAULT_MAX_STATES;
 use crate::input::claim::Claim;
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
-use crate::suite::figures::Figures;
-use crate::suite::publish::{publish, ReportLock};
-use crate::suite::{self, report};
+use crate::suite;
+use crate::suite::publish::ReportLock;
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
@@ -148,19 +147,11 @@ fn run_programs(args: &CheckArgs) -> Result<ExitCode, InputError> {
     }
     if let (Some(dir), false) = (&args.out, args.no_report) {
         let claims: Vec<Claim> = asked.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
-        report::link_graphs(&mut rows, dir);
-        let files = report::render(&claims, &rows, &Figures::load(dir));
-        publish(dir, &files).map_err(|e| InputError::new(dir, 1, 1, format!("cannot write the report: {e:?}")))?;
-    }
-    let ok = rows.iter().all(|r| r.as_expected);
-    match args.format {
-        Format::Json => {
-            let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
-            emit(&(json + "\n"));
+        if let Some(code) = super::output::write_report(&claims, &mut rows, dir)? {
+            return Ok(code);
         }
-        Format::Text => emit(&(answers(&rows) + &findings(&rows))),
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(super::output::emit_rows(&rows, args.format, |rows| answers(rows) + &findings(rows)))
 }
 
 /// The questions' answers: yes (holds), no (refuted), n/a (holds by construction: the reason

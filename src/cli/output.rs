@@ -2,7 +2,7 @@
 //! table or the JSON, and the exit status.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{emit, signal_name, Format};
@@ -23,30 +23,42 @@ pub(super) fn finish(
 ) -> Result<ExitCode, InputError> {
     if let Some(dir) = out_dir {
         report::note_realisations(rows, dir);
-        report::link_graphs(rows, dir);
-        let files = report::render(claims, rows, &Figures::load(dir));
-        match publish(dir, &files) {
-            Ok(()) => {}
-            Err(PublishError::Interrupted(signal)) => return Ok(interrupted_exit(signal, Some(dir))),
-            Err(PublishError::Io(e)) => {
-                return Err(InputError::new(
-                    dir,
-                    1,
-                    1,
-                    format!("cannot write the report: {e}; the old report is untouched"),
-                ))
-            }
+        if let Some(code) = write_report(claims, rows, dir)? {
+            return Ok(code);
         }
     }
-    let ok = rows.iter().all(|r| r.as_expected);
+    Ok(emit_rows(rows, format, |rows| table(rows, out_dir)))
+}
+
+/// Writes the report folder of the rows (graphs linked from them); a signal during the
+/// write leaves the old folder and gives the exit status to end with.
+pub(super) fn write_report(claims: &[Claim], rows: &mut [Row], dir: &Path) -> Result<Option<ExitCode>, InputError> {
+    report::link_graphs(rows, dir);
+    let files = report::render(claims, rows, &Figures::load(dir));
+    match publish(dir, &files) {
+        Ok(()) => Ok(None),
+        Err(PublishError::Interrupted(signal)) => Ok(Some(interrupted_exit(signal, Some(dir)))),
+        Err(PublishError::Io(e)) => {
+            Err(InputError::new(dir, 1, 1, format!("cannot write the report: {e}; the old report is untouched")))
+        }
+    }
+}
+
+/// Prints the rows as JSON or, for people, as `text` makes them; exit status 0 when every
+/// verdict is as expected, else 1.
+pub(super) fn emit_rows(rows: &[Row], format: Format, text: impl FnOnce(&[Row]) -> String) -> ExitCode {
     match format {
         Format::Json => {
             let json = serde_json::to_string(&serde_json::json!({ "results": rows })).expect("rows serialize");
             emit(&(json + "\n"));
         }
-        Format::Text => print_table(rows, out_dir),
+        Format::Text => emit(&text(rows)),
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    if rows.iter().all(|r| r.as_expected) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Says that `signal` ended the run and what it left of the report folder: exit 130 or 143.
@@ -56,7 +68,8 @@ pub(super) fn interrupted_exit(signal: i32, out_dir: Option<&std::path::Path>) -
     ExitCode::from(128 + signal as u8)
 }
 
-fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {
+/// The table `check` prints.
+fn table(rows: &[Row], out_dir: Option<&PathBuf>) -> String {
     let color = std::io::stdout().is_terminal();
     let mut out = String::new();
     let w_claim = rows.iter().map(|r| r.claim.len()).max().unwrap_or(5).max(5);
@@ -95,5 +108,5 @@ fn print_table(rows: &[Row], out_dir: Option<&PathBuf>) {
         out.push_str(&format!("; report in {}", dir.display()));
     }
     out.push('\n');
-    emit(&out);
+    out
 }
