@@ -38,6 +38,11 @@ fn notes(source: &str) -> Vec<String> {
     ex.program.notes.iter().map(|n| format!("{}:{}: {}", n.line, n.col, n.text)).collect()
 }
 
+/// Some note of `notes` is at `at` (`line:col:`) and says `text`.
+fn has_note(notes: &[String], at: &str, text: &str) -> bool {
+    notes.iter().any(|n| n.starts_with(at) && n.contains(text))
+}
+
 fn steps_of<'a>(actors: &'a BTreeMap<String, Vec<String>>, key: &str) -> &'a [String] {
     actors.get(key).unwrap_or_else(|| panic!("no `{key}` in {actors:#?}"))
 }
@@ -96,7 +101,7 @@ for i in range(2):
 fn a_thread_never_started_is_left_out_with_a_note() {
     let src = "import threading\ndef w():\n    pass\nt = threading.Thread(target=w)\nu = threading.Thread(target=w)\nu.start()\n";
     assert_eq!(actors(src).keys().collect::<Vec<_>>(), ["thread w"]);
-    assert!(notes(src).iter().any(|n| n.starts_with("4:5:") && n.contains("never started")), "{:?}", notes(src));
+    assert!(has_note(&notes(src), "4:5:", "never started"), "{:?}", notes(src));
 }
 
 #[test]
@@ -297,7 +302,7 @@ t.start()
         ["io 20", "io 20", "c_nogil 5", "c_call 2", "compute 20", "io 7", "c_call 1"],
         "{a:#?}"
     );
-    assert!(notes(src).iter().any(|n| n.starts_with("13:5:") && n.contains("helper_lib.crunch")), "{:?}", notes(src));
+    assert!(has_note(&notes(src), "13:5:", "helper_lib.crunch"), "{:?}", notes(src));
     let mapping =
         Mapping::parse(Path::new("m.toml"), "[calls]\n\"helper_lib.crunch\" = \"c_nogil 9\"\n[defaults]\nio = 3\n")
             .unwrap();
@@ -328,7 +333,7 @@ a.start(); b.start()
         steps_of(&a, "thread bounded"),
         ["time.sleep 1", "time.sleep 1", "time.sleep 2", "time.sleep 2", "time.sleep 2"]
     );
-    assert!(notes(src).iter().any(|n| n.starts_with("7:5:") && n.contains("a loop of 10 iterations: modelled as 2")));
+    assert!(has_note(&notes(src), "7:5:", "a loop of 10 iterations: modelled as 2"));
 }
 
 #[test]
@@ -346,7 +351,7 @@ time.sleep(0.007)
 "#;
     let a = actors(src);
     assert_eq!(steps_of(&a, "thread main"), ["time.sleep 3"]);
-    assert!(notes(src).iter().any(|n| n.starts_with("5:1:") && n.contains("cannot race")), "{:?}", notes(src));
+    assert!(has_note(&notes(src), "5:1:", "cannot race"), "{:?}", notes(src));
 }
 
 #[test]
@@ -367,9 +372,9 @@ t = threading.Thread(target=w)
 t.start()
 "#;
     let n = notes(src);
-    assert!(n.iter().any(|n| n.starts_with("3:1:") && n.contains("class")), "{n:?}");
-    assert!(n.iter().any(|n| n.starts_with("8:5:") && n.contains("obj.run")), "{n:?}");
-    assert!(n.iter().any(|n| n.starts_with("9:5:") && n.contains("branches differ")), "{n:?}");
+    assert!(has_note(&n, "3:1:", "class"), "{n:?}");
+    assert!(has_note(&n, "8:5:", "obj.run"), "{n:?}");
+    assert!(has_note(&n, "9:5:", "branches differ"), "{n:?}");
 }
 
 #[test]
@@ -649,6 +654,6 @@ t = threading.Thread(target=w)
 t.start()
 "#;
     let n = notes(src);
-    assert!(n.iter().any(|n| n.starts_with("4:5:") && n.contains("recursive call of walk()")), "{n:?}");
-    assert!(n.iter().any(|n| n.starts_with("11:5:") && n.contains("b.work")), "{n:?}");
+    assert!(has_note(&n, "4:5:", "recursive call of walk()"), "{n:?}");
+    assert!(has_note(&n, "11:5:", "b.work"), "{n:?}");
 }
