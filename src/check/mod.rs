@@ -13,6 +13,7 @@ pub mod ends;
 pub mod explorable;
 pub mod job;
 pub mod liveness;
+pub mod packing;
 pub mod resources;
 pub mod search;
 pub mod structure;

@@ -23,7 +23,7 @@ use crate::check::atoms::Goal;
 use crate::check::resources::{Budget, Searching, Stop};
 use crate::check::tree::Tree;
 use crate::check::visited::{Fingerprints, Shard, SHARDS};
-use crate::cpython::encoding::{pack, unpack};
+use crate::check::packing::{pack, unpack};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Dims, Fault, State};
 

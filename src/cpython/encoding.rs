@@ -1,7 +1,8 @@
 //! A state as bytes: [`State::encode`] writes the slots a model uses (its [`Dims`]) in a
 //! fixed order, [`State::decode`] reads them back. The checker hashes the bytes into a
-//! fingerprint and keeps the states still to expand as [`pack`]ed bytes (tens of bytes where
-//! a [`State`] takes hundreds), so a wide search level fits in memory.
+//! fingerprint and keeps the states still to expand as packed bytes
+//! ([`crate::check::packing`]: tens of bytes where a [`State`] takes hundreds), so a wide
+//! search level fits in memory.
 
 use crate::cpython::state::*;
 
@@ -355,129 +356,5 @@ impl State {
             b if b >= 128 => Some(Fault::SyncOverflow { obj: b - 128 }),
             b => Some(Fault::VarOverflow { var: b - 1 }),
         };
-    }
-}
-
-/// Appends `bytes` to `out` without its zero bytes (most fields of most states are zero): its
-/// length, then for each group of eight bytes a mask of those that are not zero followed by
-/// them. An encoding of 78 bytes packs to about 40; both ways work a word at a time, with a
-/// step per byte that is not zero and no branch per byte, because a search packs every new
-/// state and unpacks every state it expands.
-pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
-    let n = bytes.len();
-    out.reserve(n + n.div_ceil(8) + 10);
-    push_length(n, out);
-    for chunk in bytes.chunks(8) {
-        let word = read_word(chunk);
-        let mask = nonzero_bytes(word);
-        out.push(mask);
-        let mut kept = 0u64;
-        let (mut left, mut k) = (mask, 0);
-        while left != 0 {
-            let i = left.trailing_zeros();
-            kept |= ((word >> (8 * i)) & 0xff) << (8 * k);
-            k += 1;
-            left &= left - 1;
-        }
-        out.extend_from_slice(&kept.to_le_bytes());
-        out.truncate(out.len() - 8 + k as usize);
-    }
-}
-
-/// The bytes [`pack`] packed, into `out` (cleared first).
-pub fn unpack(packed: &[u8], out: &mut Vec<u8>) {
-    out.clear();
-    let (n, mut i) = read_length(packed);
-    out.reserve(n + 8);
-    while out.len() < n {
-        let mask = packed[i];
-        let kept = read_word(&packed[i + 1..]);
-        i += 1 + mask.count_ones() as usize;
-        let (mut word, mut left, mut k) = (0u64, mask, 0);
-        while left != 0 {
-            let at = left.trailing_zeros();
-            word |= ((kept >> (8 * k)) & 0xff) << (8 * at);
-            k += 1;
-            left &= left - 1;
-        }
-        out.extend_from_slice(&word.to_le_bytes());
-    }
-    out.truncate(n);
-}
-
-/// Up to eight bytes as a little-endian word, zeros past the end.
-fn read_word(bytes: &[u8]) -> u64 {
-    match bytes.get(..8) {
-        Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
-        None => {
-            let mut word = [0u8; 8];
-            word[..bytes.len()].copy_from_slice(bytes);
-            u64::from_le_bytes(word)
-        }
-    }
-}
-
-/// Bit i set when byte i of `word` is not zero.
-fn nonzero_bytes(word: u64) -> u8 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    // The top bit of each byte: set when the byte is not zero (its low seven bits carry into
-    // it, or it was set).
-    let high = (((word & LOW7) + LOW7) | word) & !LOW7;
-    // Gathers the eight top bits into the top byte (no two partial products meet).
-    ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
-}
-
-/// A length as one byte below 255, else 255 and four bytes.
-fn push_length(n: usize, out: &mut Vec<u8>) {
-    match u8::try_from(n) {
-        Ok(b) if b < 255 => out.push(b),
-        _ => {
-            out.push(255);
-            out.extend_from_slice(&(n as u32).to_le_bytes());
-        }
-    }
-}
-
-/// A length [`push_length`] wrote, and where what follows it starts.
-fn read_length(packed: &[u8]) -> (usize, usize) {
-    match packed[0] {
-        255 => (u32::from_le_bytes(packed[1..5].try_into().expect("four bytes")) as usize, 5),
-        b => (b as usize, 1),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packing_gives_back_every_byte_string() {
-        let cases: Vec<Vec<u8>> = vec![
-            vec![],
-            vec![0],
-            vec![7],
-            vec![0; 600],
-            vec![1; 600],
-            (0..=255).collect(),
-            (0..1000).map(|i| if i % 7 < 3 { 0 } else { i as u8 | 1 }).collect(),
-            (0..=255).map(|i: u8| i.rotate_left(3) & 0x81).collect(),
-            vec![0x80, 0, 1, 0x7f, 0xff, 0, 0, 0x01, 0x80],
-        ];
-        for bytes in cases {
-            let (mut packed, mut back) = (Vec::new(), Vec::new());
-            pack(&bytes, &mut packed);
-            unpack(&packed, &mut back);
-            assert_eq!(back, bytes);
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn packing_gives_back_any_bytes(bytes in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, 0x7f, 0x80, 0xff, 42]), 0..400)) {
-            let (mut packed, mut back) = (vec![9u8], Vec::new());
-            pack(&bytes, &mut packed);
-            unpack(&packed[1..], &mut back);
-            proptest::prop_assert_eq!(back, bytes);
-        }
     }
 }
