@@ -274,7 +274,7 @@ pub fn breadth_first<A: Default + Send>(
     let (mut buf, mut canonical, mut packed) = (Vec::new(), Vec::new(), Vec::new());
     let mut roots = Vec::new();
     for s in model.init_states() {
-        if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf, &mut canonical)) {
+        if visited.insert(fingerprint(model, &dims, reduce, (&s, None), &mut buf, &mut canonical)) {
             packed.clear();
             pack(&buf, &mut packed);
             let mut part = Part::default();
@@ -377,17 +377,18 @@ pub fn breadth_first<A: Default + Send>(
     walk
 }
 
-/// Encodes a state into `buf` and returns its fingerprint: that of its symmetry class's
-/// representative when `reduce` (built from `buf` in `canonical`).
+/// Encodes a state into `buf` (reusing its parent's encoding, if given) and returns its
+/// fingerprint: that of its symmetry class's representative when `reduce` (built from `buf`
+/// in `canonical`).
 fn fingerprint(
     model: &GilModel,
     dims: &Dims,
     reduce: bool,
-    s: &State,
+    (s, parent): (&State, Option<(&State, &[u8])>),
     buf: &mut Vec<u8>,
     canonical: &mut Vec<u8>,
 ) -> u64 {
-    let gil_at = s.encode(dims, buf);
+    let gil_at = s.encode_after(parent, dims, buf);
     if reduce {
         model.representative_encoding(buf, gil_at, canonical);
         xxhash_rust::xxh3::xxh3_64(canonical)
@@ -488,7 +489,7 @@ fn expand_part<A: Default>(
         for &a in &actions {
             let mut next = s;
             model.apply_to(&mut next, a);
-            let fp = fingerprint(model, dims, reduce, &next, &mut buf, &mut canonical);
+            let fp = fingerprint(model, dims, reduce, (&next, Some((&s, &bytes))), &mut buf, &mut canonical);
             probe.prefetch(fp);
             now.states.push(&buf);
             now.fps.push(fp);

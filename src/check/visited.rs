@@ -87,7 +87,7 @@ impl Shard {
 
     /// An empty shard with room for `n` fingerprints before it grows.
     pub fn with_capacity(n: usize) -> Shard {
-        Shard { slots: vec![0; (n * 5 / 4).max(64)], len: 0 }
+        Shard { slots: written_zeros((n * 5 / 4).max(64)), len: 0 }
     }
 
     /// The slot where the probe for `fp` starts: the shard bits rotated out of the way, the
@@ -128,12 +128,21 @@ impl Shard {
 
     fn grow(&mut self) {
         let size = (self.slots.len() * 3 / 2).max(64);
-        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let old = std::mem::replace(&mut self.slots, written_zeros(size));
         self.len = 0;
         for fp in old.into_iter().filter(|&fp| fp != 0) {
             self.insert(fp);
         }
     }
+}
+
+/// `n` empty slots, written rather than allocated zeroed: zeroed memory starts as the
+/// kernel's shared zero page, and the first write after a probe has read it costs a page
+/// fault that stops every core of the search to flush its TLB.
+fn written_zeros(n: usize) -> Vec<u64> {
+    let mut slots = Vec::with_capacity(n);
+    slots.resize(n, 0);
+    slots
 }
 
 #[cfg(test)]

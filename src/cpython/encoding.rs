@@ -208,6 +208,21 @@ impl Thread {
     }
 }
 
+/// Bytes of one task in an encoding: the tasks follow the threads, one block each.
+pub const TASK_BYTES: usize = 12;
+
+impl Task {
+    /// The task's block of an encoding.
+    pub fn encode(&self) -> [u8; TASK_BYTES] {
+        let [w0, w1, w2] = self.wait.encode();
+        let [l0, l1] = self.lateness.to_le_bytes();
+        let flags =
+            self.done as u8 | (self.cancelled as u8) << 1 | (self.cancel as u8) << 2 | (self.extra_cancel as u8) << 4;
+        let [d0, d1, d2] = self.timer.encode();
+        [w0, w1, w2, self.pc, self.reg, flags, l0, l1, self.scope.encode(), d0, d1, d2]
+    }
+}
+
 /// The order symmetry sorts copies of a thread in: their blocks, compared as byte strings.
 pub fn block_key(block: &[u8]) -> u128 {
     let mut key = [0u8; 16];
@@ -221,16 +236,30 @@ impl State {
     /// states (of the same model) unequal bytes; the checker hashes it into a fingerprint.
     /// Returns where the GIL's fields begin (symmetry renames the threads they name).
     pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) -> usize {
+        self.encode_after(None, dims, out)
+    }
+
+    /// [`State::encode`], for a successor of a `parent` state whose encoding is given: the
+    /// blocks of the threads and tasks a step left as they were are copied from it rather
+    /// than encoded again (a step changes one or two, and a search encodes every successor).
+    pub fn encode_after(&self, parent: Option<(&State, &[u8])>, dims: &Dims, out: &mut Vec<u8>) -> usize {
         out.clear();
-        for th in &self.threads[..dims.threads] {
-            out.extend_from_slice(&th.encode());
+        for (t, th) in self.threads[..dims.threads].iter().enumerate() {
+            match parent {
+                Some((p, bytes)) if p.threads[t] == *th => {
+                    out.extend_from_slice(&bytes[t * THREAD_BYTES..][..THREAD_BYTES])
+                }
+                _ => out.extend_from_slice(&th.encode()),
+            }
         }
-        for k in &self.tasks[..dims.tasks] {
-            out.extend_from_slice(&k.wait.encode());
-            let [l0, l1] = k.lateness.to_le_bytes();
-            let flags = k.done as u8 | (k.cancelled as u8) << 1 | (k.cancel as u8) << 2 | (k.extra_cancel as u8) << 4;
-            out.extend_from_slice(&[k.pc, k.reg, flags, l0, l1, k.scope.encode()]);
-            out.extend_from_slice(&k.timer.encode());
+        let tasks_at = out.len();
+        for (k, task) in self.tasks[..dims.tasks].iter().enumerate() {
+            match parent {
+                Some((p, bytes)) if p.tasks[k] == *task => {
+                    out.extend_from_slice(&bytes[tasks_at + k * TASK_BYTES..][..TASK_BYTES])
+                }
+                _ => out.extend_from_slice(&task.encode()),
+            }
         }
         for l in &self.loops[..dims.loops] {
             out.push(l.ready.len);
