@@ -11,9 +11,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
+use gilcheck::check::packing::{pack, unpack};
 use gilcheck::check::resources::{Budget, Cores};
 use gilcheck::check::search::{explore, Exploration};
-use gilcheck::check::packing::{pack, unpack};
 use gilcheck::cpython::model::GilModel;
 use gilcheck::cpython::program::System;
 use gilcheck::cpython::state::State;

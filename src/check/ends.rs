@@ -116,7 +116,7 @@ pub fn explore_ends(model: &GilModel, budget: Budget) -> Ends {
             }
         }
     };
-    let walk = breadth_first(model, budget, false, observe, |acc: EndsSeen| {
+    let walk = breadth_first(model, budget, false, None, observe, |acc: EndsSeen| {
         fault |= acc.fault;
         for end in [acc.first, acc.other].into_iter().flatten() {
             match &first {

@@ -11,6 +11,7 @@ pub mod atoms;
 pub mod deadlock;
 pub mod ends;
 pub mod explorable;
+pub mod fusion;
 pub mod job;
 pub mod liveness;
 pub mod packing;

@@ -31,6 +31,9 @@ pub struct Budget {
     pub max_memory: Option<usize>,
     /// Cores a search may use for its levels.
     pub cores: Cores,
+    /// Fuse chains of forced steps that the check does not observe ([`crate::check::fusion`]):
+    /// fewer states stored and counted, the same verdicts, values and counterexample lengths.
+    pub fuse: bool,
 }
 
 /// How many cores one search expands its levels on. Its results are the same whatever it is.

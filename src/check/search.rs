@@ -10,7 +10,7 @@
 //! machine. `tests/stateright_agrees.rs` checks that stateright's own checker finds the same
 //! state counts and verdicts, `tests/parallel_search.rs` that cores change nothing.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -20,10 +20,11 @@ use rayon::ThreadPool;
 use stateright::Model;
 
 use crate::check::atoms::Goal;
-use crate::check::resources::{Budget, Searching, Stop};
-use crate::check::tree::Tree;
-use crate::check::visited::{Fingerprints, Shard, SHARDS};
+use crate::check::fusion::{self, Sign};
 use crate::check::packing::{pack, unpack};
+use crate::check::resources::{Budget, Searching, Stop};
+use crate::check::tree::{Step, Tree};
+use crate::check::visited::{Fingerprints, Shard, SHARDS};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Dims, Fault, State};
 
@@ -168,6 +169,34 @@ struct Selected {
     children: Vec<u32>,
     positions: Vec<u16>,
     len: usize,
+    /// New states at the end of fused chains, for deeper levels.
+    chains: ChainEnds,
+}
+
+/// States at the end of fused chains ([`crate::check::fusion`]) on their way to the level of
+/// their depth, packed, with their fingerprints, the state each chain started from
+/// (discovery index), the position of its first action and the forced steps after it.
+#[derive(Default)]
+struct ChainEnds {
+    states: Part,
+    fps: Vec<u64>,
+    parents: Vec<u32>,
+    positions: Vec<u16>,
+    forced: Vec<u8>,
+}
+
+impl ChainEnds {
+    fn push(&mut self, packed: &[u8], fp: u64, parent: usize, position: u16, forced: u8) {
+        self.states.push(packed);
+        self.fps.push(fp);
+        self.parents.push(parent as u32);
+        self.positions.push(position);
+        self.forced.push(forced);
+    }
+
+    fn bytes(&self) -> usize {
+        self.states.bytes() + self.fps.capacity() * 15
+    }
 }
 
 impl Selected {
@@ -199,8 +228,14 @@ impl Selected {
 
 /// The new states of an expanded part: those `winners` marks (all kept ones on one core).
 fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Selected {
-    let mut new = Selected { parts: Vec::new(), children: vec![0; done.states], positions: Vec::new(), len: 0 };
-    if winners.is_none() && done.part.len() <= size {
+    let mut new = Selected {
+        parts: Vec::new(),
+        children: vec![0; done.states],
+        positions: Vec::new(),
+        len: 0,
+        chains: ChainEnds::default(),
+    };
+    if winners.is_none() && done.part.len() <= size && done.kept.iter().all(|k| k.forced == 0) {
         for kept in &done.kept {
             new.children[kept.parent as usize] += 1;
             new.positions.push(kept.position);
@@ -212,6 +247,11 @@ fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Select
     let mut current = Part::default();
     for (k, kept) in done.kept.iter().enumerate() {
         if winners.is_some_and(|w| !w[k]) {
+            continue;
+        }
+        if kept.forced > 0 {
+            let parent = done.first + kept.parent as usize;
+            new.chains.push(done.part.get(k), kept.end_fp, parent, kept.position, kept.forced);
             continue;
         }
         if current.len() >= size {
@@ -232,6 +272,10 @@ struct Kept {
     /// The state it came from (position in the part) and the action's position in its list.
     parent: u32,
     position: u16,
+    /// Forced steps fused after it: when not 0, the part holds the chain's end, whose
+    /// fingerprint is `end_fp`.
+    forced: u8,
+    end_fp: u64,
 }
 
 /// One part of a level, expanded: what it observed and the successors it kept, packed in
@@ -241,8 +285,13 @@ struct Expanded<A> {
     kept: Vec<Kept>,
     part: Part,
     states: usize,
+    /// Discovery index of the part's first state.
+    first: usize,
     horizon_hit: bool,
 }
+
+/// How far ahead of its insert a run of inserts fetches a slot.
+const PREFETCH_AHEAD: usize = 8;
 
 /// Parts expanded between two merges into the visited set, per core: few enough that the
 /// successors kept meanwhile take little memory.
@@ -252,7 +301,10 @@ const PARTS_PER_CORE: usize = 4;
 /// model's action order, each once (up to symmetry when `reduce` and the model reduces it).
 /// `observe(acc, state, index, enabled actions)` folds each state into the accumulator of
 /// its part of a level, and `fold` takes the parts' accumulators in discovery order; when it
-/// returns false the walk ends in that level (no state deeper than it is counted).
+/// returns false the walk ends in that level (no state deeper than it is counted). With a
+/// `sign`, chains of forced steps it does not tell apart are fused ([`crate::check::fusion`]):
+/// their states are neither stored, counted nor observed, and the chain's end joins the
+/// level of its depth, first in it.
 ///
 /// The search is level-synchronised: a level's parts are expanded on as many cores as the
 /// run leaves it ([`Budget::cores`]), and the winner among equal successors is the one
@@ -263,6 +315,7 @@ pub fn breadth_first<A: Default + Send>(
     model: &GilModel,
     budget: Budget,
     reduce: bool,
+    sign: Option<Sign>,
     observe: impl Fn(&mut A, &State, usize, &[Action]) + Sync,
     mut fold: impl FnMut(A) -> bool,
 ) -> Walk {
@@ -294,21 +347,50 @@ pub fn breadth_first<A: Default + Send>(
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let max_states = meter.max_states();
     let _running = Searching::start();
-    let expand = |part: &Part, first: usize, probe: Probe| {
-        expand_part(model, &dims, reduce, horizon, part, first, &observe, probe)
-    };
+    let search = Setting { model, dims, reduce, horizon, sign };
+    let expand = |part: &Part, first: usize, probe: Probe| expand_part(&search, part, first, &observe, probe);
     let mut pools: Option<(usize, ThreadPool)> = None;
+    // Ends of fused chains by the depth of their level.
+    let mut pending: BTreeMap<usize, ChainEnds> = BTreeMap::new();
     'levels: for depth in 0.. {
-        if level.len == 0 {
+        if level.len == 0 && pending.is_empty() {
             break;
         }
-        walk.max_depth = depth;
+        if level.len > 0 {
+            walk.max_depth = depth;
+        }
         let mut next = Level { first: level.first + level.len, part: level.part, ..Level::default() };
+        // The chains that end in the next level come first in it: every shallower state is
+        // known, and the next level's other states are yet to be found.
+        let ends = pending.remove(&(depth + 1)).unwrap_or_default();
+        let (mut arrived, mut parts) = (0, vec![Part::default()]);
+        for (c, &fp) in ends.fps.iter().enumerate() {
+            if let Some(&ahead) = ends.fps.get(c + PREFETCH_AHEAD) {
+                visited.prefetch(ahead);
+            }
+            if visited.insert(fp) {
+                if walk.states + arrived >= max_states {
+                    walk.stopped = Some(Stop::MaxStates(max_states));
+                    walk.states += arrived;
+                    walk.max_depth = depth + usize::from(arrived > 0);
+                    break 'levels;
+                }
+                let (parent, position) = (ends.parents[c] as usize, ends.positions[c] as usize);
+                walk.tree.fused(next.first + arrived, parent, position, ends.forced[c]);
+                if parts.last().is_some_and(|p| p.len() >= level.part) {
+                    parts.push(Part::default());
+                }
+                parts.last_mut().expect("a part").push(ends.states.get(c));
+                arrived += 1;
+            }
+        }
+        next.append(parts);
         let mut first = level.first;
         let mut parts = std::mem::take(&mut level.parts).into_iter().peekable();
         let mut level_bytes = level.bytes;
         while parts.peek().is_some() {
-            let held = visited.bytes() + walk.tree.bytes() + level_bytes + next.bytes;
+            let pending_bytes: usize = pending.values().map(ChainEnds::bytes).sum();
+            let held = visited.bytes() + walk.tree.bytes() + level_bytes + next.bytes + pending_bytes;
             if let Some(why) = meter.poll(held) {
                 walk.stopped = Some(why);
                 walk.states += next.len;
@@ -363,6 +445,12 @@ pub fn breadth_first<A: Default + Send>(
                 new.children.iter().for_each(|&n| walk.tree.expanded(n as usize));
                 new.positions.iter().for_each(|&p| walk.tree.discovered(p as usize));
                 next.append(new.parts);
+                let ends = &new.chains;
+                for (c, &forced) in ends.forced.iter().enumerate() {
+                    let (parent, position) = (ends.parents[c] as usize, ends.positions[c]);
+                    let level = pending.entry(depth + 1 + forced as usize).or_default();
+                    level.push(ends.states.get(c), ends.fps[c], parent, position, forced);
+                }
                 if full {
                     walk.stopped = Some(Stop::MaxStates(max_states));
                     walk.states += next.len;
@@ -413,17 +501,60 @@ impl Successors {
         self.fps.clear();
     }
 
-    /// Probes each successor in action order and keeps, packed, those that are new.
-    fn keep_new<A>(&mut self, probe: &mut Probe, out: &mut Expanded<A>) {
+    /// Probes each successor in action order and keeps, packed, those that are new: the
+    /// successor itself, or the end of the fused chain it starts.
+    fn keep_new<A>(&mut self, probe: &mut Probe, out: &mut Expanded<A>, chains: &mut Option<Follower>) {
         for (position, &fp) in self.fps.iter().enumerate() {
             if probe.is_new(fp) {
-                pack(self.states.get(position), &mut out.part.packed);
+                let bytes = self.states.get(position);
+                let (forced, end_fp, kept) = match chains.as_mut().and_then(|c| c.follow(bytes)) {
+                    Some((forced, end_fp, end)) => (forced, end_fp, end),
+                    None => (0, 0, bytes),
+                };
+                pack(kept, &mut out.part.packed);
                 out.part.ends.push(out.part.packed.len() as u32);
-                out.kept.push(Kept { fp, parent: self.parent as u32, position: position as u16 });
+                out.kept.push(Kept { fp, parent: self.parent as u32, position: position as u16, forced, end_fp });
             }
         }
         self.fps.clear();
     }
+}
+
+/// What a part's expansion needs to follow fused chains, with room to work in.
+struct Follower<'a> {
+    search: &'a Setting<'a>,
+    sign: Sign<'a>,
+    /// A chain's states, in turns.
+    states: [State; 2],
+    actions: Vec<Action>,
+    buf: Vec<u8>,
+    canonical: Vec<u8>,
+}
+
+impl Follower<'_> {
+    /// The chain of forced steps from the successor encoded in `bytes`: its length, and its
+    /// end's fingerprint and encoding; `None` when the successor is not skipped.
+    fn follow(&mut self, bytes: &[u8]) -> Option<(u8, u64, &[u8])> {
+        let Setting { model, dims, reduce, .. } = *self.search;
+        let [start, spare] = &mut self.states;
+        start.decode_from(&dims, bytes);
+        let (end, forced) = fusion::follow(model, self.sign, [start, spare], &mut self.actions);
+        if forced == 0 {
+            return None;
+        }
+        let fp = fingerprint(model, &dims, reduce, (end, None), &mut self.buf, &mut self.canonical);
+        Some((forced, fp, &self.buf))
+    }
+}
+
+/// What the expansions of one search's parts share.
+struct Setting<'a> {
+    model: &'a GilModel,
+    dims: Dims,
+    reduce: bool,
+    horizon: Option<u16>,
+    /// Fuse chains of forced steps that this sign does not tell apart.
+    sign: Option<Sign<'a>>,
 }
 
 /// How a part's expansion tells a new successor from one seen before.
@@ -455,24 +586,30 @@ impl Probe<'_> {
 /// successor that `probe` says is new, in (state, action) order. A state's successors are
 /// fingerprinted and their slots in the visited set fetched before the previous state's
 /// are probed, so that the cache misses of several probes overlap.
-#[allow(clippy::too_many_arguments)]
 fn expand_part<A: Default>(
-    model: &GilModel,
-    dims: &Dims,
-    reduce: bool,
-    horizon: Option<u16>,
+    search: &Setting,
     part: &Part,
     first: usize,
     observe: &impl Fn(&mut A, &State, usize, &[Action]),
     mut probe: Probe,
 ) -> Expanded<A> {
+    let &Setting { model, ref dims, reduce, horizon, sign } = search;
     let mut out = Expanded {
         seen: A::default(),
         kept: Vec::new(),
         part: Part::default(),
         states: part.len(),
+        first,
         horizon_hit: false,
     };
+    let mut chains = sign.map(|sign| Follower {
+        search,
+        sign,
+        states: [State::default(); 2],
+        actions: Vec::new(),
+        buf: Vec::new(),
+        canonical: Vec::new(),
+    });
     let (mut bytes, mut buf, mut canonical, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // The successors of the state before, probed only once this state's are fetched, so
     // that two states' cache misses overlap.
@@ -494,10 +631,10 @@ fn expand_part<A: Default>(
             now.states.push(&buf);
             now.fps.push(fp);
         }
-        before.keep_new(&mut probe, &mut out);
+        before.keep_new(&mut probe, &mut out, &mut chains);
         std::mem::swap(&mut now, &mut before);
     }
-    before.keep_new(&mut probe, &mut out);
+    before.keep_new(&mut probe, &mut out, &mut chains);
     out
 }
 
@@ -511,8 +648,7 @@ fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPo
             buckets[Fingerprints::shard_of(one.fp)].push((c as u32, k as u32));
         }
     }
-    /// How far ahead of its insert a slot is fetched.
-    const AHEAD: usize = 8;
+    const AHEAD: usize = PREFETCH_AHEAD;
     let insert = |(shard, bucket): (&mut Shard, Vec<(u32, u32)>)| -> Vec<(u32, u32)> {
         let fp = |&(c, k): &(u32, u32)| kept[c as usize][k as usize].fp;
         let mut won = Vec::new();
@@ -564,6 +700,8 @@ fn better(goal: &Goal, best: &mut Option<(i64, usize, bool)>, (v, i, at_horizon)
 /// Explores every state reachable from the model's initial state, observing the goal. An
 /// `always` refuted (or a `sometimes` witnessed, every antecedent seen) at depth d ends the
 /// search with level d: the counterexample, the first in discovery order, is a shortest one.
+/// With [`Budget::fuse`], an `always` or `sometimes` fuses the chains of forced steps that
+/// its expression and antecedents do not tell apart.
 pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let start = Instant::now();
     let antecedents = goal.antecedents();
@@ -591,7 +729,24 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
             _ => {}
         }
     };
-    let walk = breadth_first(model, budget, true, observe, |acc: Seen| {
+    // What the fold takes of a state: whether it decides the goal, its antecedents, the
+    // horizon; a fault is never fused away.
+    let sign = |s: &State| -> Option<u64> {
+        let decides = match goal {
+            Goal::Always(e) => !model.eval(s, e),
+            Goal::Sometimes(e) => model.eval(s, e),
+            _ => true,
+        };
+        if decides || s.fault.is_some() {
+            return None;
+        }
+        let at_horizon = horizon.is_some_and(|h| s.now >= h);
+        let held = antecedents.iter().enumerate().filter(|(_, a)| model.eval(s, a)).map(|(k, _)| 1u64 << k);
+        Some(held.fold(u64::from(at_horizon) << 63, |bits, bit| bits | bit))
+    };
+    let fusable = matches!(goal, Goal::Always(_) | Goal::Sometimes(_)) && antecedents.len() < 63;
+    let sign: Option<Sign> = (budget.fuse && fusable).then_some(&sign);
+    let walk = breadth_first(model, budget, true, sign, observe, |acc: Seen| {
         let left = unseen.fetch_and(!acc.antecedents, Ordering::Relaxed) & !acc.antecedents;
         fault = fault.or(acc.fault);
         hit = hit.or(acc.hit);
@@ -628,15 +783,16 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
 /// Rebuilds the path to state `j` of a walk by replaying, from its initial state, the action
 /// that first reached each state on the way.
 pub fn replay(model: &GilModel, walk: &Walk, j: usize) -> Trace {
-    let (root, positions) = walk.tree.path(j);
+    let (root, steps) = walk.tree.path(j);
     let mut state = walk.roots[root];
     let mut trace = vec![(None, state)];
     let mut actions = Vec::new();
-    for p in positions {
+    for Step { position, forced } in steps {
         actions.clear();
         model.actions(&state, &mut actions);
-        state = model.apply(&state, actions[p]);
-        trace.push((Some(actions[p]), state));
+        state = model.apply(&state, actions[position]);
+        trace.push((Some(actions[position]), state));
+        state = fusion::replay_forced(model, &state, forced, |a, s| trace.push((Some(a), *s)));
     }
     trace
 }

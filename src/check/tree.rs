@@ -6,6 +6,10 @@
 //! states each expanded state discovered (with a running sum every [`MARK_EVERY`] states to
 //! find a parent quickly) and, for each state, the position of the action that reached it in
 //! its parent's action list (`GilModel::actions` lists them in a fixed order).
+//!
+//! A state reached through a fused chain of forced steps ([`crate::check::fusion`]) joins a
+//! level deeper than its parent's next one, so it breaks that order: it is kept on the side
+//! with its parent, the action's position and the forced steps that follow it.
 
 use std::collections::HashMap;
 
@@ -27,6 +31,26 @@ pub struct Tree {
     /// Per non-initial state: the position of the action that reached it.
     choice: Vec<u8>,
     wide_choice: HashMap<u32, u16>,
+    /// States reached through a fused chain, by increasing discovery index.
+    fused: Vec<Fused>,
+}
+
+/// A state reached through a fused chain: the state it came from, the position of the first
+/// action in that state's list, and the forced steps (one action each) after it.
+#[derive(Clone, Copy)]
+struct Fused {
+    index: u32,
+    parent: u32,
+    position: u16,
+    steps: u8,
+}
+
+/// One step of a path: the position of an action in its state's list, then this many forced
+/// steps (the only action of each state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub position: usize,
+    pub forced: u8,
 }
 
 impl Tree {
@@ -59,6 +83,13 @@ impl Tree {
         }
     }
 
+    /// State `index` (the next discovered, or one after it) was reached from `parent` by the
+    /// action at `position` and `steps` forced steps after it.
+    pub fn fused(&mut self, index: usize, parent: usize, position: usize, steps: u8) {
+        debug_assert!(self.fused.last().is_none_or(|f| (f.index as usize) < index));
+        self.fused.push(Fused { index: index as u32, parent: parent as u32, position: position as u16, steps });
+    }
+
     fn count(&self, i: usize) -> usize {
         match self.children[i] {
             WIDE => self.wide_children[&(i as u32)] as usize,
@@ -66,17 +97,17 @@ impl Tree {
         }
     }
 
-    fn position(&self, j: usize) -> usize {
-        let k = j - self.roots;
+    fn position(&self, k: usize) -> usize {
         match self.choice[k] {
             WIDE => self.wide_choice[&(k as u32)] as usize,
             c => c as usize,
         }
     }
 
-    /// The state that first discovered non-initial state `j`.
-    fn parent(&self, j: usize) -> usize {
-        let rank = (j - self.roots) as u64;
+    /// The state that first discovered the non-initial state of this rank among those not
+    /// reached through a fused chain.
+    fn parent(&self, rank: usize) -> usize {
+        let rank = rank as u64;
         let m = self.marks.partition_point(|&sum| sum <= rank) - 1;
         let (mut p, mut sum) = (m * MARK_EVERY, self.marks[m]);
         while sum + self.count(p) as u64 <= rank {
@@ -86,19 +117,32 @@ impl Tree {
         p
     }
 
-    /// The initial state a path to `j` starts from, and the positions of its actions.
-    pub fn path(&self, mut j: usize) -> (usize, Vec<usize>) {
-        let mut positions = Vec::new();
+    /// The initial state a path to `j` starts from, and its steps.
+    pub fn path(&self, mut j: usize) -> (usize, Vec<Step>) {
+        let mut steps = Vec::new();
         while j >= self.roots {
-            positions.push(self.position(j));
-            j = self.parent(j);
+            let before = self.fused.partition_point(|f| (f.index as usize) < j);
+            match self.fused.get(before) {
+                Some(f) if f.index as usize == j => {
+                    steps.push(Step { position: f.position as usize, forced: f.steps });
+                    j = f.parent as usize;
+                }
+                _ => {
+                    let rank = j - self.roots - before;
+                    steps.push(Step { position: self.position(rank), forced: 0 });
+                    j = self.parent(rank);
+                }
+            }
         }
-        positions.reverse();
-        (j, positions)
+        steps.reverse();
+        (j, steps)
     }
 
     /// Bytes the tree holds.
     pub fn bytes(&self) -> usize {
-        self.children.capacity() + self.choice.capacity() + self.marks.capacity() * 8
+        self.children.capacity()
+            + self.choice.capacity()
+            + self.marks.capacity() * 8
+            + self.fused.capacity() * std::mem::size_of::<Fused>()
     }
 }

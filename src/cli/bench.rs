@@ -26,6 +26,10 @@ pub struct BenchArgs {
     /// Stop a row's search after this many states (the row says so).
     #[arg(long, value_name = "N", default_value_t = 100_000_000)]
     pub max_states: usize,
+    /// Fuse chains of forced steps the check does not observe, as `check` does by default
+    /// (the rows' checks then no longer observe every state).
+    #[arg(long)]
+    pub fuse: bool,
     /// Print one row's figures as JSON and nothing else (how the table runs each row in a
     /// process of its own).
     #[arg(long, value_name = "ROW", hide = true)]
@@ -100,11 +104,11 @@ fn peak_kib() -> u64 {
 }
 
 /// Runs one row here.
-fn measure(spec: &Spec, cores: usize, max_states: usize) -> Result<Figures, String> {
+fn measure(spec: &Spec, cores: usize, max_states: usize, fuse: bool) -> Result<Figures, String> {
     let scenario = parse_scenario(Path::new(&spec.name), &spec.scenario, &spec.name).map_err(|e| e.to_string())?;
     let (mut model, goal) = adhoc_model(&scenario, spec.check, None)?;
     model.symmetry &= spec.symmetry;
-    let budget = Budget { max_states: Some(max_states), cores: Cores::Fixed(cores), ..Budget::default() };
+    let budget = Budget { max_states: Some(max_states), cores: Cores::Fixed(cores), fuse, ..Budget::default() };
     let start = Instant::now();
     let found = explore(&model, &goal, budget);
     Ok(Figures {
@@ -136,7 +140,7 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
     let specs = specs();
     if let Some(name) = &args.row {
         let spec = specs.iter().find(|s| &s.name == name).ok_or_else(|| usage(format!("no bench row `{name}`")))?;
-        let figures = measure(spec, cores, args.max_states).map_err(usage)?;
+        let figures = measure(spec, cores, args.max_states, args.fuse).map_err(usage)?;
         println!("{}", serde_json::to_string(&figures).expect("figures serialise"));
         return Ok(ExitCode::SUCCESS);
     }
@@ -148,7 +152,8 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
         )));
     }
     let exe = std::env::current_exe().map_err(|e| usage(format!("cannot find this program to run a row: {e}")))?;
-    println!("Scale table ({}).\n", machine(cores));
+    let fused = if args.fuse { "; chains of forced steps fused" } else { "" };
+    println!("Scale table ({}{fused}).\n", machine(cores));
     println!(
         "| model | thread copies reduced | check | states | depth | seconds | states/s | peak MiB | bytes/state |"
     );
@@ -157,6 +162,7 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
         let out = Process::new(&exe)
             .args(["bench", "--row", &spec.name, "--threads", &cores.to_string(), "--max-states"])
             .arg(args.max_states.to_string())
+            .args(args.fuse.then_some("--fuse"))
             .output()
             .map_err(|e| usage(format!("cannot run row {}: {e}", spec.name)))?;
         let figures: Figures = serde_json::from_slice(&out.stdout)
