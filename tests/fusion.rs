@@ -79,7 +79,7 @@ fn goals(vars: usize, bound: i64) -> Vec<Goal> {
 }
 
 fn budget(fuse: bool, cores: Cores) -> Budget {
-    Budget { fuse, cores, ..Budget::default() }
+    Budget { fuse, cores, ..Budget::every_state() }
 }
 
 /// What fusing must not change.

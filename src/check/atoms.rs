@@ -125,6 +125,49 @@ impl Goal {
         }
         out
     }
+
+    /// Every atom the goal reads, once each, in the order they first appear.
+    pub fn atoms(&self) -> Vec<Bound> {
+        fn term(t: &BTerm, out: &mut Vec<Bound>) {
+            match t {
+                BTerm::Int(_) => {}
+                BTerm::Atom(a) if out.contains(a) => {}
+                BTerm::Atom(a) => out.push(*a),
+                BTerm::Add(a, b) | BTerm::Sub(a, b) => {
+                    term(a, out);
+                    term(b, out);
+                }
+                BTerm::Max(ts) => ts.iter().for_each(|t| term(t, out)),
+            }
+        }
+        fn expr(e: &BExpr, out: &mut Vec<Bound>) {
+            match e {
+                BExpr::Implies(a, b) | BExpr::Or(a, b) | BExpr::And(a, b) => {
+                    expr(a, out);
+                    expr(b, out);
+                }
+                BExpr::Not(a) => expr(a, out),
+                BExpr::Cmp(a, _, b) => {
+                    term(a, out);
+                    term(b, out);
+                }
+                BExpr::Atom(a) => term(&BTerm::Atom(*a), out),
+            }
+        }
+        let mut out = Vec::new();
+        match self {
+            Goal::Always(e) | Goal::Sometimes(e) => expr(e, &mut out),
+            Goal::Max(t, when) | Goal::Min(t, when) => {
+                term(t, &mut out);
+                when.iter().for_each(|w| expr(w, &mut out));
+            }
+            Goal::LeadsTo { trigger, goal } => {
+                trigger.iter().for_each(|t| expr(t, &mut out));
+                expr(goal, &mut out);
+            }
+        }
+        out
+    }
 }
 
 /// An atom that cannot be bound to this scenario: where (byte offset in the check) and why.

@@ -1,11 +1,11 @@
 //! Fusing chains of forced steps that no observation sees, so that a search stores fewer
 //! states (as SPIN's `d_step` makes one transition of a sequence, but found by the checker).
 //!
-//! A state is *skipped* when it has exactly one enabled action and that action leads to a
-//! state the check observes the same way: the same [`Sign`], which holds everything the
-//! check folds of a state (whether it decides the check, its antecedents, the horizon, a
-//! fault). A state that decides the check (a violation of an `always`, a witness of a
-//! `sometimes`) has no sign and is never skipped. A search that reaches a skipped state
+//! A state is *skipped* when it has exactly one enabled action and that action changes
+//! nothing the check reads: the next state has the same [`Sign`], the values of every atom
+//! of the check and whether the horizon is reached. A state that decides the check (a
+//! violation of an `always`, a witness of a `sometimes`) or has a fault has no sign and is
+//! never skipped. A search that reaches a skipped state
 //! follows its one action, and the next, until a state that is not skipped (or
 //! [`MAX_FORCED`] steps); that state is stored at its true depth (the chain's length further
 //! down), so depths, verdicts, values and the length of the shortest counterexample are those
@@ -20,7 +20,7 @@ use stateright::Model;
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::state::State;
 
-/// What a check folds of a state, or `None` for a state that decides it (never skipped).
+/// What a check reads of a state, or `None` for a state that decides it (never skipped).
 pub type Sign<'a> = &'a (dyn Fn(&State) -> Option<u64> + Sync);
 
 /// Forced steps one chain fuses at most: a cycle of forced steps ends after this many.

@@ -697,11 +697,14 @@ fn better(goal: &Goal, best: &mut Option<(i64, usize, bool)>, (v, i, at_horizon)
     }
 }
 
+/// Atoms a check may read and still fuse chains of forced steps.
+const MAX_READ: usize = 16;
+
 /// Explores every state reachable from the model's initial state, observing the goal. An
 /// `always` refuted (or a `sometimes` witnessed, every antecedent seen) at depth d ends the
 /// search with level d: the counterexample, the first in discovery order, is a shortest one.
 /// With [`Budget::fuse`], an `always` or `sometimes` fuses the chains of forced steps that
-/// its expression and antecedents do not tell apart.
+/// change none of its atoms.
 pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
     let start = Instant::now();
     let antecedents = goal.antecedents();
@@ -729,8 +732,10 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
             _ => {}
         }
     };
-    // What the fold takes of a state: whether it decides the goal, its antecedents, the
-    // horizon; a fault is never fused away.
+    // What the check reads of a state: the value of each of its atoms, and the horizon (as
+    // a 64-bit hash, as states are fingerprinted); `None` when the state decides the goal
+    // or has a fault, so that neither is ever skipped.
+    let atoms = goal.atoms();
     let sign = |s: &State| -> Option<u64> {
         let decides = match goal {
             Goal::Always(e) => !model.eval(s, e),
@@ -741,10 +746,14 @@ pub fn explore(model: &GilModel, goal: &Goal, budget: Budget) -> Exploration {
             return None;
         }
         let at_horizon = horizon.is_some_and(|h| s.now >= h);
-        let held = antecedents.iter().enumerate().filter(|(_, a)| model.eval(s, a)).map(|(k, _)| 1u64 << k);
-        Some(held.fold(u64::from(at_horizon) << 63, |bits, bit| bits | bit))
+        let mut read = [0u8; 8 * (MAX_READ + 1)];
+        let values = std::iter::once(i64::from(at_horizon)).chain(atoms.iter().map(|&a| model.atom(s, a)));
+        for (slot, value) in read.chunks_mut(8).zip(values) {
+            slot.copy_from_slice(&value.to_le_bytes());
+        }
+        Some(xxhash_rust::xxh3::xxh3_64(&read[..8 * (atoms.len() + 1)]))
     };
-    let fusable = matches!(goal, Goal::Always(_) | Goal::Sometimes(_)) && antecedents.len() < 63;
+    let fusable = matches!(goal, Goal::Always(_) | Goal::Sometimes(_)) && atoms.len() <= MAX_READ;
     let sign: Option<Sign> = (budget.fuse && fusable).then_some(&sign);
     let walk = breadth_first(model, budget, true, sign, observe, |acc: Seen| {
         let left = unseen.fetch_and(!acc.antecedents, Ordering::Relaxed) & !acc.antecedents;
