@@ -150,3 +150,46 @@ fn the_index_shows_the_quotes_verdict_when_the_check_negates_it() {
     assert!(line.contains("quote holds (check refuted)"), "{line}");
     assert!(!line.contains("| refuted |"), "{line}");
 }
+
+/// A counterexample's folded view covers every step once, in order; a folded run is plain
+/// clock ticks; and no committed report makes a reader go through more than three clock
+/// ticks in a row with nothing else moving.
+#[test]
+fn counterexamples_fold_runs_of_clock_ticks() {
+    let (_, rows) = suite();
+    let mut runs = 0;
+    for cx in rows.iter().filter_map(|r| r.counterexample.as_ref()) {
+        let mut next = 0;
+        for step in &cx.folded {
+            assert_eq!(step.first, next, "{:?}", cx.folded);
+            assert_eq!(step.state, cx.steps[step.last].state);
+            if step.last > step.first {
+                runs += 1;
+                assert!(step.action.starts_with("ticks "), "{}", step.action);
+                assert!(cx.steps[step.first..=step.last].iter().all(|s| s.action.starts_with("tick ")));
+            }
+            next = step.last + 1;
+        }
+        assert_eq!(next, cx.steps.len());
+    }
+    assert!(runs >= 5, "only {runs} runs of ticks folded");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/claims");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut in_a_row = 0;
+        for line in text.lines() {
+            let tick = line.split_once(". ").is_some_and(|(n, rest)| {
+                n.chars().all(|c| c.is_ascii_digit()) && rest.starts_with("tick ") && !rest.contains("OS gives")
+            });
+            in_a_row = if tick {
+                in_a_row + 1
+            } else if line.trim_start().starts_with('`') {
+                in_a_row
+            } else {
+                0
+            };
+            assert!(in_a_row <= 3, "{}: more than three ticks in a row near `{line}`", path.display());
+        }
+    }
+}

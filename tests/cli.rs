@@ -175,7 +175,12 @@ fn check_row_shape(row: &Value) {
     if !cx.is_null() {
         let c = cx.as_object().unwrap_or_else(|| panic!("counterexample is null or an object: {row}"));
         let keys: BTreeSet<&str> = c.keys().map(|k| k.as_str()).collect();
-        assert_eq!(keys, BTreeSet::from(["kind", "loop_start", "steps", "graph"]), "counterexample keys: {row}");
+        // SPEC §4's keys, and the folded view of the steps beside them.
+        assert_eq!(
+            keys,
+            BTreeSet::from(["kind", "loop_start", "steps", "graph", "folded"]),
+            "counterexample keys: {row}"
+        );
         match c["kind"].as_str() {
             Some("path") => assert!(c["loop_start"].is_null(), "a path has no loop_start: {row}"),
             Some("lasso") => assert!(c["loop_start"].is_u64(), "a lasso has a loop_start: {row}"),

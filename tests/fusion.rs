@@ -8,6 +8,9 @@
 //!   the path ends in a state that decides the check;
 //! - never more states, and on several cores exactly the states, depths and paths of one;
 //! - `max`/`min` checks are not fused (every state there is observed).
+//!
+//! And the GIL's last holder, kept only when a claim reads the hand-off counters (a dead
+//! variable otherwise): the same verdicts, values and path lengths as a model that keeps it.
 
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
 use gilcheck::check::resources::{Budget, Cores};
@@ -153,6 +156,29 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn dropping_the_unread_last_holder_keeps_verdicts(
+        case in generate::cases(&small(), &[]),
+        ticks in any::<bool>(),
+        bound in 0i64..3,
+    ) {
+        let dropped = model(&case.scenario, ticks, false);
+        // A hand-off counter kept (and with it the last holder), read by no check below.
+        let mut kept = model(&case.scenario, ticks, false);
+        kept.caps.handoffs = 1;
+        let toml = case.scenario.to_toml();
+        let reads_handoffs = |g: &Goal| g.atoms().contains(&Bound::GilHandoffs);
+        for goal in goals(case.scenario.vars.len(), bound).iter().filter(|g| !reads_handoffs(g)) {
+            let (a, b) = (explore(&dropped, goal, Budget::every_state()), explore(&kept, goal, Budget::every_state()));
+            prop_assert_eq!(verdict(&a), verdict(&b), "{:?}\n{}", goal, toml);
+            prop_assert!(a.states <= b.states, "{:?}\n{}", goal, toml);
+        }
+    }
+}
+
 fn bench_model(toml: &str, check: &str) -> (GilModel, Goal) {
     let scenario = parse_scenario(std::path::Path::new("fusion.toml"), toml, "fusion").expect("a scenario");
     gilcheck::check::job::adhoc_model(&scenario, check, None).expect("a check")
@@ -165,17 +191,27 @@ fn a_long_computation_is_one_chain() {
         "title = \"c\"\n[runtime]\npython = \"3.11\"\ntime = \"ticks\"\nhorizon = 40\n\n\
          [[threads]]\nname = \"io\"\nsteps = [\"io 1\", \"compute 1\"]\n\n\
          [[threads]]\nname = \"cpu\"\nsteps = [\"compute 30\"]\n",
-        "always now >= 0",
+        "always running_python <= 1",
     );
     let plain = explore(&m, &goal, budget(false, Cores::Fixed(1)));
     let fused = explore(&m, &goal, budget(true, Cores::Fixed(1)));
     assert!(plain.hit.is_none() && fused.hit.is_none());
     assert!(fused.states * 4 < plain.states, "fused {} plain {}", fused.states, plain.states);
-    // A witness at a tick: the ticks before it are fused, and the witness is as short.
+    // A check that reads the clock sees every tick: no tick is fused.
     let (m, goal) = bench_model(
         "title = \"c\"\n[runtime]\npython = \"3.11\"\ntime = \"ticks\"\nhorizon = 40\n\n\
          [[threads]]\nname = \"cpu\"\nsteps = [\"compute 30\"]\n",
-        "sometimes now >= 25",
+        "always now >= 0",
+    );
+    let (plain, fused) =
+        (explore(&m, &goal, budget(false, Cores::Fixed(1))), explore(&m, &goal, budget(true, Cores::Fixed(1))));
+    assert!(fused.states > 30 && fused.states <= plain.states, "fused {} plain {}", fused.states, plain.states);
+    // A witness of a state the clock does not decide: the ticks before it are fused, and the
+    // witness is as short.
+    let (m, goal) = bench_model(
+        "title = \"c\"\n[runtime]\npython = \"3.11\"\ntime = \"ticks\"\nhorizon = 40\n\n\
+         [[threads]]\nname = \"cpu\"\nsteps = [\"compute 30\"]\n",
+        "sometimes all_done",
     );
     let (plain, fused) =
         (explore(&m, &goal, budget(false, Cores::Fixed(1))), explore(&m, &goal, budget(true, Cores::Fixed(1))));

@@ -26,6 +26,8 @@
  *   thread.task                   NONE (255) for plain threads (`GilModel::initial`).
  *   thread.deadline, thread.reg   no timeouts, no `read` step: 0.
  *   gil.since_check               old GIL only.
+ *   gil.last_holder               NONE: `gil::take` keeps it only when a claim reads the
+ *                                 hand-off or forced-switch counters.
  *   gil.fresh                     Caps::fair_handoffs is false for an `always` check, so
  *                                 `take` sets fresh = false and it stays false.
  *   handoffs, forced_switches,    caps 0 (`caps_for`: the check names none of them), so
@@ -70,7 +72,6 @@ byte gil[N] = WANTS;           /* GilRel */
 byte pc[N];                    /* next op of its program */
 /* The GIL (`Gil::default`). */
 byte holder = NONE;
-byte last_holder = NONE;
 bit  drop_request;
 bit  forced_release;
 /* vars: x = 0 (`System::var` adds it with 0). */
@@ -85,20 +86,15 @@ hidden byte i;                 /* loop index inside one d_step: not part of the 
  * (caps 0) and `fresh` becomes false (fair_handoffs false), so neither appears here. */
 inline take(t) {
     /* A hand-off to another thread than the last holder bumps `handoffs` (and, after a
-     * forced release, `forced_switches`); both caps are 0 here, so `bump` does nothing. The
-     * test is kept so that SPIN reads last_holder and forced_release: it hides variables
-     * that are only written (spin -o2 turns that off), and last_holder is part of the state
-     * gilcheck stores (the run's end states differ by it). */
+     * forced release, `forced_switches`); both caps are 0 here, so `bump` does nothing and
+     * gilcheck keeps no last holder (a variable no one reads). The read of forced_release
+     * stays, so that SPIN does not hide it (it hides variables that are only written unless
+     * spin -o2), as gilcheck stores it. */
     if
-    :: last_holder != NONE && last_holder != t ->
-        if
-        :: forced_release -> skip   /* bump(forced_switches, 0) */
-        :: else -> skip
-        fi                          /* bump(handoffs, 0) */
+    :: forced_release -> skip   /* bump(forced_switches, 0) */
     :: else -> skip
     fi;
     holder = t;
-    last_holder = t;
     forced_release = 0;
     drop_request = 0;          /* RESET_GIL_DROP_REQUEST */
     gil[t] = HAS;              /* gil_wait, window = 0, round = Untimed: constant */

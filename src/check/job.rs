@@ -9,7 +9,7 @@ use crate::check::liveness;
 use crate::check::resources::{Budget, Stop};
 use crate::check::search::{explore, Exploration};
 use crate::check::structure;
-use crate::cpython::model::{GilModel, Trace};
+use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::program::System;
 use crate::cpython::state::State;
 use crate::evidence::{graph, timeline};
@@ -110,6 +110,10 @@ pub struct Counterexample {
     pub kind: String,
     pub loop_start: Option<usize>,
     pub steps: Vec<TraceStep>,
+    /// The steps as people read them: runs of ticks in which only the clock and countdowns
+    /// move are one line each; every other step is itself.
+    #[serde(default)]
+    pub folded: Vec<FoldedStep>,
     /// The graph file, relative to where `check` ran (null when no report is written).
     pub graph: Option<String>,
     /// The graph as DOT, and the timeline as SVG, for the report.
@@ -123,6 +127,44 @@ pub struct Counterexample {
 pub struct TraceStep {
     pub action: String,
     pub state: String,
+}
+
+/// Steps `first..=last` of a path read as one line (one step when they are equal): the action
+/// (`ticks 0 → 16` for a run of clock ticks) and the state after the last of them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FoldedStep {
+    pub first: usize,
+    pub last: usize,
+    pub action: String,
+    pub state: String,
+}
+
+/// Folds each run of two or more steps that are plain clock ticks after which the state reads
+/// as before but for its numbers (the clock, countdowns) into one line; a run does not swallow
+/// the start of a lasso's cycle.
+fn fold_clock_steps(trace: &Trace, steps: &[TraceStep], loop_start: Option<usize>) -> Vec<FoldedStep> {
+    let words = |text: &str| text.chars().filter(|c| !c.is_ascii_digit()).collect::<String>();
+    let clock_only = |i: usize| {
+        i > 0
+            && matches!(trace[i].0, Some(Action::Tick { swap: None }))
+            && loop_start != Some(i)
+            && words(&steps[i].state) == words(&steps[i - 1].state)
+    };
+    let mut folded = Vec::new();
+    let mut i = 0;
+    while i < steps.len() {
+        let run = (i..steps.len()).take_while(|&k| clock_only(k)).count();
+        let (last, action) = match run {
+            0 | 1 => (i, steps[i].action.clone()),
+            _ => {
+                let last = i + run - 1;
+                (last, format!("ticks {} → {}", trace[i - 1].1.now, trace[last].1.now))
+            }
+        };
+        folded.push(FoldedStep { first: i, last, action, state: steps[last].state.clone() });
+        i = last + 1;
+    }
+    folded
 }
 
 /// One job of a suite.
@@ -393,6 +435,7 @@ pub fn counterexample(model: &GilModel, job: &Job, steps: &Trace, loop_start: Op
     Counterexample {
         kind: if loop_start.is_some() { "lasso" } else { "path" }.into(),
         loop_start,
+        folded: fold_clock_steps(steps, &out, loop_start),
         steps: out,
         graph: None,
         dot: graph::trace_dot(model, &title, steps, loop_start),

@@ -139,6 +139,7 @@ impl Shard {
 /// `n` empty slots, written rather than allocated zeroed: zeroed memory starts as the
 /// kernel's shared zero page, and the first write after a probe has read it costs a page
 /// fault that stops every core of the search to flush its TLB.
+#[allow(clippy::slow_vector_initialization)] // `vec![0; n]` is exactly the zeroed allocation avoided here
 fn written_zeros(n: usize) -> Vec<u64> {
     let mut slots = Vec::with_capacity(n);
     slots.resize(n, 0);

@@ -191,20 +191,13 @@ fn findings(rows: &[Row]) -> String {
         }
         out.push_str(&format!("  check: {}\n", r.check));
         if let Some(cx) = &r.counterexample {
-            let mut i = 0;
-            while i < cx.steps.len() {
-                let mark = if cx.loop_start == Some(i) { "  (the cycle starts here)" } else { "" };
-                // A run of clock ticks with nothing else happening is one line.
-                let ticks = cx.steps[i..].iter().take_while(|s| s.action.starts_with("tick ")).count();
-                if ticks > 1 && !(i + 1..i + ticks).any(|j| cx.loop_start == Some(j)) {
-                    let from = cx.steps[i].action.split_whitespace().nth(1).unwrap_or("?");
-                    let to = cx.steps[i + ticks - 1].action.rsplit(' ').next().unwrap_or("?");
-                    out.push_str(&format!("  {:>3}. ticks {from} -> {to}{mark}\n", format!("{}-{}", i + 1, i + ticks)));
-                    i += ticks;
-                    continue;
-                }
-                out.push_str(&format!("  {:>3}. {}{mark}\n", i + 1, cx.steps[i].action));
-                i += 1;
+            for step in &cx.folded {
+                let mark = if cx.loop_start == Some(step.first) { "  (the cycle starts here)" } else { "" };
+                let at = match step.last - step.first {
+                    0 => format!("{}", step.first),
+                    _ => format!("{}-{}", step.first, step.last),
+                };
+                out.push_str(&format!("  {at:>5}. {}{mark}\n", step.action));
             }
         }
     }

@@ -52,7 +52,8 @@ pub struct Caps {
 /// `take_gil` succeeding for thread `t` (the GIL is free; the OS chose `t` among the waiters).
 ///
 /// Counts a hand-off when the GIL passes to another thread than its last holder
-/// (`gil->switch_number` in `take_gil`); clears the drop request (`RESET_GIL_DROP_REQUEST`
+/// (`gil->switch_number` in `take_gil`); the last holder is kept only when a claim reads a
+/// counter, since nothing else reads it (as SPIN drops a variable no one reads); clears the drop request (`RESET_GIL_DROP_REQUEST`
 /// at the end of `take_gil`); wakes every thread waiting in `drop_gil` for a switch
 /// (`COND_SIGNAL(gil->switch_cond)`). The waiters that did not get it go on with their timed
 /// wait ([`WaitRound`]): one that was already waiting keeps its deadline but will not ask for
@@ -75,7 +76,7 @@ pub fn take(sys: &System, caps: &Caps, s: &mut State, t: usize, woken: Option<us
     // no thread ever moving, a starvation only an OS that never runs the holder could show.
     gil.fresh = caps.fair_handoffs && !sys.is_ticks() && (sys.gil() == GilKind::New || gil.forced_release);
     gil.holder = t as u8;
-    gil.last_holder = t as u8;
+    gil.last_holder = if caps.handoffs > 0 || caps.forced_switches > 0 { t as u8 } else { NONE };
     gil.forced_release = false;
     gil.drop_request = false;
     for (i, th) in s.threads.iter_mut().enumerate().take(sys.threads.len()) {

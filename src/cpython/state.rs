@@ -352,7 +352,8 @@ pub struct AsyncWaiters {
 pub struct Gil {
     /// The thread holding it, or [`NONE`].
     pub holder: u8,
-    /// The thread that took it last (`gil->last_holder`), or [`NONE`].
+    /// The thread that took it last (`gil->last_holder`), or [`NONE`]; kept only when a claim
+    /// reads the hand-off or forced-switch counters ([`crate::cpython::gil::take`]).
     pub last_holder: u8,
     /// `gil_drop_request` (new GIL).
     pub drop_request: bool,

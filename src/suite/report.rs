@@ -348,8 +348,12 @@ fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
             dot.with_extension("svg").display(),
             dot.display()
         );
-        for (i, step) in cx.steps.iter().enumerate() {
-            let _ = writeln!(out, "{}. {}  \n   `{}`", i, step.action, step.state);
+        for step in &cx.folded {
+            let at = match step.last - step.first {
+                0 => step.first.to_string(),
+                _ => format!("{}–{}", step.first, step.last),
+            };
+            let _ = writeln!(out, "{at}. {}  \n   `{}`", step.action, step.state);
         }
     }
     out
