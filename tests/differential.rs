@@ -226,7 +226,7 @@ proptest! {
         }
         let m = model(&scenario);
         let goal = Goal::Always(BExpr::Cmp(BTerm::Int(0), CmpOp::Le, BTerm::Int(0)));
-        let ours = explore(&m, &goal, Budget::every_state());
+        let ours = explore(&m, &goal, Budget::default());
         let dfs = m.checker().spawn_dfs().join();
         prop_assert_eq!(dfs.unique_state_count(), ours.states, "{}", scenario.to_toml());
     }
@@ -253,8 +253,8 @@ proptest! {
         let vars: Vec<Goal> =
             (0..scenario.vars.len() as u8).map(|x| Goal::Min(BTerm::Atom(Bound::Var(x)), Some(BExpr::Atom(Bound::AllDone)))).collect();
         for goal in [always, sometimes, handoffs].iter().chain(&vars) {
-            let with = explore(&reduced(true), goal, Budget::every_state());
-            let without = explore(&reduced(false), goal, Budget::every_state());
+            let with = explore(&reduced(true), goal, Budget::default());
+            let without = explore(&reduced(false), goal, Budget::default());
             prop_assert_eq!(with.hit.is_some(), without.hit.is_some(), "{:?}\n{}", goal, scenario.to_toml());
             prop_assert_eq!(with.value, without.value, "{:?}\n{}", goal, scenario.to_toml());
             prop_assert!(with.states <= without.states);

@@ -82,7 +82,7 @@ fn goals(vars: usize, bound: i64) -> Vec<Goal> {
 }
 
 fn budget(fuse: bool, cores: Cores) -> Budget {
-    Budget { fuse, cores, ..Budget::every_state() }
+    Budget { fuse, cores, ..Budget::default() }
 }
 
 /// What fusing must not change.
@@ -172,7 +172,7 @@ proptest! {
         let toml = case.scenario.to_toml();
         let reads_handoffs = |g: &Goal| g.atoms().contains(&Bound::GilHandoffs);
         for goal in goals(case.scenario.vars.len(), bound).iter().filter(|g| !reads_handoffs(g)) {
-            let (a, b) = (explore(&dropped, goal, Budget::every_state()), explore(&kept, goal, Budget::every_state()));
+            let (a, b) = (explore(&dropped, goal, Budget::default()), explore(&kept, goal, Budget::default()));
             prop_assert_eq!(verdict(&a), verdict(&b), "{:?}\n{}", goal, toml);
             prop_assert!(a.states <= b.states, "{:?}\n{}", goal, toml);
         }

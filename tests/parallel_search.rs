@@ -66,7 +66,7 @@ fn goals(vars: usize, bound: i64) -> Vec<Goal> {
 }
 
 fn on(cores: Cores) -> Budget {
-    Budget { cores, ..Budget::every_state() }
+    Budget { cores, ..Budget::default() }
 }
 
 /// What two searches must agree on.
@@ -160,7 +160,7 @@ proptest! {
             let many = explore(&m, &goal, on(Cores::Split(cores, part)));
             prop_assert_eq!(answer(&one), answer(&many), "{:?}\n{}", goal, case.scenario.to_toml());
             // A state budget stops both at the same state.
-            let budget = |cores| Budget { max_states: Some(one.states / 2 + 1), cores, ..Budget::every_state() };
+            let budget = |cores| Budget { max_states: Some(one.states / 2 + 1), cores, ..Budget::default() };
             let (a, b) = (explore(&m, &goal, budget(Cores::Fixed(1))), explore(&m, &goal, budget(Cores::Split(cores, part))));
             prop_assert_eq!(answer(&a), answer(&b), "{:?}\n{}", goal, case.scenario.to_toml());
             let max = one.states / 2 + 1;

@@ -25,7 +25,7 @@ fn stateright_finds_the_same_states_and_verdicts() {
         let (mut model, goal) = build(job).unwrap();
         // stateright's BFS ignores symmetry: compare full state spaces.
         model.symmetry = false;
-        let ours = explore(&model, &goal, Budget::every_state());
+        let ours = explore(&model, &goal, Budget::default());
         let ours_found = ours.hit.is_some();
         let checker = Explorable { model, goal: Some(goal) }.checker().spawn_bfs().join();
         counted += usize::from(ours.hit.is_none());
@@ -53,9 +53,9 @@ fn symmetry_reduction_keeps_every_verdict() {
         if !model.symmetry || matches!(goal, gilcheck::check::atoms::Goal::LeadsTo { .. }) {
             continue;
         }
-        let with = explore(&model, &goal, Budget::every_state());
+        let with = explore(&model, &goal, Budget::default());
         model.symmetry = false;
-        let without = explore(&model, &goal, Budget::every_state());
+        let without = explore(&model, &goal, Budget::default());
         let what = format!("{} on {} under {}", job.claim.id, job.scenario.name, job.variant);
         assert_eq!(with.hit.is_some(), without.hit.is_some(), "{what}");
         assert_eq!(with.value, without.value, "{what}");

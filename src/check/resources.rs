@@ -20,7 +20,7 @@ pub const DEFAULT_MEMORY_FRACTION: f64 = 0.5;
 pub const POLL_EVERY: usize = 4096;
 
 /// Limits that end a search early (the verdict is then unknown), and how it searches.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Budget {
     pub max_states: Option<usize>,
     /// Seconds for each search (`--search-timeout`).
@@ -31,31 +31,10 @@ pub struct Budget {
     pub max_memory: Option<usize>,
     /// Cores a search may use for its levels.
     pub cores: Cores,
-    /// Fuse chains of forced steps that the check does not observe ([`crate::check::fusion`]):
-    /// fewer states stored and counted, the same verdicts, values and counterexample lengths.
+    /// Fuse chains of forced steps that the check does not observe ([`crate::check::fusion`],
+    /// `--fuse`): fewer states stored and counted, the same verdicts, values and
+    /// counterexample lengths.
     pub fuse: bool,
-}
-
-/// No limits, one core, chains of forced steps fused (as `check` does).
-impl Default for Budget {
-    fn default() -> Self {
-        Budget {
-            max_states: None,
-            timeout: None,
-            deadline: None,
-            max_memory: None,
-            cores: Cores::default(),
-            fuse: true,
-        }
-    }
-}
-
-impl Budget {
-    /// No limits, one core, every state stored: the state counts of a plain search (as
-    /// SPIN's or stateright's), for comparisons.
-    pub fn every_state() -> Budget {
-        Budget { fuse: false, ..Budget::default() }
-    }
 }
 
 /// How many cores one search expands its levels on. Its results are the same whatever it is.

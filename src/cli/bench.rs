@@ -26,8 +26,8 @@ pub struct BenchArgs {
     /// Stop a row's search after this many states (the row says so).
     #[arg(long, value_name = "N", default_value_t = 100_000_000)]
     pub max_states: usize,
-    /// Fuse chains of forced steps the check does not observe, as `check` does by default
-    /// (the rows' checks then no longer observe every state).
+    /// Fuse chains of forced steps the check does not observe, as `check --fuse` does (the
+    /// rows' checks then no longer observe every state).
     #[arg(long)]
     pub fuse: bool,
     /// Print one row's figures as JSON and nothing else (how the table runs each row in a

@@ -163,12 +163,12 @@ pub struct Limits {
     /// `fuzz` prints the slice's rows.
     #[arg(long, value_name = "I/N", value_parser = shard::parse_shard)]
     pub shard: Option<shard::Shard>,
-    /// Store every state. By default an `always` or `sometimes` check skips the states that
-    /// have one move and that the check cannot tell from the next (chains of forced steps
-    /// are fused): fewer states, the same verdicts and counterexample lengths. With this
-    /// flag, state counts are those of a plain search (as SPIN's or stateright's).
+    /// Fuse chains of forced steps: an `always` or `sometimes` check skips the states that
+    /// have one move which changes none of its atoms; fewer states stored, the same verdicts
+    /// and counterexample lengths. Pays on models of long deterministic runs (ticks mode,
+    /// one loop); costs time and memory where few states are forced.
     #[arg(long)]
-    pub no_fuse: bool,
+    pub fuse: bool,
 }
 
 /// Seconds of a time budget: finite, not negative (0: stop at once), at most a year.
@@ -221,7 +221,7 @@ impl Limits {
             deadline: self.timeout.map(|t| std::time::Instant::now() + Duration::from_secs_f64(t)),
             max_memory: memory,
             cores: crate::check::resources::Cores::Shared(self.threads()),
-            fuse: !self.no_fuse,
+            fuse: self.fuse,
         }
         .shared_by(self.threads())
     }
