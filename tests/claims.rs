@@ -193,3 +193,49 @@ fn counterexamples_fold_runs_of_clock_ticks() {
         }
     }
 }
+
+/// Free-threaded CPython has no GIL: its counterexamples never speak of one.
+#[test]
+fn free_threaded_traces_speak_of_no_gil() {
+    let (_, rows) = suite();
+    let free: Vec<_> =
+        rows.iter().filter(|r| r.variant.ends_with('t')).filter_map(|r| r.counterexample.as_ref()).collect();
+    assert!(free.len() >= 3, "only {} free-threaded counterexamples", free.len());
+    for cx in free {
+        for step in &cx.steps {
+            assert!(!step.action.contains("GIL") && !step.state.contains("GIL"), "{} / {}", step.action, step.state);
+        }
+    }
+}
+
+/// A claim page says once, above its table, what every row would repeat; in a row, a
+/// deadlock or a horizon comes before the other notes, and a refuted row never says that
+/// its verdict holds.
+#[test]
+fn report_notes_say_shared_things_once_and_decisive_things_first() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/claims");
+    let mut shared_seen = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let shared = text.lines().find_map(|l| l.strip_prefix("Every row: "));
+        shared_seen += usize::from(shared.is_some());
+        for row in
+            text.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| model") && l.matches(" | ").count() >= 7)
+        {
+            let notes = row.rsplit(" | ").next().unwrap_or("").trim_end_matches(" |");
+            if let Some(shared) = shared {
+                let first = shared.trim_end_matches('.').split("; ").next().unwrap_or("");
+                assert!(!notes.contains(first), "{row} repeats `{first}`");
+            }
+            for late in ["deadlock:", "horizon hit:"] {
+                if let Some(at) = notes.find(late) {
+                    assert!(at == 0, "{row}: `{late}` comes after other notes");
+                }
+            }
+            if row.contains(" refuted ") || row.contains("| refuted |") {
+                assert!(!notes.contains("the verdict holds"), "{row}");
+            }
+        }
+    }
+    assert!(shared_seen >= 10, "only {shared_seen} pages share notes");
+}

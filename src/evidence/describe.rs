@@ -36,6 +36,15 @@ impl GilModel {
 
     /// A one-line, human description of an action, in Python's vocabulary.
     pub fn describe_action(&self, s: &State, action: Action) -> String {
+        let text = self.action_words(s, action);
+        if self.sys.gil() != GilKind::None {
+            return text;
+        }
+        // Free-threaded: there is no GIL to release.
+        text.replace(" (releases the GIL)", "").replace(" of C code without the GIL", " of C code")
+    }
+
+    fn action_words(&self, s: &State, action: Action) -> String {
         let name = |t: u8| self.sys.threads[t as usize].name.as_str();
         match action {
             Action::Tick { swap: None } => format!("tick {} -> {}", s.now, s.now + 1),

@@ -292,12 +292,28 @@ fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
         let _ = writeln!(out, "For all generated programs: {}\n", f.describe());
     }
     let _ = writeln!(out, "Could it fail? {}\n", falsifiability(claim, rows));
+    // What every row says is said once, above the table.
+    let shared: Vec<&String> = rows
+        .first()
+        .map_or(Vec::new(), |r| r.notes.iter().filter(|n| rows.iter().all(|o| o.notes.contains(n))).collect());
+    if !shared.is_empty() && rows.len() > 1 {
+        let joined: Vec<&str> = shared.iter().map(|n| n.as_str()).collect();
+        let _ = writeln!(out, "Every row: {}.\n", escape(&joined.join("; ")));
+    }
     out.push_str("| model | variant | verdict | value | expected | states | depth | notes |\n|---|---|---|---|---|---|---|---|\n");
     for r in rows {
-        let mut notes = r.notes.clone();
+        let mut notes: Vec<String> =
+            r.notes.iter().filter(|n| rows.len() == 1 || !shared.contains(n)).cloned().collect();
         if r.horizon_hit {
-            notes.push("horizon hit: the verdict holds within the horizon".into());
+            notes.push(match r.verdict.as_str() {
+                "holds" => "horizon hit: the verdict holds within the horizon".into(),
+                _ => "horizon hit: some paths were cut at the horizon; the counterexample lies within it".into(),
+            });
         }
+        // What decides how to read the row comes first: a deadlock, a horizon, a verdict by
+        // construction.
+        let first = ["deadlock", "the counterexample ends", "horizon", "holds by construction"];
+        notes.sort_by_key(|n| !first.iter().any(|k| n.starts_with(k)));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
