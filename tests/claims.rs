@@ -69,7 +69,7 @@ fn committed_reports_are_up_to_date() {
     let (claims, mut rows) = suite();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
     report::note_realisations(&mut rows, &root);
-    let files = report::render(&claims, &rows, &Figures::load(&root));
+    let files = report::render(&claims, &rows, &Figures::load(&root), "gilcheck check");
     let mut stale = Vec::new();
     for (rel, content) in &files {
         let on_disk = std::fs::read_to_string(root.join(rel)).unwrap_or_default();

@@ -93,10 +93,35 @@ pub(super) fn run(args: &CheckArgs) -> Result<ExitCode, InputError> {
         return Ok(interrupted_exit(signal, out_dir.as_deref()));
     }
     if let Some(shard) = args.limits.shard {
-        let path = super::shard::write(shard, &claims, &rows, args.out.as_deref().unwrap_or(Path::new("shards")))?;
+        let dir = args.out.as_deref().unwrap_or(Path::new("shards"));
+        let path = super::shard::write(shard, &claims, &rows, dir, &command_line(args))?;
         eprintln!("gilcheck: shard {}/{} written to {}", shard.index, shard.count, path.display());
     }
-    super::output::finish(&claims, &mut rows, out_dir.as_ref(), args.format)
+    super::output::finish(&claims, &mut rows, out_dir.as_ref(), args.format, &command_line(args))
+}
+
+/// The command that made a report, as its index states it: the options that decide what the
+/// report holds (sources, filters, budgets, fusion), not where it goes or how fast it ran.
+fn command_line(args: &CheckArgs) -> String {
+    let mut words = vec!["gilcheck check".to_string()];
+    words.extend(args.programs.iter().map(|p| p.display().to_string()));
+    words.extend(args.python.iter().map(|v| format!("--python {v}")));
+    if !args.programs.is_empty() && args.max_stall != 5 {
+        words.push(format!("--max-stall {}", args.max_stall));
+    }
+    words.extend(args.sources.models.iter().map(|d| format!("--models {}", d.display())));
+    words.extend(args.sources.claims.iter().map(|d| format!("--claims {}", d.display())));
+    words.extend(args.claim.iter().map(|g| format!("--claim '{g}'")));
+    words.extend(args.model.iter().map(|g| format!("--model '{g}'")));
+    let l = &args.limits;
+    words.extend(l.max_states.map(|n| format!("--max-states {n}")));
+    words.extend(l.timeout.map(|t| format!("--timeout {t}")));
+    words.extend(l.search_timeout.map(|t| format!("--search-timeout {t}")));
+    words.extend(l.max_memory.map(|m| format!("--max-memory {m}")));
+    if l.fuse {
+        words.push("--fuse".into());
+    }
+    words.join(" ")
 }
 
 fn usage(message: &str) -> InputError {
@@ -147,7 +172,7 @@ fn run_programs(args: &CheckArgs) -> Result<ExitCode, InputError> {
     }
     if let (Some(dir), false) = (&args.out, args.no_report) {
         let claims: Vec<Claim> = asked.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
-        if let Some(code) = super::output::write_report(&claims, &mut rows, dir)? {
+        if let Some(code) = super::output::write_report(&claims, &mut rows, dir, &command_line(args))? {
             return Ok(code);
         }
     }

@@ -20,10 +20,11 @@ pub(super) fn finish(
     rows: &mut [Row],
     out_dir: Option<&PathBuf>,
     format: Format,
+    command: &str,
 ) -> Result<ExitCode, InputError> {
     if let Some(dir) = out_dir {
         report::note_realisations(rows, dir);
-        if let Some(code) = write_report(claims, rows, dir)? {
+        if let Some(code) = write_report(claims, rows, dir, command)? {
             return Ok(code);
         }
     }
@@ -32,9 +33,14 @@ pub(super) fn finish(
 
 /// Writes the report folder of the rows (graphs linked from them); a signal during the
 /// write leaves the old folder and gives the exit status to end with.
-pub(super) fn write_report(claims: &[Claim], rows: &mut [Row], dir: &Path) -> Result<Option<ExitCode>, InputError> {
+pub(super) fn write_report(
+    claims: &[Claim],
+    rows: &mut [Row],
+    dir: &Path,
+    command: &str,
+) -> Result<Option<ExitCode>, InputError> {
     report::link_graphs(rows, dir);
-    let files = report::render(claims, rows, &Figures::load(dir));
+    let files = report::render(claims, rows, &Figures::load(dir), command);
     match publish(dir, &files) {
         Ok(()) => Ok(None),
         Err(PublishError::Interrupted(signal)) => Ok(Some(interrupted_exit(signal, Some(dir)))),

@@ -58,14 +58,18 @@ struct ShardRow {
 #[derive(Serialize, Deserialize)]
 struct ShardFile {
     shard: Shard,
+    /// The command of the whole run the shard is part of, as the report's index states it.
+    #[serde(default)]
+    command: String,
     claims: Vec<String>,
     rows: Vec<ShardRow>,
 }
 
 /// Writes a shard's rows to its file in `dir` (atomically).
-pub fn write(shard: Shard, claims: &[Claim], rows: &[Row], dir: &Path) -> Result<PathBuf, InputError> {
+pub fn write(shard: Shard, claims: &[Claim], rows: &[Row], dir: &Path, command: &str) -> Result<PathBuf, InputError> {
     let file = ShardFile {
         shard,
+        command: command.to_string(),
         claims: claims.iter().map(|c| c.id.clone()).collect(),
         rows: rows
             .iter()
@@ -100,8 +104,9 @@ pub struct MergeArgs {
     pub format: Format,
 }
 
-/// The rows of every shard, in the order one run gives them: claims in the run's order.
-fn read_shards(files: &[PathBuf], claims: &[Claim]) -> Result<Vec<Row>, InputError> {
+/// The rows of every shard, in the order one run gives them (claims in the run's order), and
+/// the command of that run.
+fn read_shards(files: &[PathBuf], claims: &[Claim]) -> Result<(Vec<Row>, String), InputError> {
     let mut shards: Vec<(PathBuf, ShardFile)> = Vec::new();
     for path in files {
         let text =
@@ -117,6 +122,7 @@ fn read_shards(files: &[PathBuf], claims: &[Claim]) -> Result<Vec<Row>, InputErr
         shards.push((path.clone(), file));
     }
     let count = shards[0].1.shard.count;
+    let command = shards[0].1.command.clone();
     for (path, file) in &shards {
         if file.shard.count != count {
             let why = format!("shard {}/{} is not one of {count}", file.shard.index, file.shard.count);
@@ -152,12 +158,12 @@ fn read_shards(files: &[PathBuf], claims: &[Claim]) -> Result<Vec<Row>, InputErr
         .collect();
     let position = |row: &Row| claims.iter().position(|c| c.id == row.claim).unwrap_or(usize::MAX);
     rows.sort_by_key(position);
-    Ok(rows)
+    Ok((rows, command))
 }
 
 pub(super) fn run(args: &MergeArgs) -> Result<ExitCode, InputError> {
     let claims = args.sources.claims()?;
-    let mut rows = read_shards(&args.files, &claims)?;
+    let (mut rows, command) = read_shards(&args.files, &claims)?;
     let _lock = ReportLock::take(&args.out).map_err(|e| InputError::new(&args.out, 1, 1, e.to_string()))?;
-    super::output::finish(&claims, &mut rows, Some(&args.out), args.format)
+    super::output::finish(&claims, &mut rows, Some(&args.out), args.format, &command)
 }
