@@ -216,7 +216,7 @@ fn reports_show_the_shrunk_program_beside_its_counterexample() {
     let refuted = rows.iter().find(|r| r.variant == "3.13t").unwrap();
     assert_eq!((refuted.model.as_str(), refuted.verdict.as_str(), refuted.as_expected), ("for_all", "refuted", true));
     assert!(rows.iter().filter(|r| r.variant != "3.13t").all(|r| r.verdict == "holds" && r.shrunk.is_none()));
-    let files = report::render(&claims, &rows, &Default::default());
+    let files = report::render(&claims, &rows, &Default::default(), "gilcheck check");
     let toml = report::shrunk_path(refuted);
     assert_eq!(toml, report::graph_path(refuted).with_extension("toml"));
     assert!(files.contains_key(&toml) && files.contains_key(&report::graph_path(refuted)));
