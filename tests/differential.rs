@@ -10,8 +10,8 @@ use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
+use gilcheck::check::explore::explore;
 use gilcheck::check::resources::Budget;
-use gilcheck::check::search::explore;
 use gilcheck::cpython::model::GilModel;
 use gilcheck::cpython::program::System;
 use gilcheck::cpython::state::{GilRel, Phase, State, Wait};

@@ -12,14 +12,15 @@
 //! And the GIL's last holder, kept only when a claim reads the hand-off counters (a dead
 //! variable otherwise): the same verdicts, values and path lengths as a model that keeps it.
 
+mod common;
+
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
+use gilcheck::check::explore::{explore, Exploration};
 use gilcheck::check::resources::{Budget, Cores};
-use gilcheck::check::search::{explore, Exploration};
 use gilcheck::cpython::model::GilModel;
-use gilcheck::cpython::program::System;
 use gilcheck::fuzz::generate;
-use gilcheck::input::claim::{CmpOp, ForAll};
-use gilcheck::input::scenario::{parse_scenario, Scenario, TimeMode};
+use gilcheck::input::claim::CmpOp;
+use gilcheck::input::scenario::{parse_scenario, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use stateright::Model;
@@ -28,26 +29,8 @@ fn config(cases: u32) -> ProptestConfig {
     ProptestConfig { cases, failure_persistence: None, rng_seed: RngSeed::Fixed(20261206), ..ProptestConfig::default() }
 }
 
-fn small() -> ForAll {
-    ForAll {
-        threads: (1, 3),
-        loops: (0, 1),
-        tasks: (1, 2),
-        steps: (1, 3),
-        ticks: (1, 3),
-        horizon: 12,
-        ..ForAll::default()
-    }
-}
-
 fn model(scenario: &Scenario, ticks: bool, symmetry: bool) -> GilModel {
-    let mut scenario = scenario.clone();
-    if ticks {
-        scenario.runtime.time = TimeMode::Ticks;
-        scenario.runtime.horizon = 12;
-    }
-    let sys = System::compile(&scenario, &scenario.runtime).expect("a generated scenario compiles");
-    let mut m = GilModel::new(sys, Default::default());
+    let mut m = common::generated_model(scenario, ticks);
     m.symmetry &= symmetry;
     m
 }
@@ -122,7 +105,7 @@ proptest! {
 
     #[test]
     fn fusing_keeps_verdicts_and_shortest_paths(
-        case in generate::cases(&small(), &[]),
+        case in generate::cases(&common::small_programs(), &[]),
         ticks in any::<bool>(),
         symmetry in any::<bool>(),
         bound in 0i64..3,
@@ -161,7 +144,7 @@ proptest! {
 
     #[test]
     fn dropping_the_unread_last_holder_keeps_verdicts(
-        case in generate::cases(&small(), &[]),
+        case in generate::cases(&common::small_programs(), &[]),
         ticks in any::<bool>(),
         bound in 0i64..3,
     ) {

@@ -10,16 +10,17 @@
 
 use std::collections::{HashMap, VecDeque};
 
+mod common;
+
 use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
+use gilcheck::check::explore::{explore, Exploration};
 use gilcheck::check::packing::{pack, unpack};
 use gilcheck::check::resources::{Budget, Cores};
-use gilcheck::check::search::{explore, Exploration};
 use gilcheck::cpython::model::GilModel;
-use gilcheck::cpython::program::System;
 use gilcheck::cpython::state::State;
 use gilcheck::fuzz::generate;
 use gilcheck::input::claim::{CmpOp, ForAll};
-use gilcheck::input::scenario::{Scenario, TimeMode};
+use gilcheck::input::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use stateright::Model;
@@ -29,25 +30,11 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 fn small() -> ForAll {
-    ForAll {
-        threads: (1, 3),
-        loops: (0, 1),
-        tasks: (1, 2),
-        steps: (1, 3),
-        ticks: (1, 2),
-        horizon: 10,
-        ..ForAll::default()
-    }
+    common::small_programs()
 }
 
 fn model(scenario: &Scenario, ticks: bool) -> GilModel {
-    let mut scenario = scenario.clone();
-    if ticks {
-        scenario.runtime.time = TimeMode::Ticks;
-        scenario.runtime.horizon = 10;
-    }
-    let sys = System::compile(&scenario, &scenario.runtime).expect("a generated scenario compiles");
-    GilModel::new(sys, Default::default())
+    common::generated_model(scenario, ticks)
 }
 
 /// Checks of every kind: refuted early or late, witnessed, extremes over every state.

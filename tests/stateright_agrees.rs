@@ -5,9 +5,9 @@
 mod common;
 
 use gilcheck::check::explorable::Explorable;
+use gilcheck::check::explore::explore;
 use gilcheck::check::job::{build, Job};
 use gilcheck::check::resources::Budget;
-use gilcheck::check::search::explore;
 use gilcheck::input::claim::Check;
 use gilcheck::suite::plan;
 use stateright::{Checker, Model};

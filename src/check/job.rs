@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::atoms::{caps_for, BExpr, Binder, Goal, COUNTER_CAP};
+use crate::check::explore::{explore, Exploration};
 use crate::check::liveness;
 use crate::check::resources::{Budget, Stop};
-use crate::check::search::{explore, Exploration};
 use crate::check::structure;
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::program::System;

@@ -1,5 +1,7 @@
 //! Layer 4, one claim on one scenario under one CPython: bind the claim's atoms to the model
-//! ([`atoms`]), explore it breadth-first ([`search`]) or as a graph under fairness
+//! ([`atoms`]), observe the goal on every state ([`explore`]) of a breadth-first walk
+//! ([`search`]: visited fingerprints in [`visited`], queued states [`packing`], paths in
+//! [`tree`], forced chains fused by [`fusion`]) or explore it as a graph under fairness
 //! ([`liveness`]), compare where runs end ([`ends`]), and turn what was found into a verdict
 //! row with its counterexample ([`job`]), within a budget ([`resources`]). [`explorable`]
 //! offers the same bound model to stateright's own checker and Explorer.
@@ -11,6 +13,7 @@ pub mod atoms;
 pub mod deadlock;
 pub mod ends;
 pub mod explorable;
+pub mod explore;
 pub mod fusion;
 pub mod job;
 pub mod liveness;

@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::explore::explore;
 use crate::check::job::adhoc_model;
 use crate::check::resources::{Budget, Cores};
-use crate::check::search::explore;
 use crate::input::located::InputError;
 use crate::input::scenario::parse_scenario;
 

@@ -52,3 +52,29 @@ pub fn committed_suite() -> (Vec<Scenario>, Vec<Claim>) {
 pub fn row_of<'a>(rows: &'a [gilcheck::check::job::Row], claim: &str, model: &str) -> &'a gilcheck::check::job::Row {
     rows.iter().find(|r| r.claim == claim && r.model == model).unwrap_or_else(|| panic!("no row {claim} on {model}"))
 }
+
+/// Small generated programs for the search's proptests: up to three threads and a loop of two
+/// tasks, a few steps each.
+pub fn small_programs() -> gilcheck::input::claim::ForAll {
+    gilcheck::input::claim::ForAll {
+        threads: (1, 3),
+        loops: (0, 1),
+        tasks: (1, 2),
+        steps: (1, 3),
+        ticks: (1, 2),
+        horizon: 10,
+        ..Default::default()
+    }
+}
+
+/// The model of a generated scenario, untimed or in ticks mode (horizon 10).
+pub fn generated_model(scenario: &Scenario, ticks: bool) -> gilcheck::cpython::model::GilModel {
+    let mut scenario = scenario.clone();
+    if ticks {
+        scenario.runtime.time = gilcheck::input::scenario::TimeMode::Ticks;
+        scenario.runtime.horizon = 10;
+    }
+    let sys = gilcheck::cpython::program::System::compile(&scenario, &scenario.runtime)
+        .expect("a generated scenario compiles");
+    gilcheck::cpython::model::GilModel::new(sys, Default::default())
+}
