@@ -239,3 +239,31 @@ fn report_notes_say_shared_things_once_and_decisive_things_first() {
     }
     assert!(shared_seen >= 10, "only {shared_seen} pages share notes");
 }
+
+/// Every claim with measured values (a `max`/`min`, a series) shows them as a chart on its
+/// page and in the index: an SVG with a point per measured value.
+#[test]
+fn every_quantitative_claim_page_has_a_chart() {
+    let (claims, rows) = suite();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let index = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut charted = 0;
+    for claim in &claims {
+        let values = rows.iter().filter(|r| r.claim == claim.id && r.model != "series" && r.value.is_some()).count();
+        if values == 0 {
+            continue;
+        }
+        let chart = format!("charts/{}.chart.svg", claim.id);
+        let page = std::fs::read_to_string(root.join(format!("claims/{}.md", claim.id))).unwrap();
+        assert!(page.contains(&format!("../{chart}")), "{} has no chart", claim.id);
+        assert!(index.contains(&chart), "the index shows no chart of {}", claim.id);
+        let svg = std::fs::read_to_string(root.join(&chart)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{chart}: {e}"));
+        let points = doc.descendants().filter(|n| n.has_tag_name("circle")).count();
+        let unbounded =
+            rows.iter().filter(|r| r.claim == claim.id && r.value.as_ref().is_some_and(|v| v == "unbounded")).count();
+        assert_eq!(points, values - unbounded, "{chart}");
+        charted += 1;
+    }
+    assert!(charted >= 5, "only {charted} charts");
+}

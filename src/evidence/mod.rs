@@ -5,6 +5,7 @@
 //! May use: [`crate::cpython`], [`crate::input`]. Only reads the model: nothing here changes
 //! what is explored or decides a verdict.
 
+pub mod chart;
 pub mod describe;
 pub mod graph;
 pub mod timeline;

@@ -8,7 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::figures::Figures;
-use crate::check::job::Row;
+use crate::check::job::{Measured, Row};
+use crate::evidence::chart::{self, Line};
 use crate::evidence::graph;
 use crate::input::claim::Claim;
 
@@ -80,6 +81,9 @@ pub fn render(claims: &[Claim], rows: &[Row], figures: &Figures, command: &str) 
         }
         files
             .insert(PathBuf::from("claims").join(format!("{}.md", slug(&claim.id))), claim_page(claim, &mine, figures));
+        if let Some(svg) = values_chart(claim, &mine) {
+            files.insert(chart_path(claim), svg);
+        }
         for row in mine {
             if let Some(program) = &row.shrunk {
                 files.insert(shrunk_path(row), program.clone());
@@ -191,7 +195,67 @@ fn index(claims: &[Claim], rows: &[Row], command: &str) -> String {
         let _ = writeln!(out, "\n## {name}\n");
         table(&mut out, &mine, &file_rows);
     }
+    let charted: Vec<&Claim> = claims
+        .iter()
+        .filter(|c| values_chart(c, &rows.iter().filter(|r| r.claim == c.id).collect::<Vec<_>>()).is_some())
+        .collect();
+    if !charted.is_empty() {
+        out.push_str(
+            "
+## Measured values
+
+Each chart shows a quantitative claim's value per scenario, a line per CPython (per CPython when it has one scenario).
+
+",
+        );
+        for c in charted {
+            let _ = writeln!(out, "[{}](claims/{}.md)  \n![{0}]({})\n", c.id, slug(&c.id), chart_path(c).display());
+        }
+    }
     out
+}
+
+/// Where a claim's chart goes.
+pub fn chart_path(claim: &Claim) -> PathBuf {
+    PathBuf::from("charts").join(format!("{}.chart.svg", slug(&claim.id)))
+}
+
+/// The values of a quantitative claim as a chart: per scenario, a line per CPython (a series
+/// shows its trend), or per CPython when it has one scenario; `None` for a claim without values.
+fn values_chart(claim: &Claim, rows: &[&Row]) -> Option<String> {
+    let measured: Vec<&Row> = rows.iter().copied().filter(|r| r.model != "series" && r.value.is_some()).collect();
+    if measured.is_empty() {
+        return None;
+    }
+    let mut models: Vec<&str> = Vec::new();
+    let mut variants: Vec<&str> = Vec::new();
+    for r in &measured {
+        if !models.contains(&r.model.as_str()) {
+            models.push(&r.model);
+        }
+        if !variants.contains(&r.variant.as_str()) {
+            variants.push(&r.variant);
+        }
+    }
+    let value = |model: &str, variant: &str| {
+        let row = measured.iter().find(|r| r.model == model && r.variant == variant)?;
+        match Measured::from_json(row.value.as_ref()?)? {
+            Measured::Exact(v) | Measured::AtLeast(v) => Some(v as f64),
+            Measured::Unbounded => None,
+        }
+    };
+    let (categories, lines): (Vec<&str>, Vec<Line>) = if models.len() > 1 {
+        let lines = variants
+            .iter()
+            .map(|v| Line { name: v.to_string(), values: models.iter().map(|m| value(m, v)).collect() })
+            .collect();
+        (models, lines)
+    } else {
+        let line = Line { name: models[0].to_string(), values: variants.iter().map(|v| value(models[0], v)).collect() };
+        (variants, vec![line])
+    };
+    let categories: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
+    chart::svg(&claim.check_text, &categories, "value", &lines).ok()
 }
 
 fn table(out: &mut String, claims: &[&Claim], rows: &[&Row]) {
@@ -327,6 +391,9 @@ fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures) -> String {
             r.max_depth,
             escape(&notes.join("; "))
         );
+    }
+    if values_chart(claim, rows).is_some() {
+        let _ = writeln!(out, "\n![values]({})", Path::new("..").join(chart_path(claim)).display());
     }
     let evidence = figures.section(claim);
     if !evidence.is_empty() {
