@@ -87,7 +87,9 @@ steps = ["compute 2", "io 1", "compute 1"]
     );
     let sys = System::compile(&s, &s.runtime).unwrap();
     let n = sys.threads.len();
-    let model = GilModel::new(sys, Default::default());
+    // Hand-offs counted, so that the GIL's last holder is kept.
+    let caps = gilcheck::cpython::gil::Caps { handoffs: 1, ..Default::default() };
+    let model = GilModel::new(sys, caps);
     let mut seen = std::collections::HashSet::new();
     let mut stack = vec![model.initial()];
     let mut switching_seen = false;

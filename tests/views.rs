@@ -83,4 +83,6 @@ fn explore_serves_the_explorer_on_a_free_port() {
     // Actions and their outcomes read as Python's vocabulary, not as Rust structures.
     assert!(steps.starts_with("HTTP/1.1 200") && steps.contains("hog takes the GIL"), "{steps}");
     assert!(steps.contains("GIL hog"), "{steps}");
+    // Each state's view carries the timeline of the path to it.
+    assert!(steps.contains("<svg") && steps.contains("hog"), "{steps}");
 }

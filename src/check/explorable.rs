@@ -3,11 +3,12 @@
 //! verdicts of `gilcheck check` do not come from here but from [`super::search`] and
 //! [`super::liveness`].
 
-use stateright::{Model, Property};
+use stateright::{Model, Path, Property};
 
 use crate::check::atoms::Goal;
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::state::State;
+use crate::evidence::timeline;
 
 /// The model and, when a claim is given, its check bound to the model.
 pub struct Explorable {
@@ -40,6 +41,19 @@ impl Model for Explorable {
     fn format_step(&self, last_state: &State, action: Action) -> Option<String> {
         let next = self.model.apply(last_state, action);
         Some(format!("{}\n=> {}", self.model.describe_action(last_state, action), self.model.describe_state(&next)))
+    }
+
+    /// The Explorer draws the timeline of the path it shows, as the reports do.
+    fn as_svg(&self, path: Path<State, Action>) -> Option<String> {
+        // stateright pairs each state with the action taken from it; a trace pairs it with
+        // the action that led to it.
+        let mut trace = Vec::new();
+        let mut led_here = None;
+        for (state, action) in path.into_vec() {
+            trace.push((led_here, state));
+            led_here = action;
+        }
+        Some(timeline::svg(&self.model, "the path so far", &trace, None))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
