@@ -194,10 +194,20 @@ fn counterexamples_fold_runs_of_clock_ticks() {
     }
 }
 
-/// Free-threaded CPython has no GIL: its counterexamples never speak of one.
+/// Free-threaded CPython has no GIL: its counterexamples and timelines never speak of one;
+/// and without a clock no task is drawn as late.
 #[test]
 fn free_threaded_traces_speak_of_no_gil() {
     let (_, rows) = suite();
+    for r in &rows {
+        let Some(cx) = &r.counterexample else { continue };
+        if r.variant.ends_with('t') {
+            assert!(!cx.timeline.contains("GIL"), "{} on {} under {}", r.claim, r.model, r.variant);
+        }
+        if r.notes.iter().any(|n| n.starts_with("untimed")) {
+            assert!(!cx.timeline.contains("(late)"), "{} on {} under {}", r.claim, r.model, r.variant);
+        }
+    }
     let free: Vec<_> =
         rows.iter().filter(|r| r.variant.ends_with('t')).filter_map(|r| r.counterexample.as_ref()).collect();
     assert!(free.len() >= 3, "only {} free-threaded counterexamples", free.len());

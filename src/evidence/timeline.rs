@@ -2,8 +2,10 @@
 //! Beazley's GIL plots but exact. Ticks mode draws a column per tick (the state at the end of
 //! each instant); untimed mode a column per step. Threads: holding the GIL (or running, with
 //! no GIL), running C without it, waiting for it, blocked; tasks: running (their loop's current
-//! task), late (what they await has happened, they have not resumed), waiting. A red mark over
-//! a column says a drop request is pending there.
+//! task), late (ticks: what they await has happened, they have not resumed) or ready
+//! (untimed: no clock, so nothing is late), awaiting. One colour per meaning, and a legend of
+//! the colours drawn, in the variant's words (no GIL when free-threaded). A red mark over a
+//! column says a drop request is pending there.
 
 use std::fmt::Write as _;
 
@@ -24,6 +26,7 @@ enum Cell {
     Blocked,
     TaskRunning,
     TaskLate,
+    TaskReady,
     TaskWaiting,
 }
 
@@ -31,23 +34,45 @@ impl Cell {
     fn colour(self) -> Option<&'static str> {
         match self {
             Cell::Empty => None,
-            Cell::HoldsGil | Cell::TaskRunning => Some("#43a047"),
+            Cell::HoldsGil => Some("#43a047"),
             Cell::RunsNoGil => Some("#42a5f5"),
             Cell::WaitsGil => Some("#e53935"),
-            Cell::Blocked | Cell::TaskWaiting => Some("#cfcfcf"),
+            Cell::Blocked => Some("#bdbdbd"),
+            Cell::TaskRunning => Some("#00838f"),
             Cell::TaskLate => Some("#fb8c00"),
+            Cell::TaskReady => Some("#ffe082"),
+            Cell::TaskWaiting => Some("#d1c4e9"),
+        }
+    }
+
+    /// What the colour means, in the words of the variant: free-threaded CPython has no GIL.
+    fn meaning(self, free_threaded: bool) -> &'static str {
+        match (self, free_threaded) {
+            (Cell::Empty, _) => "",
+            (Cell::HoldsGil, false) => "holds the GIL",
+            (Cell::HoldsGil, true) => "runs",
+            (Cell::RunsNoGil, false) => "runs C without the GIL",
+            (Cell::RunsNoGil, true) => "runs C",
+            (Cell::WaitsGil, _) => "waits for the GIL",
+            (Cell::Blocked, _) => "blocked (I/O, sleep, lock, select)",
+            (Cell::TaskRunning, _) => "task: its loop's current task",
+            (Cell::TaskLate, _) => "task: due, not resumed (late)",
+            (Cell::TaskReady, _) => "task: ready, not resumed yet",
+            (Cell::TaskWaiting, _) => "task: awaiting",
         }
     }
 }
 
-const LEGEND: [(Cell, &str); 7] = [
-    (Cell::HoldsGil, "holds the GIL / runs"),
-    (Cell::RunsNoGil, "runs C without the GIL"),
-    (Cell::WaitsGil, "waits for the GIL"),
-    (Cell::Blocked, "blocked (I/O, sleep, lock, select)"),
-    (Cell::TaskRunning, "task: its loop's current task"),
-    (Cell::TaskLate, "task: due, not resumed (late)"),
-    (Cell::TaskWaiting, "task: awaiting"),
+/// The legend's order.
+const LEGEND: [Cell; 8] = [
+    Cell::HoldsGil,
+    Cell::RunsNoGil,
+    Cell::WaitsGil,
+    Cell::Blocked,
+    Cell::TaskRunning,
+    Cell::TaskLate,
+    Cell::TaskReady,
+    Cell::TaskWaiting,
 ];
 
 fn thread_cell(model: &GilModel, s: &State, t: usize) -> Cell {
@@ -73,7 +98,12 @@ fn task_cell(model: &GilModel, s: &State, k: usize) -> Cell {
     } else if s.threads[loop_thread].task == k as u8 && s.threads[loop_thread].task != NONE {
         Cell::TaskRunning
     } else if matches!(task.wait, Wait::Due { .. } | Wait::Wakeup | Wait::Scheduled) {
-        Cell::TaskLate
+        // Late only where there is a clock to be late by.
+        if model.sys.is_ticks() {
+            Cell::TaskLate
+        } else {
+            Cell::TaskReady
+        }
     } else {
         Cell::TaskWaiting
     }
@@ -115,8 +145,9 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
     let lane_h = 16;
     let top = 44;
     let width = (label_w + cell_w * cols.len() + 20).max(620);
+    let drawn: Vec<Cell> = LEGEND.into_iter().filter(|c| lanes.iter().any(|(_, cells)| cells.contains(c))).collect();
     let legend_y = top + lanes.len() * (lane_h + 4) + 16;
-    let height = legend_y + 18 * LEGEND.len().div_ceil(2) + 10;
+    let height = legend_y + 18 * drawn.len().div_ceil(2) + 10;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -171,7 +202,9 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
             c = end;
         }
     }
-    for (i, (cell, text)) in LEGEND.iter().enumerate() {
+    let free_threaded = sys.gil() == GilKind::None;
+    for (i, cell) in drawn.iter().enumerate() {
+        let text = cell.meaning(free_threaded);
         let x = 4 + (i % 2) * 300;
         let y = legend_y + (i / 2) * 18;
         let _ = writeln!(
@@ -202,4 +235,18 @@ fn xml(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_meaning_has_its_own_colour() {
+        let colours: Vec<&str> = LEGEND.iter().map(|c| c.colour().expect("a drawn cell has a colour")).collect();
+        let mut distinct = colours.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), colours.len(), "{colours:?}");
+    }
 }
