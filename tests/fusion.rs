@@ -137,10 +137,6 @@ proptest! {
             prop_assert_eq!(answer(&fused), answer(&many), "{:?}\n{}", goal, toml);
         }
     }
-}
-
-proptest! {
-    #![proptest_config(config(64))]
 
     #[test]
     fn dropping_the_unread_last_holder_keeps_verdicts(

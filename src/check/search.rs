@@ -496,7 +496,6 @@ impl Successors {
 /// What a part's expansion needs to follow fused chains, with room to work in.
 struct Follower<'a> {
     search: &'a Setting<'a>,
-    sign: Sign<'a>,
     /// A chain's states, in turns.
     states: [State; 2],
     actions: Vec<Action>,
@@ -506,12 +505,14 @@ struct Follower<'a> {
 
 impl Follower<'_> {
     /// The chain of forced steps from the successor encoded in `bytes`: its length, and its
-    /// end's fingerprint and encoding; `None` when the successor is not skipped.
+    /// end's fingerprint and encoding; `None` when the successor is not skipped (or the
+    /// search fuses nothing).
     fn follow(&mut self, bytes: &[u8]) -> Option<(u8, u64, &[u8])> {
-        let Setting { model, dims, reduce, .. } = *self.search;
+        let Setting { model, dims, reduce, sign, .. } = *self.search;
+        let sign = sign?;
         let [start, spare] = &mut self.states;
         start.decode_from(&dims, bytes);
-        let (end, forced) = fusion::follow(model, self.sign, [start, spare], &mut self.actions);
+        let (end, forced) = fusion::follow(model, sign, [start, spare], &mut self.actions);
         if forced == 0 {
             return None;
         }
@@ -575,9 +576,8 @@ fn expand_part<A: Default>(
         first,
         horizon_hit: false,
     };
-    let mut chains = sign.map(|sign| Follower {
+    let mut chains = sign.map(|_| Follower {
         search,
-        sign,
         states: [State::default(); 2],
         actions: Vec::new(),
         buf: Vec::new(),
@@ -621,12 +621,11 @@ fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPo
             buckets[Fingerprints::shard_of(one.fp)].push((c as u32, k as u32));
         }
     }
-    const AHEAD: usize = PREFETCH_AHEAD;
     let insert = |(shard, bucket): (&mut Shard, Vec<(u32, u32)>)| -> Vec<(u32, u32)> {
         let fp = |&(c, k): &(u32, u32)| kept[c as usize][k as usize].fp;
         let mut won = Vec::new();
         for (i, one) in bucket.iter().enumerate() {
-            if let Some(ahead) = bucket.get(i + AHEAD) {
+            if let Some(ahead) = bucket.get(i + PREFETCH_AHEAD) {
                 shard.prefetch(fp(ahead));
             }
             if shard.insert(fp(one)) {
