@@ -34,17 +34,18 @@ impl GilModel {
         }
     }
 
-    /// A one-line, human description of an action, in Python's vocabulary.
-    pub fn describe_action(&self, s: &State, action: Action) -> String {
-        let text = self.action_words(s, action);
-        if self.sys.gil() != GilKind::None {
-            return text;
+    /// What a call that releases the GIL says of it; nothing where there is no GIL to release
+    /// (free-threaded).
+    fn releases_gil(&self, words: &'static str) -> &'static str {
+        if self.sys.gil() == GilKind::None {
+            ""
+        } else {
+            words
         }
-        // Free-threaded: there is no GIL to release.
-        text.replace(" (releases the GIL)", "").replace(" of C code without the GIL", " of C code")
     }
 
-    fn action_words(&self, s: &State, action: Action) -> String {
+    /// A one-line, human description of an action, in Python's vocabulary.
+    pub fn describe_action(&self, s: &State, action: Action) -> String {
         let name = |t: u8| self.sys.threads[t as usize].name.as_str();
         match action {
             Action::Tick { swap: None } => format!("tick {} -> {}", s.now, s.now + 1),
@@ -139,13 +140,14 @@ impl GilModel {
                 let _ = write!(text, "{name} runs one tick ({} left)", left - 1);
             }
             Phase::NoGil { left } => {
-                let _ = write!(text, "{name} runs one tick of C code without the GIL ({} left)", left - 1);
+                let without = self.releases_gil(" without the GIL");
+                let _ = write!(text, "{name} runs one tick of C code{without} ({} left)", left - 1);
             }
             Phase::IncrLoaded { value, .. } => {
                 let _ = write!(text, "{name} stores {} (loaded {value})", value as u16 + 1);
             }
             Phase::LoopTop => {
-                let _ = write!(text, "{name}: loop polls the selector (releases the GIL)");
+                let _ = write!(text, "{name}: loop polls the selector{}", self.releases_gil(" (releases the GIL)"));
             }
             Phase::LoopProcess => {
                 let _ = write!(text, "{name}: loop moves due I/O and timers to the ready queue");
@@ -185,9 +187,9 @@ impl GilModel {
         match op {
             Op::Compute(_) => format!("compute {d}"),
             Op::CCall(_) => format!("c_call {d}"),
-            Op::CNoGil(_) => format!("c_nogil {d} (releases the GIL)"),
-            Op::Io(_) => "io (releases the GIL)".into(),
-            Op::Sleep(_) => "time.sleep (releases the GIL)".into(),
+            Op::CNoGil(_) => format!("c_nogil {d}{}", self.releases_gil(" (releases the GIL)")),
+            Op::Io(_) => format!("io{}", self.releases_gil(" (releases the GIL)")),
+            Op::Sleep(_) => format!("time.sleep{}", self.releases_gil(" (releases the GIL)")),
             Op::Read(x) => format!("read {}", var(x)),
             Op::Write(x, v) => format!(
                 "write {} {}",
