@@ -106,3 +106,65 @@ fn a_shard_that_is_not_one_of_n_is_refused() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("is not a shard"), "{bad}");
     }
 }
+
+/// `conform --shard`: the shards of a run (scenarios, and the claims whose counterexamples
+/// are realised) merge into its report, rows in the order one run gives them. The figures
+/// are measured, so rows are compared by what they are about and how many runs they had.
+#[test]
+fn conform_shards_merged_give_the_report_of_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let run = ["conform", "--model", "aio/*", "--claim", "aio.*", "--python", "3.11", "--runs", "1"];
+    let one = gilcheck(&[&run[..], &["--out", &dir("whole")]].concat());
+    if String::from_utf8_lossy(&one.stderr).contains("NO CPython interpreter found") {
+        eprintln!("SKIPPED: no CPython 3.11 on this machine, conform shards not checked");
+        return;
+    }
+    assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
+    let mut shard_files = Vec::new();
+    for i in 1..=2 {
+        let shard = format!("{i}/2");
+        let out = gilcheck(&[&run[..], &["--shard", &shard, "--out", &dir("shards")]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        shard_files.push(format!("{}/conformance-shard-{i}-of-2.json", dir("shards")));
+    }
+    assert!(!tmp.path().join("shards/conformance.md").exists(), "a shard writes no report");
+    let merged = gilcheck(&["merge", &shard_files[1], &shard_files[0], "--out", &dir("merged")]);
+    assert_eq!(merged.status.code(), Some(0), "{}", String::from_utf8_lossy(&merged.stderr));
+    let read = |d: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(tmp.path().join(d).join("conformance.json")).unwrap()).unwrap()
+    };
+    let (whole, joined) = (read("whole"), read("merged"));
+    let rows = |v: &serde_json::Value, key: &str, fields: &[&str]| -> Vec<String> {
+        let rows = v[key].as_array().unwrap().iter();
+        rows.map(|r| fields.iter().map(|f| r[f].to_string()).collect::<Vec<_>>().join(" ")).collect()
+    };
+    let results = rows(&whole, "results", &["model", "python", "runs", "not_applicable"]);
+    assert!(results.len() >= 3, "{results:?}");
+    assert_eq!(results, rows(&joined, "results", &["model", "python", "runs", "not_applicable"]));
+    let realised = rows(&whole, "realisations", &["claim", "model", "variant"]);
+    assert!(
+        realised.iter().map(|r| r.split(' ').next()).collect::<std::collections::BTreeSet<_>>().len() >= 2,
+        "{realised:?}"
+    );
+    assert_eq!(realised, rows(&joined, "realisations", &["claim", "model", "variant"]));
+    for key in ["cores", "tick_ms", "runs_per_scenario"] {
+        assert_eq!(whole[key], joined[key], "{key}");
+    }
+    assert_eq!(rows(&whole, "interpreters", &["python"]), rows(&joined, "interpreters", &["python"]));
+
+    // One shard missing, or a shard of a run with other settings.
+    let missing = gilcheck(&["merge", &shard_files[0], "--out", &dir("merged")]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("shard 2/2 is missing"));
+    let other = gilcheck(&[&run[..7], &["--runs", "2", "--shard", "2/2", "--out", &dir("other")]].concat());
+    assert_eq!(other.status.code(), Some(0), "{}", String::from_utf8_lossy(&other.stderr));
+    let other_file = format!("{}/conformance-shard-2-of-2.json", dir("other"));
+    let mixed = gilcheck(&["merge", &shard_files[0], &other_file, "--out", &dir("merged")]);
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&mixed.stderr).contains("other settings"),
+        "{}",
+        String::from_utf8_lossy(&mixed.stderr)
+    );
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::shard::{ConformShard, Shard};
 use super::{emit, Format, Sources};
 use crate::check::resources::{interrupted, Budget, DEFAULT_MAX_STATES};
 use crate::conform::experiments::{self, Experiments};
@@ -70,12 +71,20 @@ pub struct ConformArgs {
     /// Print the generated Python program of each selected scenario and exit.
     #[arg(long)]
     pub emit_python: bool,
-    /// Report folder for `conformance.md` and `conformance.json`.
-    #[arg(long, value_name = "DIR", default_value = "reports")]
-    pub out: PathBuf,
+    /// Report folder for `conformance.md` and `conformance.json` [default: `reports/`; with
+    /// `--shard`, `shards/`].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Write no report.
     #[arg(long)]
     pub no_report: bool,
+    /// Run only the I-th of N slices of the run: every N-th scenario and claim (with
+    /// `--experiments`, experiment; with `--generated`, interpreter), from the I-th. The slice
+    /// goes to `STEM-shard-I-of-N.json` in `--out` instead of a report, and `gilcheck merge`
+    /// joins the N files into the report of one whole run.
+    #[arg(long, value_name = "I/N", value_parser = super::shard::parse_shard,
+          conflicts_with_all = ["trace", "emit_python", "no_report"])]
+    pub shard: Option<Shard>,
     /// `text`: a table for people; `json`: one JSON object on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -83,6 +92,58 @@ pub struct ConformArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000_000)]
     pub max_states: usize,
 }
+
+impl ConformArgs {
+    /// Where the report (or the shard's file) goes.
+    fn out_dir(&self) -> PathBuf {
+        let default = if self.shard.is_some() { "shards" } else { "reports" };
+        self.out.clone().unwrap_or_else(|| PathBuf::from(default))
+    }
+
+    /// The run's items in its order, and those of this shard (all of them without `--shard`).
+    fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
+        self.shard.map_or(items.to_vec(), |shard| shard.slice(items.to_vec()))
+    }
+
+    /// Writes the report `STEM.md`/`.json`, or with `--shard` the shard's file.
+    fn publish(
+        &self,
+        stem: &str,
+        units: Vec<String>,
+        claims: Vec<String>,
+        report: Published,
+    ) -> Result<(), InputError> {
+        let out = self.out_dir();
+        if let Some(shard) = self.shard {
+            let (conformance, experiments) = match report {
+                Published::Conformance(c) => (Some(c.clone()), None),
+                Published::Experiments(e) => (None, Some(e.clone())),
+            };
+            let file = ConformShard { report: stem.into(), shard, units, claims, conformance, experiments };
+            let path = file.write(&out)?;
+            if self.format == Format::Text {
+                eprintln!("gilcheck conform: shard {}/{} written to {}", shard.index, shard.count, path.display());
+            }
+            return Ok(());
+        }
+        if self.no_report {
+            return Ok(());
+        }
+        match report {
+            Published::Conformance(c) => write_report(&out, stem, &c.to_markdown(), c),
+            Published::Experiments(e) => write_report(&out, stem, &e.to_markdown(), e),
+        }
+    }
+}
+
+/// A report `conform` writes.
+enum Published<'a> {
+    Conformance(&'a Conformance),
+    Experiments(&'a Experiments),
+}
+
+/// Where kept (rejected) traces go, relative to the report folder.
+pub(super) const KEPT_TRACES: &str = "conformance-traces/";
 
 /// Realisation runs switch every 10 µs, so that a rare interleaving shows within a few runs.
 const REALISATION_INTERVAL: f64 = 1e-5;
@@ -116,12 +177,14 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if let Some(path) = &args.trace {
         return check_trace(args, path, &scenarios);
     }
-    let selected: Vec<&Scenario> =
+    let whole: Vec<&Scenario> =
         scenarios.iter().filter(|s| args.model.as_deref().is_none_or(|g| glob_matches(g, &s.name))).collect();
-    if selected.is_empty() {
+    if whole.is_empty() {
         return Err(usage(format!("no scenario matches `{}`", args.model.as_deref().unwrap_or("*"))));
     }
-    let interps = interpreters_wanted(&args.python)?;
+    let units: Vec<String> = whole.iter().map(|s| s.name.clone()).collect();
+    let selected = args.slice(&whole);
+    let mut interps = interpreters_wanted(&args.python)?;
     let settings =
         Settings { tick_ms: args.tick_ms, runs: args.runs, max_states: args.max_states, ..Settings::default() };
     if args.emit_python {
@@ -140,6 +203,10 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if interps.is_empty() {
         eprintln!("gilcheck conform: NO CPython interpreter found (PATH, pyenv); nothing was checked");
         return Ok(ExitCode::from(1));
+    }
+    if args.generated.is_some() {
+        // Each interpreter's generated programs are a whole of their own: a shard takes some.
+        interps = args.slice(&interps);
     }
     let dir = std::env::temp_dir().join(format!("gilcheck-conform-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
@@ -184,13 +251,17 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     if let Some(code) = stopped_by_signal(Some(&dir)) {
         return Ok(code);
     }
-    let (realisations, timings) = if args.generated.is_some() {
-        (Vec::new(), Vec::new())
+    let (realisations, timings, claim_order) = if args.generated.is_some() {
+        (Vec::new(), Vec::new(), Vec::new())
     } else {
         let runs = args.realise_runs.unwrap_or(args.runs);
-        let claims = args.sources.claims()?;
+        let whole = match args.claim.as_deref() {
+            Some("none") => Vec::new(),
+            glob => super::select_claims(args.sources.claims()?, glob)?,
+        };
         let settings = Settings { runs, ..settings.clone() };
-        realise_claims(args, &claims, &scenarios, &calibrated, &settings, &dir)?
+        let (realised, timed) = realise_claims(args, &args.slice(&whole), &scenarios, &calibrated, &settings, &dir)?;
+        (realised, timed, whole.into_iter().map(|c| c.id).collect())
     };
     if let Some(code) = stopped_by_signal(Some(&dir)) {
         return Ok(code);
@@ -207,13 +278,11 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         generated: differentials,
     };
     if !args.no_report {
-        keep_rejected_traces(&mut report, &args.out);
-        let stem = if args.generated.is_some() { "conformance-generated" } else { "conformance" };
-        write_report(&args.out, stem, &report.to_markdown(), &report)?;
+        keep_rejected_traces(&mut report, &args.out_dir());
     }
-    if args.format == Format::Json {
-        emit(&(serde_json::to_string(&report).expect("serializes") + "\n"));
-    }
+    let stem = if args.generated.is_some() { "conformance-generated" } else { "conformance" };
+    args.publish(stem, units, claim_order, Published::Conformance(&report))?;
+    finish_report(&report, args.format);
     let _ = std::fs::remove_dir(&dir);
     Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -234,8 +303,10 @@ fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
     let claims = super::select_claims(claims, args.claim.as_deref())?;
     // The same validation as `check`: every named experiment and scenario exists.
     crate::suite::plan(&claims, &scenarios)?;
-    let named = experiments::named(&claims);
-    if named.is_empty() {
+    let whole = experiments::named(&claims);
+    let units: Vec<String> = whole.iter().map(|(e, _)| e.spelling()).collect();
+    let named = args.slice(&whole);
+    if whole.is_empty() {
         return Err(usage(format!(
             "no claim{} names an experiment as evidence; expected `evidence = [\"experiment:PATH ARGS\"]`",
             args.claim.as_deref().map_or(String::new(), |g| format!(" matching `{g}`"))
@@ -262,17 +333,20 @@ fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
         cores: Settings::default().cores,
         runs,
     };
-    if !args.no_report {
-        write_report(&args.out, "experiments", &report.to_markdown(), &report)?;
-    }
-    if args.format == Format::Json {
-        emit(&(serde_json::to_string(&report).expect("serializes") + "\n"));
-    }
+    args.publish("experiments", units, Vec::new(), Published::Experiments(&report))?;
+    finish_report(&report, args.format);
     Ok(if report.all_ran() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// Prints a report's JSON with `--format json` (text runs print as they go).
+pub(super) fn finish_report(report: &impl serde::Serialize, format: Format) {
+    if format == Format::Json {
+        emit(&(serde_json::to_string(report).expect("serializes") + "\n"));
+    }
+}
+
 /// Writes `STEM.md` and `STEM.json` to the report folder.
-fn write_report(
+pub(super) fn write_report(
     out: &std::path::Path,
     stem: &str,
     markdown: &str,
@@ -290,20 +364,16 @@ fn write_report(
 
 /// Realisation of every refuted safety claim and `sometimes` witness the filters select (run
 /// with a short switch interval), and timing of their quantitative checks on `ticks` scenarios
-/// (run with the scenario's own).
+/// (run with the scenario's own), of the `wanted` claims (a shard's slice of the run's).
 fn realise_claims(
     args: &ConformArgs,
-    claims: &[Claim],
+    wanted: &[Claim],
     scenarios: &[Scenario],
     interps: &[(Interpreter, Calibration)],
     settings: &Settings,
     dir: &std::path::Path,
 ) -> Result<(Vec<Realisation>, Vec<Timing>), InputError> {
-    let wanted: Vec<Claim> = match args.claim.as_deref() {
-        Some("none") => Vec::new(),
-        glob => super::select_claims(claims.to_vec(), glob)?,
-    };
-    let mut jobs = crate::suite::plan(&wanted, scenarios)?;
+    let mut jobs = crate::suite::plan(wanted, scenarios)?;
     if let Some(glob) = &args.model {
         jobs = crate::suite::only_models(jobs, glob);
     }
@@ -338,15 +408,14 @@ fn realise_claims(
 /// Moves each kept (rejected) trace from the scratch folder to `OUT/conformance-traces/`, so
 /// that `conform --trace` can replay it; the report names it there.
 fn keep_rejected_traces(report: &mut Conformance, out: &std::path::Path) {
-    let dir = out.join("conformance-traces");
+    let dir = out.join(KEPT_TRACES);
     for o in report.results.iter_mut() {
         let Some(kept) = o.kept_trace.take() else { continue };
         let from = PathBuf::from(&kept);
         let Some(name) = from.file_name() else { continue };
         let to = dir.join(name);
         let copied = std::fs::create_dir_all(&dir).and_then(|_| std::fs::copy(&from, &to));
-        o.kept_trace =
-            Some(if copied.is_ok() { format!("conformance-traces/{}", name.to_string_lossy()) } else { kept });
+        o.kept_trace = Some(if copied.is_ok() { format!("{KEPT_TRACES}{}", name.to_string_lossy()) } else { kept });
     }
 }
 

@@ -97,7 +97,9 @@ pub enum Command {
     /// convoy's horizon), each in a process of its own. Prints a Markdown table.
     Bench(bench::BenchArgs),
     /// Join the shard files of `check --shard I/N` (all N of them) into the reports one
-    /// whole run writes, byte for byte, and print its table. Exit status as for `check`.
+    /// whole run writes, byte for byte, and print its table; or those of `conform --shard
+    /// I/N` into its report (`conformance`, `conformance-generated` or `experiments`). Exit
+    /// status as for the command that wrote them.
     Merge(shard::MergeArgs),
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conform::interpreters::Interpreter;
 use crate::input::claim::{Claim, Evidence};
@@ -17,7 +17,7 @@ use crate::input::claim::{Claim, Evidence};
 const RESULT_PREFIX: &str = "result: ";
 
 /// One experiment on one interpreter.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ExperimentRun {
     /// As the claim spells it (`experiment:experiments/x.py ARG`).
     pub evidence: String,
@@ -32,7 +32,7 @@ pub struct ExperimentRun {
 }
 
 /// Everything one `conform --experiments` run found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Experiments {
     pub date: String,
     pub cores: u32,
@@ -163,6 +163,20 @@ impl Experiments {
     }
 
     /// Whether every experiment printed its figure.
+    /// The report of one whole run from its shards' (`conform --experiments --shard`), each
+    /// of which ran a slice of the run's `experiments` (spelled as the claims spell them, in
+    /// the run's order).
+    pub fn merge(parts: Vec<Experiments>, experiments: &[String]) -> Experiments {
+        let mut merged = Experiments { date: String::new(), cores: 0, runs: Vec::new() };
+        for part in parts {
+            merged.date = merged.date.max(part.date);
+            merged.cores = merged.cores.max(part.cores);
+            merged.runs.extend(part.runs);
+        }
+        merged.runs.sort_by_key(|r| crate::conform::report::position(experiments, &r.evidence));
+        merged
+    }
+
     pub fn all_ran(&self) -> bool {
         self.runs.iter().all(|r| r.figure.is_some())
     }

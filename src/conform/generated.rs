@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conform::interpreters::Interpreter;
 use crate::conform::run::{self, Calibration, Settings};
@@ -17,7 +17,7 @@ use crate::fuzz::generate;
 use crate::input::claim::ForAll;
 
 /// What the generated programs showed on one interpreter.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Differential {
     pub python: String,
     pub seed: u64,

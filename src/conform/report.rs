@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conform::generated::Differential;
 use crate::conform::interpreters::Interpreter;
@@ -13,7 +13,7 @@ use crate::conform::run::{Calibration, Outcome};
 use crate::conform::timing::Timing;
 
 /// Everything one `conform` run found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Conformance {
     pub date: String,
     pub cores: u32,
@@ -29,7 +29,7 @@ pub struct Conformance {
     pub generated: Vec<Differential>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InterpreterRow {
     pub python: String,
     pub path: String,
@@ -43,6 +43,54 @@ impl InterpreterRow {
 }
 
 impl Conformance {
+    /// The report of one whole run from its shards' reports (`conform --shard`), each of
+    /// which ran a slice of the run's `scenarios` and `claims` (given in the run's order):
+    /// rows in the order one run gives them, each interpreter once (as calibrated by the
+    /// first shard that could), and the date of the last shard to finish. Shards run with
+    /// other settings are refused.
+    pub fn merge(parts: Vec<Conformance>, scenarios: &[String], claims: &[String]) -> Result<Conformance, String> {
+        let first = parts.first().ok_or("no shard to merge")?;
+        let (cores, tick_ms, runs) = (first.cores, first.tick_ms, first.runs_per_scenario);
+        let mut merged = Conformance {
+            date: String::new(),
+            cores,
+            tick_ms,
+            runs_per_scenario: runs,
+            interpreters: Vec::new(),
+            results: Vec::new(),
+            realisations: Vec::new(),
+            timings: Vec::new(),
+            generated: Vec::new(),
+        };
+        for part in parts {
+            if (part.cores, part.tick_ms, part.runs_per_scenario) != (cores, tick_ms, runs) {
+                return Err(format!(
+                    "the shards ran with other settings: {} cores, {} ms ticks, {} runs against {cores}, \
+                     {tick_ms} and {runs}; expected the shards of one run",
+                    part.cores, part.tick_ms, part.runs_per_scenario
+                ));
+            }
+            merged.date = merged.date.max(part.date);
+            for row in part.interpreters {
+                match merged.interpreters.iter_mut().find(|known| known.python == row.python) {
+                    Some(known) if known.calibration.is_none() => *known = row,
+                    Some(_) => {}
+                    None => merged.interpreters.push(row),
+                }
+            }
+            merged.results.extend(part.results);
+            merged.realisations.extend(part.realisations);
+            merged.timings.extend(part.timings);
+            merged.generated.extend(part.generated);
+        }
+        let pythons: Vec<String> = merged.interpreters.iter().map(|i| i.python.clone()).collect();
+        merged.results.sort_by_key(|o| (position(&pythons, &o.python), position(scenarios, &o.model)));
+        merged.realisations.sort_by_key(|r| position(claims, &r.claim));
+        merged.timings.sort_by_key(|t| position(claims, &t.claim));
+        merged.generated.sort_by_key(|d| position(&pythons, &d.python));
+        Ok(merged)
+    }
+
     /// Every trace accepted, none failed or undecided.
     pub fn all_accepted(&self) -> bool {
         self.results.iter().all(|o| o.rejected == 0 && o.unknown == 0 && o.failed == 0)
@@ -164,4 +212,9 @@ fn cell(o: &Outcome) -> String {
         let _ = write!(c, " ({} cut)", o.cut);
     }
     c
+}
+
+/// Where `name` is in a run's order (stable sorts keep a shard's own order among equals).
+pub(crate) fn position(order: &[String], name: &str) -> usize {
+    order.iter().position(|n| n == name).unwrap_or(usize::MAX)
 }

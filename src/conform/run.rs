@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conform::interpreters::Interpreter;
 use crate::conform::membership::{self, Membership};
@@ -56,7 +56,7 @@ impl Default for Settings {
 }
 
 /// Work per millisecond on one interpreter: loop iterations, `sum(range(k))` length, bytes compressed.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     pub spin: u64,
     pub sumk: u64,
@@ -95,7 +95,7 @@ pub fn model_for(scenario: &Scenario, interp: &Interpreter, cores: u32) -> Resul
 }
 
 /// What one (scenario, interpreter) pair gave.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outcome {
     pub model: String,
     pub python: String,
