@@ -208,7 +208,8 @@ fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Select
         len: 0,
         chains: ChainEnds::default(),
     };
-    if winners.is_none() && done.part.len() <= size && done.kept.iter().all(|k| k.forced == 0) {
+    let all_won = winners.is_none_or(|w| w.iter().all(|&won| won));
+    if all_won && done.part.len() <= size && done.kept.iter().all(|k| k.forced == 0) {
         for kept in &done.kept {
             new.children[kept.parent as usize] += 1;
             new.positions.push(kept.position);
