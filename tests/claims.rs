@@ -277,3 +277,63 @@ fn every_quantitative_claim_page_has_a_chart() {
     }
     assert!(charted >= 5, "only {charted} charts");
 }
+
+/// A counterexample's drawing as a reader measures it: the boxes (x, y, width, height), and
+/// for each edge its first segment (x, top, bottom) and its label lines (x, y).
+type Drawing = (f64, Vec<[f64; 4]>, Vec<([f64; 3], Vec<[f64; 2]>)>);
+
+fn measure(svg: &str) -> Drawing {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let number = |n: roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f64>().ok()).unwrap();
+    let width = number(doc.root_element(), "width");
+    let class = |n: &roxmltree::Node, c: &str| n.attribute("class") == Some(c);
+    let boxes = doc
+        .descendants()
+        .filter(|g| class(g, "node"))
+        .map(|g| {
+            let r = g.children().find(|r| r.has_tag_name("rect") && !class(r, "changed")).unwrap();
+            [number(r, "x"), number(r, "y"), number(r, "width"), number(r, "height")]
+        })
+        .collect();
+    let edges = doc
+        .descendants()
+        .filter(|g| class(g, "edge"))
+        .map(|g| {
+            let d = g.children().find(|p| p.has_tag_name("path")).unwrap().attribute("d").unwrap();
+            let xy: Vec<f64> = d.split(|c: char| "ML, ".contains(c)).filter_map(|v| v.parse().ok()).collect();
+            let labels = g.children().filter(|t| class(t, "label")).map(|t| [number(t, "x"), number(t, "y")]).collect();
+            ([xy[0], xy[1].min(xy[3]), xy[1].max(xy[3])], labels)
+        })
+        .collect();
+    (width, boxes, edges)
+}
+
+#[test]
+fn counterexample_drawings_are_narrow_with_labels_beside_their_edges() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let mut files = Vec::new();
+    collect(&root, &root.join("graphs"), &mut files);
+    let drawings: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "svg") && !f.to_string_lossy().ends_with(".timeline.svg"))
+        .collect();
+    assert!(drawings.len() >= 20, "{} drawings", drawings.len());
+    let mut loops = 0;
+    for rel in drawings {
+        let svg = std::fs::read_to_string(root.join(rel)).unwrap();
+        loops += svg.contains("class=\"loop\"") as usize;
+        let (width, boxes, edges) = measure(&svg);
+        let widest = boxes.iter().map(|b| b[2]).fold(0.0, f64::max);
+        let node_height = boxes.iter().map(|b| b[3]).fold(f64::MAX, f64::min);
+        assert!(width <= 2.0 * widest, "{}: {width} wide, widest box {widest}", rel.display());
+        assert_eq!(edges.len() + 1 - svg.contains("class=\"loop\"") as usize, boxes.len(), "{}", rel.display());
+        for ([x, top, bottom], labels) in edges {
+            assert!(!labels.is_empty(), "{}: an edge without its action", rel.display());
+            for [lx, ly] in labels {
+                let near = (lx - x).abs() <= node_height && ly >= top - node_height && ly <= bottom + node_height;
+                assert!(near, "{}: label at ({lx}, {ly}) far from its edge x={x}, {top}..{bottom}", rel.display());
+            }
+        }
+    }
+    assert!(loops >= 3, "only {loops} lassos drawn as loops");
+}

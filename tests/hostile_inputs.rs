@@ -339,6 +339,9 @@ fn hostile_names_reach_dot_and_svg_escaped() {
     let svg = graph::svg(&cx.dot).unwrap_or_else(|e| panic!("{e}"));
     let texts = svg_texts(&svg);
     assert!(texts.contains("t<script>&\"'\\"), "the name reads as written: {texts}");
+    let texts = svg_texts(&cx.svg);
+    assert!(texts.contains("t<script>&\"'\\"), "the report's drawing reads it as written: {texts}");
+    assert!(!cx.svg.contains('\u{0}') && !cx.svg.contains('\u{1b}'));
 
     let texts = svg_texts(&cx.timeline);
     assert!(texts.contains("m<script>&\"'\\"), "the title reads as written: {texts}");

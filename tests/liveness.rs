@@ -154,6 +154,10 @@ fn graphs_parse_as_dot_and_svgs_as_xml() {
     assert!(parser.process().is_ok(), "DOT does not parse:\n{}", cx.dot);
     let svg = gilcheck::evidence::graph::svg(&cx.dot).unwrap();
     roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("graph SVG is not XML: {e}"));
+    // The report's drawing: the lasso's closing edge is a loop back into its cycle's first box.
+    let drawn = roxmltree::Document::parse(&cx.svg).unwrap_or_else(|e| panic!("drawn SVG is not XML: {e}"));
+    let loops = drawn.descendants().filter(|n| n.attribute("class") == Some("loop")).count();
+    assert_eq!(loops, 1, "{}", cx.svg);
     let doc = roxmltree::Document::parse(&cx.timeline).unwrap_or_else(|e| panic!("timeline is not XML: {e}"));
     // One lane label per thread.
     let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();

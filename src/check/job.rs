@@ -12,7 +12,7 @@ use crate::check::structure;
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::program::System;
 use crate::cpython::state::State;
-use crate::evidence::{graph, timeline};
+use crate::evidence::{graph, timeline, trace_graph};
 use crate::input::claim::{AtomKind, Check, Claim, CmpOp, Expect, Outcome, Verdict};
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
@@ -116,9 +116,11 @@ pub struct Counterexample {
     pub folded: Vec<FoldedStep>,
     /// The graph file, relative to where `check` ran (null when no report is written).
     pub graph: Option<String>,
-    /// The graph as DOT, and the timeline as SVG, for the report.
+    /// The graph as DOT and as SVG, and the timeline as SVG, for the report.
     #[serde(skip)]
     pub dot: String,
+    #[serde(skip)]
+    pub svg: String,
     #[serde(skip)]
     pub timeline: String,
 }
@@ -439,6 +441,7 @@ pub fn counterexample(model: &GilModel, job: &Job, steps: &Trace, loop_start: Op
         steps: out,
         graph: None,
         dot: graph::trace_dot(model, &title, steps, loop_start),
+        svg: trace_graph::trace_svg(model, &title, steps, loop_start),
         timeline: timeline::svg(model, &title, steps, loop_start),
     }
 }

@@ -37,6 +37,8 @@ pub(super) fn run(args: &GraphArgs) -> Result<ExitCode, InputError> {
 }
 
 fn draw(args: &GraphArgs, model: &GilModel, job: Option<&Job>) -> Result<ExitCode, InputError> {
+    // A counterexample comes with its own drawing; a state graph is laid out from its DOT.
+    let mut drawn = None;
     let dot = match job {
         Some(job) => {
             let row = suite::run_job(job, args.limits.budget(DEFAULT_MAX_STATES))?;
@@ -45,7 +47,10 @@ fn draw(args: &GraphArgs, model: &GilModel, job: Option<&Job>) -> Result<ExitCod
                 return Ok(ExitCode::from(1));
             }
             match row.counterexample {
-                Some(cx) => cx.dot,
+                Some(cx) => {
+                    drawn = Some(cx.svg);
+                    cx.dot
+                }
                 None => {
                     eprintln!(
                         "claim `{}` {} on `{}` under {}: nothing to draw",
@@ -80,7 +85,10 @@ fn draw(args: &GraphArgs, model: &GilModel, job: Option<&Job>) -> Result<ExitCod
     match &args.out {
         None => emit(&dot),
         Some(path) if path.extension().is_some_and(|e| e == "svg") => {
-            let svg = crate::evidence::graph::svg(&dot).map_err(|e| InputError::new(path, 1, 1, e))?;
+            let svg = match drawn {
+                Some(svg) => svg,
+                None => crate::evidence::graph::svg(&dot).map_err(|e| InputError::new(path, 1, 1, e))?,
+            };
             publish::write_atomically(path, &svg).map_err(|e| write_err(path, e))?;
         }
         Some(path) => publish::write_atomically(path, &dot).map_err(|e| write_err(path, e))?,

@@ -58,6 +58,8 @@ impl Shard {
 struct ShardRow {
     row: Row,
     dot: Option<String>,
+    #[serde(default)]
+    svg: Option<String>,
     timeline: Option<String>,
 }
 
@@ -110,6 +112,7 @@ pub fn write(shard: Shard, claims: &[Claim], rows: &[Row], dir: &Path, command: 
             .map(|r| ShardRow {
                 row: r.clone(),
                 dot: r.counterexample.as_ref().map(|c| c.dot.clone()),
+                svg: r.counterexample.as_ref().map(|c| c.svg.clone()),
                 timeline: r.counterexample.as_ref().map(|c| c.timeline.clone()),
             })
             .collect(),
@@ -200,6 +203,7 @@ fn read_shards(files: &[PathBuf], claims: &[Claim]) -> Result<(Vec<Row>, String)
         .map(|mut r| {
             if let Some(cx) = &mut r.row.counterexample {
                 cx.dot = r.dot.unwrap_or_default();
+                cx.svg = r.svg.unwrap_or_default();
                 cx.timeline = r.timeline.unwrap_or_default();
             }
             r.row

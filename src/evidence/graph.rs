@@ -1,6 +1,7 @@
 //! Graphs for people: a counterexample as a DOT graph (a path, or a lasso whose last edge
-//! closes the cycle), the whole reachable state graph of a small scenario, and SVG renderings
-//! of both made in Rust (layout-rs), so no Graphviz is needed.
+//! closes the cycle; the reports draw it with [`super::trace_graph`]), the whole reachable
+//! state graph of a small scenario, and its SVG made in Rust (layout-rs), so no Graphviz is
+//! needed.
 //!
 //! Nodes show what matters in a state (the clock, the GIL holder and a pending drop request,
 //! each thread's step, each loop's ready queue, each task); lines that changed since the
@@ -15,8 +16,8 @@ use crate::cpython::model::{GilModel, Trace};
 use crate::cpython::state::State;
 
 /// Colours: the refuting state, the states of a lasso's cycle.
-const BAD: &str = "#ffdddd";
-const CYCLE: &str = "#fff3c4";
+pub(crate) const BAD: &str = "#ffdddd";
+pub(crate) const CYCLE: &str = "#fff3c4";
 
 /// Text inside a quoted DOT string: backslashes and quotes escaped, a newline as DOT's line
 /// break, every other control character as its visible symbol (layout-rs reads a NUL as the
@@ -45,15 +46,21 @@ pub(crate) fn visible(c: char) -> char {
     }
 }
 
-/// A node label: the state's lines, those that changed since `prev` marked with `»`.
-fn label(model: &GilModel, s: &State, prev: Option<&State>, number: usize) -> String {
+/// A state's lines under its number, each with whether it changed since `prev` (then marked
+/// with `»`).
+pub(crate) fn node_lines(model: &GilModel, s: &State, prev: Option<&State>, number: usize) -> Vec<(String, bool)> {
     let before = prev.map(|p| model.state_lines(p)).unwrap_or_default();
-    let mut lines = vec![format!("#{number}")];
+    let mut lines = vec![(format!("#{number}"), false)];
     for line in model.state_lines(s) {
         let changed = prev.is_some() && !before.contains(&line);
-        lines.push(if changed { format!("» {line}") } else { line });
+        lines.push(if changed { (format!("» {line}"), true) } else { (line, false) });
     }
-    lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("\\n")
+    lines
+}
+
+/// A node label: [`node_lines`] as one DOT string.
+fn label(model: &GilModel, s: &State, prev: Option<&State>, number: usize) -> String {
+    node_lines(model, s, prev, number).iter().map(|(l, _)| escape(l)).collect::<Vec<_>>().join("\\n")
 }
 
 /// A counterexample (or witness) as DOT. With `loop_start`, the trace's last state is the
@@ -76,8 +83,12 @@ pub fn trace_dot(model: &GilModel, title: &str, trace: &Trace, loop_start: Optio
         let (action, _) = &trace[i];
         let prev = &trace[i - 1].1;
         let text = action.map(|a| model.describe_action(prev, a)).unwrap_or_default();
-        let to = if loop_start.is_some() && i == trace.len() - 1 { loop_start.unwrap_or(i) } else { i };
-        let _ = writeln!(out, "  s{} -> s{to} [label=\"{}\"];", i - 1, escape(&text));
+        let closes_loop = loop_start.filter(|_| i == trace.len() - 1);
+        let (to, style) = match closes_loop {
+            Some(l) => (l, ", color=\"#e65100\", fontcolor=\"#e65100\", penwidth=2, constraint=false"),
+            None => (i, ""),
+        };
+        let _ = writeln!(out, "  s{} -> s{to} [label=\"{}\"{style}];", i - 1, escape(&text));
     }
     out.push_str("}\n");
     out

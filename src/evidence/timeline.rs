@@ -222,7 +222,7 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
 
 /// Text or an attribute value in SVG: the five XML specials as entities, and control
 /// characters (which XML refuses, NUL included) as the symbols that picture them.
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 use super::figures::Figures;
 use crate::check::job::{Measured, Row};
 use crate::evidence::chart::{self, Line};
-use crate::evidence::graph;
 use crate::input::claim::Claim;
 
 /// Every file of a report, by path relative to the report folder.
@@ -99,8 +98,7 @@ pub fn render(claims: &[Claim], rows: &[Row], figures: &Figures, command: &str) 
             }
             if let Some(cx) = &row.counterexample {
                 let dot_path = graph_path(row);
-                let svg = graph::svg(&cx.dot).unwrap_or_else(|e| format!("<!-- {e} -->\n"));
-                files.insert(dot_path.with_extension("svg"), svg);
+                files.insert(dot_path.with_extension("svg"), cx.svg.clone());
                 files.insert(timeline_path(row), cx.timeline.clone());
                 files.insert(dot_path, cx.dot.clone());
             }
