@@ -429,12 +429,16 @@ fn claim_page(claim: &Claim, rows: &[&Row], figures: &Figures, charted: bool) ->
                 crate::check::job::FAIRNESS_NOTE
             );
         }
+        // The drawing is a column as long as the path: folded away until asked for.
+        let svg = dot.with_extension("svg");
         let _ = writeln!(
             out,
-            "Graph: [{}](../{}) ([DOT](../{}))\n",
-            dot.with_extension("svg").display(),
-            dot.with_extension("svg").display(),
-            dot.display()
+            "Graph: [{}](../{}) ([DOT](../{}))\n\n<details><summary>The graph: a box per state</summary>\n\n\
+             ![graph](../{})\n\n</details>\n",
+            svg.display(),
+            svg.display(),
+            dot.display(),
+            svg.display()
         );
         for step in &cx.folded {
             let at = match step.last - step.first {
