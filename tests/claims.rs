@@ -337,3 +337,44 @@ fn counterexample_drawings_are_narrow_with_labels_beside_their_edges() {
     }
     assert!(loops >= 3, "only {loops} lassos drawn as loops");
 }
+
+/// The markers of a timeline: (class, title) of each.
+fn markers(timeline: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(timeline).unwrap();
+    doc.descendants()
+        .filter(|n| n.attribute("class").is_some_and(|c| c.starts_with("marker ")))
+        .map(|n| {
+            let title = n.children().find(|c| c.has_tag_name("title")).and_then(|t| t.text()).unwrap_or("");
+            (n.attribute("class").unwrap()["marker ".len()..].to_string(), title.to_string())
+        })
+        .collect()
+}
+
+/// Events that take no time are marked on the timeline: writes with their value, yields to
+/// the loop, and the tasks' order (untimed: their places in the ready queue; ticks: the order
+/// they resumed in within a tick).
+#[test]
+fn timelines_mark_what_takes_no_time() {
+    let untimed = common::scenario(
+        "[vars]\nx = 0\n[[threads]]\nname = \"main\"\nloop = [\"a\", \"b\"]\n\
+         [[tasks]]\nname = \"a\"\nsteps = [\"await asyncio.sleep 0\", \"write x 1\"]\n\
+         [[tasks]]\nname = \"b\"\nsteps = [\"await asyncio.sleep 0\", \"write x 2\"]\n",
+    );
+    let row = gilcheck::check::job::check_one(&untimed, "never all_done", Some("3.11")).unwrap();
+    let seen = markers(&row.counterexample.expect("a path to the end").timeline);
+    let has = |class: &str, title: &str| seen.iter().any(|(c, t)| c == class && t.contains(title));
+    assert!(has("write", "x = 1") && has("write", "x = 2"), "{seen:?}");
+    assert!(has("yield", "task a yields") && has("yield", "task b yields"), "{seen:?}");
+    assert!(has("queued", "1st in the ready queue") && has("queued", "2nd in the ready queue"), "{seen:?}");
+    assert!(!seen.iter().any(|(c, _)| c == "resumed"), "no tick to resume within: {seen:?}");
+
+    let (_, rows) = suite();
+    let stalls = rows
+        .iter()
+        .find(|r| r.claim == "seed.asyncio-blocking-stalls-loop" && r.variant == "3.11")
+        .and_then(|r| r.counterexample.as_ref())
+        .expect("the witness");
+    let seen = markers(&stalls.timeline);
+    let resumed: Vec<&str> = seen.iter().filter(|(c, _)| c == "resumed").map(|(_, t)| t.as_str()).collect();
+    assert_eq!(resumed, ["resumed 1st in tick 0", "resumed 2nd in tick 0"], "{seen:?}");
+}

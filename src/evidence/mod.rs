@@ -9,5 +9,6 @@
 pub mod chart;
 pub mod describe;
 pub mod graph;
+pub mod markers;
 pub mod timeline;
 pub mod trace_graph;

@@ -5,10 +5,12 @@
 //! task), late (ticks: what they await has happened, they have not resumed) or ready
 //! (untimed: no clock, so nothing is late), awaiting. One colour per meaning, and a legend of
 //! the colours drawn, in the variant's words (no GIL when free-threaded). A red mark over a
-//! column says a drop request is pending there.
+//! column says a drop request is pending there; what takes no time (writes, yields, the
+//! tasks' order) is marked over the lanes ([`super::markers`]).
 
 use std::fmt::Write as _;
 
+use super::markers::{self, Kind, LaneOf};
 use crate::cpython::gil;
 use crate::cpython::model::{GilModel, Trace};
 use crate::cpython::program::ThreadKind;
@@ -109,45 +111,58 @@ fn task_cell(model: &GilModel, s: &State, k: usize) -> Cell {
     }
 }
 
-/// The states shown as columns, with their axis labels.
-fn columns<'a>(model: &GilModel, trace: &'a Trace) -> Vec<(String, &'a State)> {
+/// The states shown as columns, with their axis labels, and the column of each state of the
+/// trace.
+fn columns<'a>(model: &GilModel, trace: &'a Trace) -> (Vec<(String, &'a State)>, Vec<usize>) {
     if model.sys.is_ticks() {
         let mut cols: Vec<(String, &State)> = Vec::new();
+        let mut col_of = Vec::with_capacity(trace.len());
         for (_, s) in trace {
             match cols.last_mut() {
                 Some((_, last)) if last.now == s.now => *last = s,
                 _ => cols.push((s.now.to_string(), s)),
             }
+            col_of.push(cols.len() - 1);
         }
-        cols
+        (cols, col_of)
     } else {
-        trace.iter().enumerate().map(|(i, (_, s))| (i.to_string(), s)).collect()
+        (trace.iter().enumerate().map(|(i, (_, s))| (i.to_string(), s)).collect(), (0..trace.len()).collect())
     }
 }
 
 /// The timeline of a counterexample as SVG.
 pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usize>) -> String {
     let sys = &model.sys;
-    let cols = columns(model, trace);
+    let (cols, col_of) = columns(model, trace);
     let mut lanes: Vec<(String, Vec<Cell>)> = Vec::new();
+    let mut thread_lane = Vec::new();
     for (t, info) in sys.threads.iter().enumerate() {
         let cells: Vec<Cell> = cols.iter().map(|(_, s)| thread_cell(model, s, t)).collect();
         let unused_worker = matches!(info.kind, ThreadKind::Worker(_)) && cells.iter().all(|c| *c == Cell::Empty);
+        thread_lane.push((!unused_worker).then_some(lanes.len()));
         if !unused_worker {
             lanes.push((info.name.clone(), cells));
         }
     }
+    let mut task_lane = Vec::new();
     for (k, info) in sys.tasks.iter().enumerate() {
+        task_lane.push(lanes.len());
         lanes.push((format!("task {}", info.name), cols.iter().map(|(_, s)| task_cell(model, s, k)).collect()));
     }
+    let states: Vec<&State> = cols.iter().map(|(_, s)| *s).collect();
+    let marks = markers::markers(model, trace, &col_of, &states, &LaneOf { thread: &thread_lane, task: &task_lane });
     let label_w = 10 + 7 * lanes.iter().map(|(n, _)| n.len()).max().unwrap_or(4).max(6);
     let cell_w = (960 / cols.len().max(1)).clamp(4, 24);
     let lane_h = 16;
     let top = 44;
     let width = (label_w + cell_w * cols.len() + 20).max(620);
     let drawn: Vec<Cell> = LEGEND.into_iter().filter(|c| lanes.iter().any(|(_, cells)| cells.contains(c))).collect();
+    let mut kinds: Vec<Kind> = marks.iter().map(|m| m.kind).collect();
+    kinds.dedup();
+    kinds.sort();
+    kinds.dedup();
     let legend_y = top + lanes.len() * (lane_h + 4) + 16;
-    let height = legend_y + 18 * drawn.len().div_ceil(2) + 10;
+    let height = legend_y + 18 * (drawn.len() + kinds.len()).div_ceil(2) + 10;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -173,7 +188,7 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
     }
     if let Some(l) = loop_start {
         // The column where the lasso's cycle starts (untimed: a column per step).
-        let x = label_w + l.min(cols.len().saturating_sub(1)) * cell_w;
+        let x = label_w + col_of.get(l).copied().unwrap_or(0).min(cols.len().saturating_sub(1)) * cell_w;
         let bottom = top + lanes.len() * (lane_h + 4);
         let _ = writeln!(
             out,
@@ -202,6 +217,10 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
             c = end;
         }
     }
+    for m in &marks {
+        let (x, y) = (label_w + m.col * cell_w, top + m.lane * (lane_h + 4));
+        marker(&mut out, "marker", m.kind, (x, y), cell_w, m.digit, &m.title);
+    }
     let free_threaded = sys.gil() == GilKind::None;
     for (i, cell) in drawn.iter().enumerate() {
         let text = cell.meaning(free_threaded);
@@ -216,8 +235,70 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
             xml(text)
         );
     }
+    for (i, &kind) in kinds.iter().enumerate() {
+        let i = drawn.len() + i;
+        let (x, y) = (4 + (i % 2) * 300, legend_y + (i / 2) * 18);
+        let digit = Some(1).filter(|_| kind >= Kind::Resumed);
+        marker(&mut out, "legend", kind, (x, y - 2), 12, digit, kind.meaning());
+        let _ = writeln!(out, "<text x=\"{}\" y=\"{}\">{}</text>", x + 16, y + 10, xml(kind.meaning()));
+    }
     out.push_str("</svg>\n");
     out
+}
+
+/// Draws a marker over the cell whose top left corner is (x, y), `width` wide: a write as a
+/// dark diamond at the top right, a yield as an open triangle at the top left, an order as its
+/// digit in the middle, so that the three can share a cell. `role`: `marker` on a lane,
+/// `legend` in the legend.
+fn marker(
+    out: &mut String,
+    role: &str,
+    kind: Kind,
+    (x, y): (usize, usize),
+    width: usize,
+    digit: Option<usize>,
+    title: &str,
+) {
+    let (mid, y) = (x as f64 + width as f64 / 2.0, y as f64);
+    let cx = match kind {
+        Kind::Write => mid + width as f64 / 4.0,
+        Kind::Yield => mid - width as f64 / 4.0,
+        _ => mid,
+    };
+    let class = match kind {
+        Kind::Write => "write",
+        Kind::Yield => "yield",
+        Kind::Resumed => "resumed",
+        Kind::Queued => "queued",
+    };
+    let title = xml(title);
+    let _ = match (kind, digit) {
+        (Kind::Write, _) => writeln!(
+            out,
+            "<polygon class=\"{role} {class}\" points=\"{cx},{} {},{} {cx},{} {},{}\" fill=\"#212121\"><title>{title}</title></polygon>",
+            y + 0.5,
+            cx + 3.5,
+            y + 4.0,
+            y + 7.5,
+            cx - 3.5,
+            y + 4.0
+        ),
+        (Kind::Yield, _) => writeln!(
+            out,
+            "<polygon class=\"{role} {class}\" points=\"{},{} {},{} {cx},{}\" fill=\"white\" stroke=\"#212121\"><title>{title}</title></polygon>",
+            cx - 3.5,
+            y + 1.0,
+            cx + 3.5,
+            y + 1.0,
+            y + 7.0
+        ),
+        (_, digit) => writeln!(
+            out,
+            "<text class=\"{role} {class}\" x=\"{cx}\" y=\"{}\" font-size=\"9\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#212121\">{}<title>{title}</title></text>",
+            y + 14.0,
+            digit.unwrap_or(0)
+        ),
+    };
 }
 
 /// Text or an attribute value in SVG: the five XML specials as entities, and control
