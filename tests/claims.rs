@@ -378,3 +378,24 @@ fn timelines_mark_what_takes_no_time() {
     let resumed: Vec<&str> = seen.iter().filter(|(c, _)| c == "resumed").map(|(_, t)| t.as_str()).collect();
     assert_eq!(resumed, ["resumed 1st in tick 0", "resumed 2nd in tick 0"], "{seen:?}");
 }
+
+/// The index charts conformance's timings: a point for the model's value and one for the
+/// measured median of every timing that has both.
+#[test]
+fn the_index_charts_predicted_against_measured_times() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let found: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(report::CONFORMANCE_JSON)).unwrap()).unwrap();
+    let timed = found["timings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["median"].is_number() && t["predicted"].as_str().is_some_and(|p| p.parse::<f64>().is_ok()))
+        .count();
+    assert!(timed >= 5, "{timed} timings measured");
+    let index = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(index.contains(report::TIMING_CHART), "the index shows no timing chart");
+    let svg = std::fs::read_to_string(root.join(report::TIMING_CHART)).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("circle")).count(), 2 * timed);
+}

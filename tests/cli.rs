@@ -1131,3 +1131,18 @@ fn conform_checks_a_trace_file_with_the_contract_exit_statuses() {
     assert!(stderr(&bad).starts_with("bad.jsonl:2:1: no `who`"), "{}", stderr(&bad));
     assert_eq!(status(&conform("full.jsonl", "4.0")), 2);
 }
+
+/// `bench` prints its table, a row per model, and with `--chart` draws the rows.
+#[test]
+fn bench_prints_the_scale_table_and_draws_it() {
+    let p = Project::new();
+    let out = p.run(&["bench", "--only", "race-2", "--threads", "1", "--chart", "scale.svg"]);
+    assert_eq!(status(&out), 0, "{}", stderr(&out));
+    let table = stdout(&out);
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| race-2")).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    assert!(rows[1].contains("| 410 |"), "race-2 without symmetry has SPIN's 410 states: {table}");
+    let svg = fs::read_to_string(p.root().join("scale.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("circle")).count(), 4, "two lines of two points");
+}

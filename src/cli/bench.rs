@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::check::explore::explore;
 use crate::check::job::adhoc_model;
 use crate::check::resources::{Budget, Cores};
+use crate::evidence::chart::{self, Line};
 use crate::input::located::InputError;
 use crate::input::scenario::parse_scenario;
+use crate::suite::publish::write_atomically;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -30,6 +32,9 @@ pub struct BenchArgs {
     /// rows' checks then no longer observe every state).
     #[arg(long)]
     pub fuse: bool,
+    /// Also draw the rows as a chart (SVG): millions of states and seconds per row.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<std::path::PathBuf>,
     /// Print one row's figures as JSON and nothing else (how the table runs each row in a
     /// process of its own).
     #[arg(long, value_name = "ROW", hide = true)]
@@ -158,6 +163,7 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
         "| model | thread copies reduced | check | states | depth | seconds | states/s | peak MiB | bytes/state |"
     );
     println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
+    let mut drawn: Vec<(String, Figures)> = Vec::new();
     for spec in chosen {
         let out = Process::new(&exe)
             .args(["bench", "--row", &spec.name, "--threads", &cores.to_string(), "--max-states"])
@@ -168,7 +174,7 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
         let figures: Figures = serde_json::from_slice(&out.stdout)
             .map_err(|_| usage(format!("row {} failed: {}", spec.name, String::from_utf8_lossy(&out.stderr).trim())))?;
         let rate = figures.states as f64 / figures.seconds.max(1e-9);
-        let stopped = figures.stopped.map_or(String::new(), |s| format!(" ({s})"));
+        let stopped = figures.stopped.as_ref().map_or(String::new(), |s| format!(" ({s})"));
         println!(
             "| {} | {} | `{}` | {}{} | {} | {:.2} | {:.0} | {:.0} | {:.1} |",
             spec.name,
@@ -182,6 +188,21 @@ pub(super) fn run(args: &BenchArgs) -> Result<ExitCode, InputError> {
             figures.peak_kib as f64 / 1024.0,
             figures.peak_kib as f64 * 1024.0 / figures.states.max(1) as f64,
         );
+        drawn.push((spec.name.clone(), figures));
+    }
+    if let Some(path) = &args.chart {
+        let names: Vec<String> = drawn.iter().map(|(n, _)| n.clone()).collect();
+        let lines = [
+            Line {
+                name: "millions of states".into(),
+                values: drawn.iter().map(|(_, f)| Some(f.states as f64 / 1e6)).collect(),
+            },
+            Line { name: "seconds".into(), values: drawn.iter().map(|(_, f)| Some(f.seconds)).collect() },
+        ];
+        let svg = chart::svg(&format!("Scale ({})", machine(cores)), &names, "millions of states; seconds", &lines)
+            .map_err(|e| usage(format!("cannot draw the chart: {e}")))?;
+        write_atomically(path, &svg)
+            .map_err(|e| InputError::new(path, 1, 1, format!("cannot write the chart: {e}")))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,7 +27,7 @@ pub fn svg(title: &str, categories: &[String], y_label: &str, lines: &[Line]) ->
     let top = lines.iter().flat_map(|l| l.values.iter().flatten()).fold(0f64, |a, &b| a.max(b));
     // Room above the highest point for the legend in the upper left corner.
     let top = if top <= 0.0 { 1.0 } else { top * (1.2 + 0.12 * lines.len() as f64) };
-    let width = (160 + 110 * categories.len() as u32).clamp(420, 900);
+    let width = (160 + 110 * categories.len() as u32).clamp(420, 1600);
     {
         let root = SVGBackend::with_string(&mut out, (width, 300)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;

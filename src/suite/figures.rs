@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::evidence::chart;
 use crate::input::claim::{Claim, Evidence};
 
 /// What `gilcheck conform` wrote to the report folder: traces and timings, and experiments.
@@ -92,6 +93,30 @@ impl Figures {
             })
             .collect();
         lines.concat()
+    }
+
+    /// Conformance's timings as a chart: per (scenario, version) the model's value and the
+    /// median measured on the real interpreter, in ticks; `None` without a measured timing.
+    pub fn timing_chart(&self) -> Option<String> {
+        let rows = self.conformance["timings"].as_array()?;
+        let predicted =
+            |t: &Value| t["predicted"].as_str()?.trim_start_matches(['>', '<', '=', ' ']).parse::<f64>().ok();
+        let measured: Vec<&Value> = rows.iter().filter(|t| t["median"].is_number() && predicted(t).is_some()).collect();
+        if measured.is_empty() {
+            return None;
+        }
+        let categories: Vec<String> = measured
+            .iter()
+            .map(|t| format!("{} {}", text(&t["model"]).rsplit('/').next().unwrap_or(""), text(&t["variant"])))
+            .collect();
+        let lines = [
+            chart::Line { name: "model's value".into(), values: measured.iter().map(|t| predicted(t)).collect() },
+            chart::Line {
+                name: "median of the real runs".into(),
+                values: measured.iter().map(|t| t["median"].as_f64()).collect(),
+            },
+        ];
+        chart::svg("Predicted against measured (conformance.json)", &categories, "ticks", &lines).ok()
     }
 
     /// The experiment's command and its figure on each interpreter, from `experiments.json`.
