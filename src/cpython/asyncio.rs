@@ -262,7 +262,7 @@ pub fn exec_await(sys: &System, s: &mut State, t: usize, k: usize, op: &Op, d: u
             if s.tasks[*j as usize].done {
                 continue_task(s, k);
             } else {
-                s.tasks[k].wait = Wait::Task { task: *j };
+                s.await_task(k, *j as usize, Wait::Task { task: *j });
                 suspend(sys, s, t, k);
             }
         }

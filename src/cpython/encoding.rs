@@ -293,6 +293,9 @@ impl State {
             out.extend_from_slice(&[a.locked as u8, a.woken as u8]);
             a.waiters.encode(out);
         }
+        for w in &self.done_waiters[..dims.tasks] {
+            w.encode(out);
+        }
         let [n0, n1] = self.now.to_le_bytes();
         out.extend_from_slice(&[n0, n1, self.handoffs, self.forced_switches, self.task_switches]);
         out.push(match self.fault {
@@ -375,6 +378,9 @@ impl State {
             a.locked = r.bool();
             a.woken = r.bool();
             a.waiters = Fifo::decode(&mut r);
+        }
+        for w in &mut s.done_waiters[..dims.tasks] {
+            *w = Fifo::decode(&mut r);
         }
         s.now = r.u16();
         s.handoffs = r.byte();

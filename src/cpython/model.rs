@@ -464,6 +464,7 @@ impl GilModel {
             }
         }
         self.settle(s);
+        s.forget_stale_waiters(sys.tasks.len());
     }
 
     /// A call that released the GIL returns (`Py_END_ALLOW_THREADS`): the thread moves past

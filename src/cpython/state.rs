@@ -397,6 +397,10 @@ pub struct State {
     pub async_waiters: [AsyncWaiters; MAX_SYNCS],
     /// Each `threading.Condition`'s `_waiters`: threads in `wait`, in FIFO order.
     pub cond_waiters: [Fifo<u8, MAX_THREADS>; MAX_CONDS],
+    /// Each task's done-callbacks that wake a task: the tasks awaiting it (`await task`, or
+    /// `wait_for` on it), in the order they registered (`Future.add_done_callback`), the order
+    /// in which its end schedules them (`Lib/asyncio/futures.py: __schedule_callbacks`).
+    pub done_waiters: [Fifo<u8, MAX_TASKS>; MAX_TASKS],
     /// The clock (ticks mode).
     pub now: u16,
     /// Counters, kept only when a claim reads them (saturating).
@@ -438,20 +442,49 @@ impl State {
     }
 
     /// Task `k` of loop `l` is done (`cancelled`: by `CancelledError`); the tasks awaiting it
-    /// are scheduled (the task's done-callbacks run through `call_soon`,
-    /// `Lib/asyncio/futures.py: Future.__schedule_callbacks`).
+    /// are scheduled in the order they began to await it (the task's done-callbacks run
+    /// through `call_soon`, `Lib/asyncio/futures.py: Future.__schedule_callbacks`).
     pub fn end_task(&mut self, l: usize, k: usize, cancelled: bool) {
         let task = &mut self.tasks[k];
         task.done = true;
         task.cancelled = cancelled;
         task.wait = Wait::Nothing;
-        for j in 0..MAX_TASKS {
+        let waiters = std::mem::take(&mut self.done_waiters[k]);
+        for &j in waiters.as_slice() {
+            let j = j as usize;
             if self.tasks[j].wait == (Wait::Task { task: k as u8 }) {
                 self.schedule(l, j);
             }
             if self.tasks[j].wait == (Wait::WaitFor { task: k as u8 }) {
                 self.loops[l].ready.push(Callback::ReleaseWaiter(j as u8));
             }
+        }
+    }
+
+    /// Task `k` waits for task `j` (`wait`: `Wait::Task` or `Wait::WaitFor` on `j`): its
+    /// done-callback goes last among `j`'s (`Future.add_done_callback`).
+    pub fn await_task(&mut self, k: usize, j: usize, wait: Wait) {
+        self.tasks[k].wait = wait;
+        self.done_waiters[j].remove(k as u8);
+        self.done_waiters[j].push(k as u8);
+    }
+
+    /// Drops the done-callbacks of tasks that no longer wait for the task (woken by a
+    /// timeout instead, or ended): CPython removes them (`remove_done_callback`) or they do
+    /// nothing when they run, so a state is the same whichever way it was left.
+    pub fn forget_stale_waiters(&mut self, tasks: usize) {
+        for j in 0..tasks {
+            if self.done_waiters[j].is_empty() {
+                continue;
+            }
+            let mut kept = Fifo::default();
+            for &k in self.done_waiters[j].as_slice() {
+                let wait = self.tasks[k as usize].wait;
+                if matches!(wait, Wait::Task { task } | Wait::WaitFor { task } if task as usize == j) {
+                    kept.push(k);
+                }
+            }
+            self.done_waiters[j] = kept;
         }
     }
 
@@ -487,6 +520,7 @@ impl std::fmt::Debug for State {
             .field("syncs", &used(&self.syncs))
             .field("async_waiters", &used(&self.async_waiters))
             .field("cond_waiters", &used(&self.cond_waiters))
+            .field("done_waiters", &used(&self.done_waiters))
             .field("counters", &(self.handoffs, self.forced_switches, self.task_switches))
             .field("fault", &self.fault)
             .finish()

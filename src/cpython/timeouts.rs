@@ -101,9 +101,11 @@ pub fn leave(s: &mut State, l: usize, k: usize) {
 /// and on a T already done it is scheduled at once (`Future.add_done_callback`).
 pub fn start_wait_for(s: &mut State, l: usize, k: usize, j: usize, ticks: u8) {
     enter(s, l, k, ticks);
-    s.tasks[k].wait = Wait::WaitFor { task: j as u8 };
     if s.tasks[j].done {
+        s.tasks[k].wait = Wait::WaitFor { task: j as u8 };
         s.loops[l].ready.push(Callback::ReleaseWaiter(k as u8));
+    } else {
+        s.await_task(k, j, Wait::WaitFor { task: j as u8 });
     }
 }
 
@@ -144,7 +146,7 @@ pub fn through(sys: &System, s: &mut State, l: usize, k: usize) -> After {
                 cancel::cancel(s, l, j);
                 if rule != WaitForRule::CancelNoWait {
                     s.tasks[k].scope = Scope::Cancelling { timed_out: true };
-                    s.tasks[k].wait = Wait::WaitFor { task: j as u8 };
+                    s.await_task(k, j, Wait::WaitFor { task: j as u8 });
                     return After::Waits;
                 }
             }
@@ -194,7 +196,7 @@ pub fn caught(sys: &System, s: &mut State, l: usize, k: usize, own: bool) -> Aft
                 if !s.tasks[j].done {
                     cancel::cancel(s, l, j);
                     s.tasks[k].scope = Scope::Cancelling { timed_out: false };
-                    s.tasks[k].wait = Wait::WaitFor { task: j as u8 };
+                    s.await_task(k, j, Wait::WaitFor { task: j as u8 });
                     return After::Waits;
                 }
                 leave(s, l, k);
