@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use super::output::{print_json, write_conform_report, KEPT_TRACES};
 use super::shard::{ConformShard, Shard};
 use super::{emit, Format, Sources};
 use crate::check::resources::{interrupted, Budget, DEFAULT_MAX_STATES};
@@ -21,7 +22,6 @@ use crate::conform::trace::Trace;
 use crate::input::claim::{glob_matches, Claim};
 use crate::input::located::InputError;
 use crate::input::scenario::Scenario;
-use crate::suite::publish::write_atomically;
 
 #[derive(clap::Args, Debug)]
 pub struct ConformArgs {
@@ -130,8 +130,8 @@ impl ConformArgs {
             return Ok(());
         }
         match report {
-            Published::Conformance(c) => write_report(&out, stem, &c.to_markdown(), c),
-            Published::Experiments(e) => write_report(&out, stem, &e.to_markdown(), e),
+            Published::Conformance(c) => write_conform_report(&out, stem, &c.to_markdown(), c),
+            Published::Experiments(e) => write_conform_report(&out, stem, &e.to_markdown(), e),
         }
     }
 }
@@ -141,9 +141,6 @@ enum Published<'a> {
     Conformance(&'a Conformance),
     Experiments(&'a Experiments),
 }
-
-/// Where kept (rejected) traces go, relative to the report folder.
-pub(super) const KEPT_TRACES: &str = "conformance-traces/";
 
 /// Realisation runs switch every 10 µs, so that a rare interleaving shows within a few runs.
 const REALISATION_INTERVAL: f64 = 1e-5;
@@ -282,7 +279,7 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
     }
     let stem = if args.generated.is_some() { "conformance-generated" } else { "conformance" };
     args.publish(stem, units, claim_order, Published::Conformance(&report))?;
-    finish_report(&report, args.format);
+    print_json(&report, args.format);
     let _ = std::fs::remove_dir(&dir);
     Ok(if report.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -334,32 +331,8 @@ fn run_experiments(args: &ConformArgs) -> Result<ExitCode, InputError> {
         runs,
     };
     args.publish("experiments", units, Vec::new(), Published::Experiments(&report))?;
-    finish_report(&report, args.format);
+    print_json(&report, args.format);
     Ok(if report.all_ran() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Prints a report's JSON with `--format json` (text runs print as they go).
-pub(super) fn finish_report(report: &impl serde::Serialize, format: Format) {
-    if format == Format::Json {
-        emit(&(serde_json::to_string(report).expect("serializes") + "\n"));
-    }
-}
-
-/// Writes `STEM.md` and `STEM.json` to the report folder.
-pub(super) fn write_report(
-    out: &std::path::Path,
-    stem: &str,
-    markdown: &str,
-    json: &impl serde::Serialize,
-) -> Result<(), InputError> {
-    let write = |name: String, text: &str| {
-        let path = out.join(name);
-        std::fs::create_dir_all(out)
-            .and_then(|_| write_atomically(&path, text))
-            .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))
-    };
-    write(format!("{stem}.md"), markdown)?;
-    write(format!("{stem}.json"), &(serde_json::to_string_pretty(json).expect("serializes") + "\n"))
 }
 
 /// Realisation of every refuted safety claim and `sometimes` witness the filters select (run

@@ -10,6 +10,7 @@ use crate::check::job::Row;
 use crate::input::claim::Claim;
 use crate::input::located::InputError;
 use crate::suite::figures::Figures;
+use crate::suite::publish::write_atomically;
 use crate::suite::publish::{publish, PublishError};
 use crate::suite::report;
 
@@ -115,4 +116,31 @@ fn table(rows: &[Row], out_dir: Option<&PathBuf>) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Where kept (rejected) traces go, relative to the report folder.
+pub(super) const KEPT_TRACES: &str = "conformance-traces/";
+
+/// Prints a report's JSON with `--format json` (text runs print as they go).
+pub(super) fn print_json(report: &impl serde::Serialize, format: Format) {
+    if format == Format::Json {
+        emit(&(serde_json::to_string(report).expect("serializes") + "\n"));
+    }
+}
+
+/// Writes `conform`'s report `STEM.md` and `STEM.json` to the report folder.
+pub(super) fn write_conform_report(
+    out: &std::path::Path,
+    stem: &str,
+    markdown: &str,
+    json: &impl serde::Serialize,
+) -> Result<(), InputError> {
+    let write = |name: String, text: &str| {
+        let path = out.join(name);
+        std::fs::create_dir_all(out)
+            .and_then(|_| write_atomically(&path, text))
+            .map_err(|e| InputError::new(&path, 1, 1, format!("cannot write the report: {e}")))
+    };
+    write(format!("{stem}.md"), markdown)?;
+    write(format!("{stem}.json"), &(serde_json::to_string_pretty(json).expect("serializes") + "\n"))
 }

@@ -245,8 +245,8 @@ fn merge_conform(args: &MergeArgs) -> Result<ExitCode, InputError> {
     if report == "experiments" {
         let parts = shards.into_iter().filter_map(|(_, f)| f.experiments).collect();
         let merged = Experiments::merge(parts, &units);
-        super::conform::write_report(&args.out, &report, &merged.to_markdown(), &merged)?;
-        super::conform::finish_report(&merged, args.format);
+        super::output::write_conform_report(&args.out, &report, &merged.to_markdown(), &merged)?;
+        super::output::print_json(&merged, args.format);
         return Ok(if merged.all_ran() { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
     let mut parts = Vec::new();
@@ -254,8 +254,8 @@ fn merge_conform(args: &MergeArgs) -> Result<ExitCode, InputError> {
         let Some(mut part) = file.conformance else { continue };
         let from = path.parent().unwrap_or(Path::new("."));
         for kept in part.results.iter_mut().filter_map(|o| o.kept_trace.as_mut()) {
-            if let Some(name) = kept.strip_prefix(super::conform::KEPT_TRACES).map(str::to_string) {
-                let dir = args.out.join(super::conform::KEPT_TRACES);
+            if let Some(name) = kept.strip_prefix(super::output::KEPT_TRACES).map(str::to_string) {
+                let dir = args.out.join(super::output::KEPT_TRACES);
                 let copied = std::fs::create_dir_all(&dir)
                     .and_then(|()| std::fs::copy(from.join(&*kept), dir.join(name.trim_start_matches('/'))));
                 if copied.is_err() && text {
@@ -266,7 +266,7 @@ fn merge_conform(args: &MergeArgs) -> Result<ExitCode, InputError> {
         parts.push(part);
     }
     let merged = Conformance::merge(parts, &units, &claims).map_err(|e| InputError::new(&args.files[0], 1, 1, e))?;
-    super::conform::write_report(&args.out, &report, &merged.to_markdown(), &merged)?;
-    super::conform::finish_report(&merged, args.format);
+    super::output::write_conform_report(&args.out, &report, &merged.to_markdown(), &merged)?;
+    super::output::print_json(&merged, args.format);
     Ok(if merged.all_accepted() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
