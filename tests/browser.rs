@@ -46,16 +46,26 @@ fn dump_dom(browser: &Path, url: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Watches every image's load and, once the page has loaded, looks inside each SVG (through
-/// an `<object>` beside its `<img>`): its elements, or why it could not be read. The result
-/// goes into `#result` as JSON.
+/// Watches every image's load and, once the page and every SVG have loaded, looks inside each
+/// SVG (through an `<object>` beside its `<img>`): its elements, or why it could not be read.
+/// The result goes into `#result` as JSON.
 const PROBE: &str = r#"<pre id="result">pending</pre>
 <script>
 // Folded sections open, as a reader opens them, so that what they hold loads too.
 for (const d of document.querySelectorAll('details')) d.open = true;
 const failed = [];
 window.addEventListener('error', e => failed.push('load error: ' + ((e.target && (e.target.src || e.target.data)) || e.message)), true);
-window.addEventListener('load', () => {
+// An object's document may still be loading when the page's load fires (on a busy machine):
+// wait for every one, up to ten seconds.
+const loaded = o => o.contentDocument && o.contentDocument.documentElement && o.contentDocument.readyState === 'complete';
+let tries = 0;
+function settle() {
+  const pending = [...document.querySelectorAll('object.probe')].filter(o => !loaded(o));
+  if (pending.length > 0 && tries++ < 100) { setTimeout(settle, 100); return; }
+  report();
+}
+window.addEventListener('load', settle);
+function report() {
   for (const img of document.images) {
     if (!(img.complete && img.naturalWidth > 0)) failed.push('broken image: ' + img.getAttribute('src'));
   }
@@ -70,7 +80,7 @@ window.addEventListener('load', () => {
                loops: count('.loop'), rects: count('rect'), texts: count('text'), circles: count('circle')});
   }
   document.getElementById('result').textContent = JSON.stringify({failed, images: document.images.length, svgs});
-});
+}
 </script>"#;
 
 /// A Markdown page as HTML that resolves its links from `base`, each image also probed.
