@@ -626,7 +626,7 @@ def _calibrate():
 /// asyncio's part: the resumption hook, a coroutine that returns at once, and sockets that a
 /// writer process fills after a delay (`await io`).
 const ASYNC_PRELUDE: &str = r#"
-import asyncio, asyncio.events, subprocess
+import asyncio, asyncio.events, gc, subprocess
 
 _TASKS = {}
 _RESUMES = {}
@@ -636,9 +636,10 @@ def _resumed(handle):
     """The task a callback resumes (Task.__step, Task.__wakeup), if it is one of ours."""
     cb = handle._callback
     owner = getattr(cb, "__self__", None)
-    if owner is None and type(cb).__name__ == "TaskWakeupMethWrapper" and handle._args:
-        # 3.6's C wake-up wrapper has no __self__: the task still waits on that future.
-        owner = [t for t in _TASKS.values() if getattr(t, "_fut_waiter", None) is handle._args[0]]
+    if owner is None and type(cb).__name__ == "TaskWakeupMethWrapper":
+        # 3.6's C wake-up wrapper has no __self__, but it holds its task (several tasks may
+        # wait on one future, so the future does not tell whose wake-up it is).
+        owner = [t for t in gc.get_referents(cb) if id(t) in _RESUMES]
         owner = owner[0] if owner else None
     return _RESUMES.get(id(owner))
 
