@@ -167,4 +167,13 @@ fn conform_shards_merged_give_the_report_of_one_run() {
         "{}",
         String::from_utf8_lossy(&mixed.stderr)
     );
+
+    // A shard file naming a report of its own is refused: the name becomes a file name.
+    let forged = tmp.path().join("forged.json");
+    let text = fs::read_to_string(&shard_files[0]).unwrap().replacen("\"conformance\"", "\"../escaped\"", 1);
+    fs::write(&forged, text).unwrap();
+    let refused = gilcheck(&["merge", forged.to_str().unwrap(), "--out", &dir("merged")]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is no report of `conform`"));
+    assert!(!tmp.path().join("escaped.md").exists());
 }

@@ -74,6 +74,9 @@ struct ShardFile {
     rows: Vec<ShardRow>,
 }
 
+/// The reports `conform` writes, each of which its shards can make together.
+const CONFORM_REPORTS: [&str; 3] = ["conformance", "conformance-generated", "experiments"];
+
 /// What one shard of `conform` ran and found: a slice of the run's scenarios and claims (or
 /// of its experiments, or with `--generated` of its interpreters).
 #[derive(Serialize, Deserialize)]
@@ -230,7 +233,14 @@ pub(super) fn run(args: &MergeArgs) -> Result<ExitCode, InputError> {
 fn merge_conform(args: &MergeArgs) -> Result<ExitCode, InputError> {
     let mut shards: Vec<(PathBuf, ConformShard)> = Vec::new();
     for path in &args.files {
-        shards.push((path.clone(), read_shard(path)?));
+        let file: ConformShard = read_shard(path)?;
+        // The report's name becomes a file name: only `conform`'s own are taken.
+        if !CONFORM_REPORTS.contains(&file.report.as_str()) {
+            let why =
+                format!("`{}` is no report of `conform`; expected one of {}", file.report, CONFORM_REPORTS.join(", "));
+            return Err(InputError::new(path, 1, 1, why));
+        }
+        shards.push((path.clone(), file));
     }
     check_complete(&shards.iter().map(|(p, f)| (p.clone(), f.shard)).collect::<Vec<_>>())?;
     shards.sort_by_key(|(_, f)| f.shard.index);
