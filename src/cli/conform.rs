@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::output::{print_json, write_conform_report, KEPT_TRACES};
+use super::output::{keep_traces, print_json, write_conform_report};
 use super::shard::{ConformShard, Shard};
 use super::{emit, Format, Sources};
 use crate::check::resources::{interrupted, Budget, DEFAULT_MAX_STATES};
@@ -275,7 +275,8 @@ pub(super) fn run(args: &ConformArgs) -> Result<ExitCode, InputError> {
         generated: differentials,
     };
     if !args.no_report {
-        keep_rejected_traces(&mut report, &args.out_dir());
+        // The traces are kept in the scratch folder, by absolute path.
+        keep_traces(&mut report, &dir, &args.out_dir());
     }
     let stem = if args.generated.is_some() { "conformance-generated" } else { "conformance" };
     args.publish(stem, units, claim_order, Published::Conformance(&report))?;
@@ -376,20 +377,6 @@ fn realise_claims(
         }
     }
     Ok((realised, timed))
-}
-
-/// Moves each kept (rejected) trace from the scratch folder to `OUT/conformance-traces/`, so
-/// that `conform --trace` can replay it; the report names it there.
-fn keep_rejected_traces(report: &mut Conformance, out: &std::path::Path) {
-    let dir = out.join(KEPT_TRACES);
-    for o in report.results.iter_mut() {
-        let Some(kept) = o.kept_trace.take() else { continue };
-        let from = PathBuf::from(&kept);
-        let Some(name) = from.file_name() else { continue };
-        let to = dir.join(name);
-        let copied = std::fs::create_dir_all(&dir).and_then(|_| std::fs::copy(&from, &to));
-        o.kept_trace = Some(if copied.is_ok() { format!("{KEPT_TRACES}{}", name.to_string_lossy()) } else { kept });
-    }
 }
 
 fn summary(o: &run::Outcome) -> String {

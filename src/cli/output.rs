@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use super::{emit, signal_name, Format};
 use crate::check::job::Row;
+use crate::conform::report::Conformance;
 use crate::input::claim::Claim;
 use crate::input::located::InputError;
 use crate::suite::figures::Figures;
@@ -119,7 +120,25 @@ fn table(rows: &[Row], out_dir: Option<&PathBuf>) -> String {
 }
 
 /// Where kept (rejected) traces go, relative to the report folder.
-pub(super) const KEPT_TRACES: &str = "conformance-traces/";
+const KEPT_TRACES: &str = "conformance-traces/";
+
+/// Copies each kept (rejected) trace of `report`, found relative to `from`, to
+/// `OUT/conformance-traces/`, so that `conform --trace` can replay it, and names it there;
+/// returns the traces that could not be copied (they keep their old names).
+pub(super) fn keep_traces(report: &mut Conformance, from: &Path, out: &Path) -> Vec<String> {
+    let dir = out.join(KEPT_TRACES);
+    let mut lost = Vec::new();
+    for kept in report.results.iter_mut().filter_map(|o| o.kept_trace.as_mut()) {
+        let source = from.join(&*kept);
+        let Some(name) = source.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
+        let copied = std::fs::create_dir_all(&dir).and_then(|()| std::fs::copy(&source, dir.join(&name)));
+        match copied {
+            Ok(_) => *kept = format!("{KEPT_TRACES}{name}"),
+            Err(_) => lost.push(kept.clone()),
+        }
+    }
+    lost
+}
 
 /// Prints a report's JSON with `--format json` (text runs print as they go).
 pub(super) fn print_json(report: &impl serde::Serialize, format: Format) {

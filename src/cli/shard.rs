@@ -96,11 +96,7 @@ impl ConformShard {
     /// Writes the shard to `STEM-shard-I-of-N.json` in `dir` (atomically).
     pub fn write(&self, dir: &Path) -> Result<PathBuf, InputError> {
         let path = dir.join(format!("{}-shard-{}-of-{}.json", self.report, self.shard.index, self.shard.count));
-        let json = serde_json::to_string(self).expect("reports serialize") + "\n";
-        std::fs::create_dir_all(dir)
-            .and_then(|()| write_atomically(&path, &json))
-            .map_err(|e| InputError::new(&path, 1, 1, format!("cannot write the shard file: {e}")))?;
-        Ok(path)
+        write_shard(dir, path, self)
     }
 }
 
@@ -120,8 +116,12 @@ pub fn write(shard: Shard, claims: &[Claim], rows: &[Row], dir: &Path, command: 
             })
             .collect(),
     };
-    let path = shard.file(dir);
-    let json = serde_json::to_string(&file).expect("rows serialize") + "\n";
+    write_shard(dir, shard.file(dir), &file)
+}
+
+/// Writes a shard file (atomically) and returns its path.
+fn write_shard(dir: &Path, path: PathBuf, file: &impl Serialize) -> Result<PathBuf, InputError> {
+    let json = serde_json::to_string(file).expect("shards serialize") + "\n";
     std::fs::create_dir_all(dir)
         .and_then(|()| write_atomically(&path, &json))
         .map_err(|e| InputError::new(&path, 1, 1, format!("cannot write the shard file: {e}")))?;
@@ -262,15 +262,11 @@ fn merge_conform(args: &MergeArgs) -> Result<ExitCode, InputError> {
     let mut parts = Vec::new();
     for (path, file) in shards {
         let Some(mut part) = file.conformance else { continue };
+        // A shard names its kept traces relative to its own folder.
         let from = path.parent().unwrap_or(Path::new("."));
-        for kept in part.results.iter_mut().filter_map(|o| o.kept_trace.as_mut()) {
-            if let Some(name) = kept.strip_prefix(super::output::KEPT_TRACES).map(str::to_string) {
-                let dir = args.out.join(super::output::KEPT_TRACES);
-                let copied = std::fs::create_dir_all(&dir)
-                    .and_then(|()| std::fs::copy(from.join(&*kept), dir.join(name.trim_start_matches('/'))));
-                if copied.is_err() && text {
-                    eprintln!("gilcheck merge: {}: the kept trace {kept} could not be copied", path.display());
-                }
+        for lost in super::output::keep_traces(&mut part, from, &args.out) {
+            if text {
+                eprintln!("gilcheck merge: {}: the kept trace {lost} could not be copied", path.display());
             }
         }
         parts.push(part);

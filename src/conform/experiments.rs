@@ -162,7 +162,6 @@ impl Experiments {
         out
     }
 
-    /// Whether every experiment printed its figure.
     /// The report of one whole run from its shards' (`conform --experiments --shard`), each
     /// of which ran a slice of the run's `experiments` (spelled as the claims spell them, in
     /// the run's order).
@@ -177,6 +176,7 @@ impl Experiments {
         merged
     }
 
+    /// Whether every experiment printed its figure.
     pub fn all_ran(&self) -> bool {
         self.runs.iter().all(|r| r.figure.is_some())
     }

@@ -53,8 +53,8 @@ pub struct Caps {
 ///
 /// Counts a hand-off when the GIL passes to another thread than its last holder
 /// (`gil->switch_number` in `take_gil`); the last holder is kept only when a claim reads a
-/// counter, since nothing else reads it (as SPIN drops a variable no one reads); clears the drop request (`RESET_GIL_DROP_REQUEST`
-/// at the end of `take_gil`); wakes every thread waiting in `drop_gil` for a switch
+/// counter, since nothing else reads it (as SPIN drops a variable no one reads); clears the
+/// drop request (`RESET_GIL_DROP_REQUEST` at the end of `take_gil`); wakes every thread waiting in `drop_gil` for a switch
 /// (`COND_SIGNAL(gil->switch_cond)`). The waiters that did not get it go on with their timed
 /// wait ([`WaitRound`]): one that was already waiting keeps its deadline but will not ask for
 /// a drop when it times out; one that asked while the GIL was free starts its wait now.

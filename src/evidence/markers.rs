@@ -59,7 +59,7 @@ fn actor(unit: u32) -> Option<usize> {
 }
 
 /// Whether task `k` is its loop's current task in `s`.
-fn current(model: &GilModel, s: &State, k: usize) -> bool {
+pub fn current(model: &GilModel, s: &State, k: usize) -> bool {
     let thread = model.sys.loops[model.sys.tasks[k].loop_id as usize].thread as usize;
     s.threads[thread].task == k as u8
 }
@@ -82,7 +82,8 @@ fn ordinal(n: usize) -> String {
 pub fn markers(model: &GilModel, trace: &Trace, col_of: &[usize], states: &[&State], lanes: &LaneOf) -> Vec<Marker> {
     let sys = &model.sys;
     let mut out: Vec<Marker> = Vec::new();
-    let mut resumed: Vec<(usize, usize, usize)> = Vec::new();
+    // (column, lane) of each task resumed, in the order they were.
+    let mut resumed: Vec<(usize, usize)> = Vec::new();
     for i in 1..trace.len() {
         let (action, s) = &trace[i];
         let (prev, col) = (&trace[i - 1].1, col_of[i]);
@@ -105,14 +106,13 @@ pub fn markers(model: &GilModel, trace: &Trace, col_of: &[usize], states: &[&Sta
                 out.push(Marker { col, lane, kind: Kind::Yield, digit: None, title });
             }
             if !was && is {
-                resumed.push((col, lane, i));
+                resumed.push((col, lane));
             }
         }
     }
     if sys.is_ticks() {
-        for (j, &(col, lane, _)) in resumed.iter().enumerate() {
-            let same_tick: Vec<_> = resumed.iter().filter(|r| r.0 == col).collect();
-            if same_tick.len() < 2 {
+        for (j, &(col, lane)) in resumed.iter().enumerate() {
+            if resumed.iter().filter(|r| r.0 == col).count() < 2 {
                 continue;
             }
             let n = resumed[..j].iter().filter(|r| r.0 == col).count() + 1;

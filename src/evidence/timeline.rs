@@ -14,7 +14,6 @@ use super::markers::{self, Kind, LaneOf};
 use crate::cpython::gil;
 use crate::cpython::model::{GilModel, Trace};
 use crate::cpython::program::ThreadKind;
-use crate::cpython::state::NONE;
 use crate::cpython::state::{GilRel, Phase, State, Wait};
 use crate::input::scenario::GilKind;
 
@@ -94,10 +93,9 @@ fn thread_cell(model: &GilModel, s: &State, t: usize) -> Cell {
 
 fn task_cell(model: &GilModel, s: &State, k: usize) -> Cell {
     let task = &s.tasks[k];
-    let loop_thread = model.sys.loops[model.sys.tasks[k].loop_id as usize].thread as usize;
     if task.done {
         Cell::Empty
-    } else if s.threads[loop_thread].task == k as u8 && s.threads[loop_thread].task != NONE {
+    } else if markers::current(model, s, k) {
         Cell::TaskRunning
     } else if matches!(task.wait, Wait::Due { .. } | Wait::Wakeup | Wait::Scheduled) {
         // Late only where there is a clock to be late by.
@@ -158,7 +156,6 @@ pub fn svg(model: &GilModel, title: &str, trace: &Trace, loop_start: Option<usiz
     let width = (label_w + cell_w * cols.len() + 20).max(620);
     let drawn: Vec<Cell> = LEGEND.into_iter().filter(|c| lanes.iter().any(|(_, cells)| cells.contains(c))).collect();
     let mut kinds: Vec<Kind> = marks.iter().map(|m| m.kind).collect();
-    kinds.dedup();
     kinds.sort();
     kinds.dedup();
     let legend_y = top + lanes.len() * (lane_h + 4) + 16;

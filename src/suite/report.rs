@@ -186,11 +186,11 @@ fn compact(v: &serde_json::Value) -> String {
     }
 }
 
-/// The index: a table per claim file, the seed's first (it is the question gilcheck answers),
-/// then the others by path; a column per CPython the file's claims were checked under.
 /// Conformance's predicted against measured times, drawn from the committed `conformance.json`.
 pub const TIMING_CHART: &str = "charts/conformance-timings.chart.svg";
 
+/// The index: a table per claim file, the seed's first (it is the question gilcheck answers),
+/// then the others by path; a column per CPython the file's claims were checked under.
 fn index(claims: &[Claim], rows: &[Row], command: &str, charts: &BTreeMap<&str, String>, timed: bool) -> String {
     let mut out = String::new();
     out.push_str("# gilcheck results\n\n");
