@@ -122,16 +122,22 @@ fn table(rows: &[Row], out_dir: Option<&PathBuf>) -> String {
 /// Where kept (rejected) traces go, relative to the report folder.
 const KEPT_TRACES: &str = "conformance-traces/";
 
-/// Copies each kept (rejected) trace of `report`, found relative to `from`, to
+/// Copies each kept (rejected) trace of `report`, in `from` or its `conformance-traces/`, to
 /// `OUT/conformance-traces/`, so that `conform --trace` can replay it, and names it there;
-/// returns the traces that could not be copied (they keep their old names).
+/// returns the traces that could not be copied (they keep their old names). A trace named
+/// anywhere else (a shard file is user input) is not read.
 pub(super) fn keep_traces(report: &mut Conformance, from: &Path, out: &Path) -> Vec<String> {
     let dir = out.join(KEPT_TRACES);
     let mut lost = Vec::new();
     for kept in report.results.iter_mut().filter_map(|o| o.kept_trace.as_mut()) {
         let source = from.join(&*kept);
+        let inside = source.parent().is_some_and(|p| p == from || p == from.join(KEPT_TRACES));
         let Some(name) = source.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
-        let copied = std::fs::create_dir_all(&dir).and_then(|()| std::fs::copy(&source, dir.join(&name)));
+        let copied = if inside {
+            std::fs::create_dir_all(&dir).and_then(|()| std::fs::copy(&source, dir.join(&name)))
+        } else {
+            Err(std::io::ErrorKind::PermissionDenied.into())
+        };
         match copied {
             Ok(_) => *kept = format!("{KEPT_TRACES}{name}"),
             Err(_) => lost.push(kept.clone()),
@@ -162,4 +168,44 @@ pub(super) fn write_conform_report(
     };
     write(format!("{stem}.md"), markdown)?;
     write(format!("{stem}.json"), &(serde_json::to_string_pretty(json).expect("serializes") + "\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A conformance report whose outcomes kept these traces.
+    fn kept(traces: &[&str]) -> Conformance {
+        let outcome = |t: &&str| {
+            serde_json::json!({"model": "m", "python": "3.11", "not_applicable": null, "runs": 1, "accepted": 0,
+                "rejected": 1, "unknown": 0, "failed": 0, "cut": 0, "first_problem": null, "kept_trace": t,
+                "max_states": 0})
+        };
+        serde_json::from_value(serde_json::json!({"date": "", "cores": 2, "tick_ms": 2.0, "runs_per_scenario": 1,
+            "interpreters": [], "results": traces.iter().map(outcome).collect::<Vec<_>>(), "realisations": [],
+            "timings": [], "generated": []}))
+        .unwrap()
+    }
+
+    #[test]
+    fn kept_traces_are_copied_beside_the_report_and_only_from_where_they_were_kept() {
+        let (scratch, shard, out) =
+            (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        std::fs::write(scratch.path().join("a.jsonl"), "a").unwrap();
+        std::fs::create_dir_all(shard.path().join(KEPT_TRACES)).unwrap();
+        std::fs::write(shard.path().join(KEPT_TRACES).join("b.jsonl"), "b").unwrap();
+        std::fs::write(shard.path().join("secret"), "s").unwrap();
+
+        // A run's traces, kept in its scratch folder by absolute path.
+        let mut run = kept(&[scratch.path().join("a.jsonl").to_str().unwrap()]);
+        assert!(keep_traces(&mut run, scratch.path(), out.path()).is_empty());
+        assert_eq!(run.results[0].kept_trace.as_deref(), Some("conformance-traces/a.jsonl"));
+        // A shard's, named relative to its folder; one that names a path outside is not read.
+        let mut part = kept(&["conformance-traces/b.jsonl", "conformance-traces/../secret"]);
+        assert_eq!(keep_traces(&mut part, shard.path(), out.path()), ["conformance-traces/../secret"]);
+        assert_eq!(part.results[0].kept_trace.as_deref(), Some("conformance-traces/b.jsonl"));
+        assert_eq!(std::fs::read_to_string(out.path().join("conformance-traces/a.jsonl")).unwrap(), "a");
+        assert_eq!(std::fs::read_to_string(out.path().join("conformance-traces/b.jsonl")).unwrap(), "b");
+        assert!(!out.path().join("conformance-traces/secret").exists());
+    }
 }
