@@ -212,10 +212,10 @@ impl<'a> Binder<'a> {
     /// The names of each group of `count` copies of a thread.
     fn copy_groups(&self) -> Vec<Vec<&str>> {
         let sys = &self.model.sys;
-        sys.thread_copies
-            .iter()
-            .map(|&(lo, hi)| sys.threads[lo..hi].iter().map(|t| t.name.as_str()).collect())
-            .collect()
+        let threads =
+            sys.thread_copies.iter().map(|&(lo, hi)| sys.threads[lo..hi].iter().map(|t| t.name.as_str()).collect());
+        let tasks = sys.task_copies.iter().map(|&(lo, hi)| sys.tasks[lo..hi].iter().map(|t| t.name.as_str()).collect());
+        threads.chain(tasks).collect()
     }
 
     /// The threads and then the tasks whose names match `pattern`, in the scenario's order; a

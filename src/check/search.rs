@@ -295,7 +295,7 @@ pub fn breadth_first<A: Default + Send>(
 ) -> Walk {
     let meter = budget.start();
     let dims = model.sys.dims();
-    let reduce = reduce && model.symmetry && !model.sys.thread_copies.is_empty();
+    let reduce = reduce && model.reduces();
     let mut visited = Fingerprints::default();
     let mut level = Level { part: budget.cores.part_states(), ..Level::default() };
     let (mut buf, mut canonical, mut packed) = (Vec::new(), Vec::new(), Vec::new());
@@ -452,7 +452,11 @@ fn fingerprint(
 ) -> u64 {
     let gil_at = s.encode_after(parent, dims, buf);
     if reduce {
-        model.representative_encoding(buf, gil_at, canonical);
+        if model.reduces_on_bytes() {
+            model.representative_encoding(buf, gil_at, canonical);
+        } else {
+            model.representative(s).encode(dims, canonical);
+        }
         xxhash_rust::xxh3::xxh3_64(canonical)
     } else {
         xxhash_rust::xxh3::xxh3_64(buf)

@@ -363,6 +363,11 @@ pub struct System {
     /// Ranges of plain threads that are `count` copies of one entry: identical programs, so
     /// states that differ only by a permutation of them behave alike (symmetry).
     pub thread_copies: Vec<(usize, usize)>,
+    /// Ranges of tasks that are `count` copies of one entry and stay interchangeable: on one
+    /// loop, and named by no program (`await task`, `wait_for`, `cancel` single one copy out),
+    /// nor awaiting I/O in ticks mode (I/O that comes due in the same tick is collected in
+    /// task order, [`crate::cpython::asyncio::tick_timers`]).
+    pub task_copies: Vec<(usize, usize)>,
 }
 
 impl System {
@@ -382,6 +387,7 @@ impl System {
             conds: Vec::new(),
             cpu_contention: false,
             thread_copies: Vec::new(),
+            task_copies: Vec::new(),
         };
         // Declared queues and semaphores first, with their sizes; undeclared ones get defaults.
         for (name, maxsize) in &scenario.queues {
@@ -392,7 +398,13 @@ impl System {
         }
         // Tasks first, so that `await task T` can be resolved in any order.
         let tasks = scenario.expanded_tasks();
-        let task_index = |name: &str| tasks.iter().position(|(n, _)| n == name);
+        // Every task a program names, so that copies singled out are not taken as interchangeable.
+        let named = std::cell::RefCell::new(Vec::new());
+        let task_index = |name: &str| {
+            let k = tasks.iter().position(|(n, _)| n == name);
+            named.borrow_mut().extend(k);
+            k
+        };
         let mut task_loop = vec![NONE; tasks.len()];
         for (name, lock) in &scenario.conditions {
             let lock = intern(&mut sys.locks, lock);
@@ -441,6 +453,7 @@ impl System {
                 sys.compile_program(&spec.steps, spec.repeat, &task_index)?.with_origins(scenario, &spec.name);
             sys.tasks.push(TaskInfo { name: tname.clone(), program, loop_id: task_loop[k] });
         }
+        sys.task_copies = sys.interchangeable_tasks(scenario, &named.into_inner());
         // Executor workers: one per task that may have a job outstanding, up to the pool's bound.
         let bound = default_executor_workers(&runtime.python, runtime.cores) as usize;
         for l in 0..sys.loops.len() {
@@ -472,6 +485,25 @@ impl System {
         }
         sys.cpu_contention = sys.max_cpu_demand() > runtime.cores as usize;
         Ok(sys)
+    }
+
+    /// The ranges of task copies that symmetry may reduce ([`System::task_copies`]), given the
+    /// tasks that programs name.
+    fn interchangeable_tasks(&self, scenario: &Scenario, named: &[usize]) -> Vec<(usize, usize)> {
+        let mut copies = Vec::new();
+        let mut start = 0;
+        for spec in &scenario.tasks {
+            let range = start..start + spec.count as usize;
+            start = range.end;
+            let tasks = &self.tasks[range.clone()];
+            let one_loop = tasks.iter().all(|t| t.loop_id == tasks[0].loop_id);
+            let io_by_index =
+                self.is_ticks() && tasks[0].program.ops.iter().any(|op| matches!(op.leaf(), Op::AwaitIo(_)));
+            if range.len() > 1 && one_loop && !io_by_index && !named.iter().any(|k| range.contains(k)) {
+                copies.push((range.start, range.end));
+            }
+        }
+        copies
     }
 
     fn compile_program(

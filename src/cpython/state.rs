@@ -237,6 +237,20 @@ pub enum Callback {
     ReleaseWaiter(u8),
 }
 
+impl Callback {
+    /// The task a callback is for.
+    pub fn task(self) -> Option<u8> {
+        match self {
+            Callback::Empty => None,
+            Callback::Step(k)
+            | Callback::SetResult(k)
+            | Callback::CancelJob(k)
+            | Callback::Timeout(k)
+            | Callback::ReleaseWaiter(k) => Some(k),
+        }
+    }
+}
+
 /// A small FIFO of task indices or callbacks with a fixed capacity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Fifo<T: Copy + Default, const N: usize> {
@@ -289,6 +303,10 @@ impl<T: Copy + Default + PartialEq, const N: usize> Fifo<T, N> {
     }
     pub fn as_slice(&self) -> &[T] {
         &self.items[..self.len as usize]
+    }
+    /// Replaces each item by `f` of it, in place (symmetry renames the indices a FIFO holds).
+    pub fn map(&mut self, f: impl Fn(T) -> T) {
+        self.items[..self.len as usize].iter_mut().for_each(|x| *x = f(*x));
     }
 }
 

@@ -1,10 +1,20 @@
-//! Symmetry of thread copies: the `count` copies of a thread run the same program, so two
-//! states that differ only by which copy is which behave alike, and a search keeps one of
-//! them, its class's representative.
+//! Symmetry of copies: the `count` copies of a thread, or of a task, run the same program, so
+//! two states that differ only by which copy is which behave alike, and a search keeps one
+//! of them, its class's representative.
+//!
+//! A representative is the state with the copies of each group sorted by their own fields,
+//! every reference to them renamed to match: for threads the GIL's holder and last holder and
+//! the `threading.Condition` waiters; for tasks the threads' current tasks and jobs, the
+//! ready queues' callbacks, the timers, due and job lists, the last task each loop resumed,
+//! the tasks awaited, and the waiters of asyncio locks, events, semaphores, queues and tasks.
+//! Ties keep the index order, so a representative is always a renaming of the state itself:
+//! two states are merged only when they are symmetric (a class may keep more than one
+//! representative, which costs states, never a verdict). `tests/differential.rs` checks that
+//! renaming commutes with every step.
 
-use crate::cpython::encoding::{block_key, THREAD_BYTES};
+use crate::cpython::encoding::{block_key, TASK_BYTES, THREAD_BYTES};
 use crate::cpython::model::GilModel;
-use crate::cpython::state::{State, MAX_THREADS};
+use crate::cpython::state::{Callback, State, Thread, Wait, MAX_TASKS, MAX_THREADS, NONE, TIMEOUT_TIMER};
 
 /// The copies `lo..hi` in their representative's order (`order[p]`: the copy that goes to
 /// position `lo + p`): sorted by `key`, ties by index.
@@ -28,33 +38,134 @@ fn renamed(t: u8, lo: usize, hi: usize, order: &[usize]) -> u8 {
     }
 }
 
+/// A task's sort key: its fields (its encoding's block, which names no thread), then where
+/// the state's queues hold it (the ready queue, the timers and due lists, a thread running it,
+/// a FIFO of waiters), so that copies alike in their fields still sort by something renaming
+/// leaves in place rather than by index.
+fn task_key(s: &State, k: usize, sys: &crate::cpython::program::System) -> u128 {
+    let k = k as u8;
+    let place =
+        |mut items: std::slice::Iter<'_, u8>| items.position(|&e| e & !TIMEOUT_TIMER == k).map_or(NONE, |p| p as u8);
+    let lp = &s.loops[sys.tasks[k as usize].loop_id as usize];
+    let ready = lp.ready.as_slice().iter().position(|c| c.task() == Some(k)).map_or(NONE, |p| p as u8);
+    let timer =
+        place(lp.timers.as_slice().iter()).min(place(lp.due.as_slice().iter()).saturating_add(2 * MAX_TASKS as u8));
+    let thread = s.threads[..sys.threads.len()].iter().position(|th| th.task == k).map_or(NONE, |t| t as u8);
+    let lock_waiters = s.async_locks.iter().map(|a| &a.waiters);
+    let fifos = lock_waiters.chain(s.async_waiters.iter().map(|w| &w.fifo)).chain([&lp.jobs]);
+    let waiter = fifos.map(|f| place(f.as_slice().iter())).min().unwrap_or(NONE);
+    let mut key = [0u8; 16];
+    key[..TASK_BYTES].copy_from_slice(&s.tasks[k as usize].encode());
+    key[TASK_BYTES..].copy_from_slice(&[ready, timer, thread, waiter]);
+    u128::from_be_bytes(key)
+}
+
+/// New indices for threads and tasks ([`GilModel::renamed`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Renaming {
+    pub threads: [u8; MAX_THREADS],
+    pub tasks: [u8; MAX_TASKS],
+}
+
+impl Renaming {
+    /// Every thread and task keeps its index.
+    pub fn identity() -> Renaming {
+        Renaming { threads: std::array::from_fn(|t| t as u8), tasks: std::array::from_fn(|k| k as u8) }
+    }
+}
+
 impl GilModel {
-    /// The representative of a state's symmetry class: the copies of each `count` entry
-    /// sorted by their state (its encoding's bytes), with the GIL's references to them
-    /// renamed to match. Two states that differ only by which copy is which get the same
-    /// representative.
+    /// Whether searches of this model reduce copies by symmetry.
+    pub fn reduces(&self) -> bool {
+        self.symmetry && !(self.sys.thread_copies.is_empty() && self.sys.task_copies.is_empty())
+    }
+
+    /// Whether [`GilModel::representative_encoding`] can build a representative's encoding
+    /// from the state's: only thread copies to sort, and no condition waiters to rename.
+    pub fn reduces_on_bytes(&self) -> bool {
+        self.sys.task_copies.is_empty() && self.sys.conds.is_empty()
+    }
+
+    /// The representative of a state's symmetry class: the copies of each group of tasks
+    /// sorted by [`task_key`], then those of each group of threads by their blocks (which by
+    /// then name the tasks by their new indices), every reference renamed.
     pub fn representative<'a>(&self, s: &'a State) -> std::borrow::Cow<'a, State> {
-        if !self.symmetry || self.sys.thread_copies.is_empty() {
+        if !self.reduces() {
             return std::borrow::Cow::Borrowed(s);
         }
-        let mut r = *s;
         let mut order = [0; MAX_THREADS];
-        for &(lo, hi) in &self.sys.thread_copies {
-            let order = copy_order(lo, hi, |t| block_key(&s.threads[t].encode()), &mut order);
-            for (p, &old) in order.iter().enumerate() {
-                r.threads[lo + p] = s.threads[old];
+        let mut tasks = Renaming::identity();
+        for &(lo, hi) in &self.sys.task_copies {
+            for (p, &old) in copy_order(lo, hi, |k| task_key(s, k, &self.sys), &mut order).iter().enumerate() {
+                tasks.tasks[old] = (lo + p) as u8;
             }
-            r.gil.holder = renamed(r.gil.holder, lo, hi, order);
-            r.gil.last_holder = renamed(r.gil.last_holder, lo, hi, order);
         }
-        std::borrow::Cow::Owned(r)
+        let r = self.renamed(s, &tasks);
+        let mut threads = Renaming::identity();
+        for &(lo, hi) in &self.sys.thread_copies {
+            for (p, &old) in copy_order(lo, hi, |t| block_key(&r.threads[t].encode()), &mut order).iter().enumerate() {
+                threads.threads[old] = (lo + p) as u8;
+            }
+        }
+        std::borrow::Cow::Owned(self.renamed(&r, &threads))
+    }
+
+    /// The state in which thread `t` is thread `renaming.threads[t]` and task `k` is task
+    /// `renaming.tasks[k]`: the same state told with other names. For copies of one group this
+    /// is a state that behaves alike (the model's steps commute with it).
+    pub fn renamed(&self, s: &State, renaming: &Renaming) -> State {
+        let Renaming { threads: thread, tasks: task } = *renaming;
+        let (n, m) = (self.sys.threads.len(), self.sys.tasks.len());
+        let task_of = |k: u8| if k == NONE { k } else { task[k as usize] };
+        let thread_of = |t: u8| if t == NONE { t } else { thread[t as usize] };
+        let entry_of = |e: u8| (e & TIMEOUT_TIMER) | task_of(e & !TIMEOUT_TIMER);
+        let mut r = *s;
+        for (th, &to) in s.threads[..n].iter().zip(&thread) {
+            r.threads[to as usize] = Thread { task: task_of(th.task), ..*th };
+        }
+        for k in 0..m {
+            let to = task[k] as usize;
+            r.tasks[to] = s.tasks[k];
+            r.tasks[to].wait = match s.tasks[k].wait {
+                Wait::Task { task } => Wait::Task { task: task_of(task) },
+                Wait::WaitFor { task } => Wait::WaitFor { task: task_of(task) },
+                wait => wait,
+            };
+            r.done_waiters[to] = s.done_waiters[k];
+            r.done_waiters[to].map(task_of);
+        }
+        r.gil.holder = thread_of(s.gil.holder);
+        r.gil.last_holder = thread_of(s.gil.last_holder);
+        for fifo in &mut r.cond_waiters {
+            fifo.map(thread_of);
+        }
+        for lp in &mut r.loops {
+            lp.ready.map(|c| match c {
+                Callback::Step(k) => Callback::Step(task_of(k)),
+                Callback::SetResult(k) => Callback::SetResult(task_of(k)),
+                Callback::CancelJob(k) => Callback::CancelJob(task_of(k)),
+                Callback::Timeout(k) => Callback::Timeout(task_of(k)),
+                Callback::ReleaseWaiter(k) => Callback::ReleaseWaiter(task_of(k)),
+                Callback::Empty => Callback::Empty,
+            });
+            lp.timers.map(entry_of);
+            lp.due.map(entry_of);
+            lp.jobs.map(task_of);
+            lp.last_task = task_of(lp.last_task);
+        }
+        let lock_waiters = r.async_locks.iter_mut().map(|a| &mut a.waiters);
+        for fifo in lock_waiters.chain(r.async_waiters.iter_mut().map(|w| &mut w.fifo)) {
+            fifo.map(task_of);
+        }
+        r
     }
 
     /// The encoding of [`GilModel::representative`] of a state, from the encoding of the state
-    /// (`real`, whose GIL fields begin at `gil_at`): the same bytes, with the copies' thread
-    /// blocks in the representative's order and the GIL's thread indices renamed, without
-    /// building the representative state.
+    /// (`real`, whose GIL fields begin at `gil_at`), when [`GilModel::reduces_on_bytes`]: the
+    /// same bytes, with the copies' thread blocks in the representative's order and the GIL's
+    /// thread indices renamed, without building the representative state.
     pub fn representative_encoding(&self, real: &[u8], gil_at: usize, out: &mut Vec<u8>) {
+        debug_assert!(self.reduces_on_bytes());
         out.clear();
         out.extend_from_slice(real);
         let mut order = [0; MAX_THREADS];
