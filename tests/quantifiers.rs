@@ -86,6 +86,32 @@ fn a_pattern_over_all_copies_keeps_the_symmetry_reduction() {
     assert_eq!(verdict(WORKERS, "sometimes all X in w*: done(X)", "3.9"), "holds");
 }
 
+/// Three identical tasks that wait for I/O and race on `x` on one loop, and a lone task.
+const TASKS: &str = r#"
+[[threads]]
+name = "main"
+loop = ["w", "solo"]
+
+[[tasks]]
+name = "w"
+count = 3
+steps = ["await io 1", "incr x"]
+
+[[tasks]]
+name = "solo"
+steps = ["compute 1"]
+"#;
+
+#[test]
+fn a_pattern_over_all_task_copies_keeps_the_symmetry_reduction() {
+    let reduced = states(TASKS, "always all X in w*: progress(X) <= 99");
+    let named = states(TASKS, "always progress(w0) <= 99 && progress(w1) <= 99 && progress(w2) <= 99");
+    assert!(reduced * 2 < named, "{reduced} states with the quantifier, {named} naming each copy");
+    assert_eq!(states(TASKS, "always all X in w0*: progress(X) <= 99"), states(TASKS, "always progress(w0) <= 99"));
+    assert_eq!(states(TASKS, "always progress(w0) <= 99"), named);
+    assert_eq!(verdict(TASKS, "sometimes all X in w*: done(X)", "3.9"), "holds");
+}
+
 #[test]
 fn an_integer_atom_over_a_pattern_is_the_largest_of_them() {
     let each: Vec<i64> = ["job_a", "job_b"]

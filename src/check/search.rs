@@ -452,10 +452,10 @@ fn fingerprint(
 ) -> u64 {
     let gil_at = s.encode_after(parent, dims, buf);
     if reduce {
-        if model.reduces_on_bytes() {
-            model.representative_encoding(buf, gil_at, canonical);
-        } else {
+        if !model.reduces_on_bytes() {
             model.representative(s).encode(dims, canonical);
+        } else if !model.representative_encoding(buf, gil_at, canonical) {
+            return xxhash_rust::xxh3::xxh3_64(buf);
         }
         xxhash_rust::xxh3::xxh3_64(canonical)
     } else {

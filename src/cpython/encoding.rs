@@ -197,6 +197,7 @@ fn cancel(b: u8) -> Cancel {
 
 /// Bytes of one thread in an encoding: the threads come first, one block each.
 pub const THREAD_BYTES: usize = 13;
+const _: () = assert!(THREAD_BYTES < 16, "a thread's block and its index fit a u128 sort key");
 
 impl Thread {
     /// The thread's block of an encoding.
@@ -223,7 +224,8 @@ impl Task {
     }
 }
 
-/// The order symmetry sorts copies of a thread in: their blocks, compared as byte strings.
+/// The order symmetry sorts copies of a thread in: their blocks, compared as byte strings
+/// (the key's low byte stays zero, free for the thread's index).
 pub fn block_key(block: &[u8]) -> u128 {
     let mut key = [0u8; 16];
     key[..THREAD_BYTES].copy_from_slice(&block[..THREAD_BYTES]);

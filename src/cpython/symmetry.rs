@@ -163,14 +163,34 @@ impl GilModel {
     /// The encoding of [`GilModel::representative`] of a state, from the encoding of the state
     /// (`real`, whose GIL fields begin at `gil_at`), when [`GilModel::reduces_on_bytes`]: the
     /// same bytes, with the copies' thread blocks in the representative's order and the GIL's
-    /// thread indices renamed, without building the representative state.
-    pub fn representative_encoding(&self, real: &[u8], gil_at: usize, out: &mut Vec<u8>) {
+    /// thread indices renamed, without building the representative state. Returns false,
+    /// leaving `out` as it was, when the representative is the state itself (every group
+    /// already in order), which spares a search the copy.
+    pub fn representative_encoding(&self, real: &[u8], gil_at: usize, out: &mut Vec<u8>) -> bool {
         debug_assert!(self.reduces_on_bytes());
-        out.clear();
-        out.extend_from_slice(real);
-        let mut order = [0; MAX_THREADS];
+        let mut moved = false;
         for &(lo, hi) in &self.sys.thread_copies {
-            let order = copy_order(lo, hi, |t| block_key(&real[t * THREAD_BYTES..]), &mut order);
+            // A block's key leaves its low byte zero: the index goes there, so that sorting
+            // the keys alone orders ties by index.
+            let mut keys = [0u128; MAX_THREADS];
+            for (key, t) in keys.iter_mut().zip(lo..hi) {
+                *key = block_key(&real[t * THREAD_BYTES..]) | t as u128;
+            }
+            let keys = &mut keys[..hi - lo];
+            if keys.is_sorted() {
+                continue;
+            }
+            keys.sort_unstable();
+            if !moved {
+                out.clear();
+                out.extend_from_slice(real);
+                moved = true;
+            }
+            let mut order = [0; MAX_THREADS];
+            for (slot, key) in order.iter_mut().zip(keys.iter()) {
+                *slot = (key & 0xff) as usize;
+            }
+            let order = &order[..hi - lo];
             for (p, &old) in order.iter().enumerate() {
                 let (to, from) = ((lo + p) * THREAD_BYTES, old * THREAD_BYTES);
                 out[to..to + THREAD_BYTES].copy_from_slice(&real[from..from + THREAD_BYTES]);
@@ -179,5 +199,6 @@ impl GilModel {
                 out[at] = renamed(out[at], lo, hi, order);
             }
         }
+        moved
     }
 }
