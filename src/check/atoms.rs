@@ -209,7 +209,7 @@ impl<'a> Binder<'a> {
         arg
     }
 
-    /// The names of each group of `count` copies of a thread.
+    /// The names of each group of `count` copies of a thread or a task.
     fn copy_groups(&self) -> Vec<Vec<&str>> {
         let sys = &self.model.sys;
         let threads =

@@ -9,7 +9,7 @@
 //! the tasks awaited, and the waiters of asyncio locks, events, semaphores, queues and tasks.
 //! Ties keep the index order, so a representative is always a renaming of the state itself:
 //! two states are merged only when they are symmetric (a class may keep more than one
-//! representative, which costs states, never a verdict). `tests/differential.rs` checks that
+//! representative, which costs states, never a verdict). `tests/symmetry.rs` checks that
 //! renaming commutes with every step.
 
 use crate::cpython::encoding::{block_key, TASK_BYTES, THREAD_BYTES};
@@ -31,7 +31,7 @@ fn copy_order(lo: usize, hi: usize, key: impl Fn(usize) -> u128, order: &mut [us
 }
 
 /// Thread index `t` under the reordering of copies `lo..hi` (others stay as they are).
-fn renamed(t: u8, lo: usize, hi: usize, order: &[usize]) -> u8 {
+fn index_in_order(t: u8, lo: usize, hi: usize, order: &[usize]) -> u8 {
     match order.iter().position(|&old| old == t as usize) {
         Some(p) if (lo..hi).contains(&(t as usize)) => (lo + p) as u8,
         _ => t,
@@ -196,7 +196,7 @@ impl GilModel {
                 out[to..to + THREAD_BYTES].copy_from_slice(&real[from..from + THREAD_BYTES]);
             }
             for at in [gil_at, gil_at + 1] {
-                out[at] = renamed(out[at], lo, hi, order);
+                out[at] = index_in_order(out[at], lo, hi, order);
             }
         }
         moved
