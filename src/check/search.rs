@@ -301,7 +301,7 @@ pub fn breadth_first<A: Default + Send>(
     let (mut buf, mut canonical, mut packed) = (Vec::new(), Vec::new(), Vec::new());
     let mut roots = Vec::new();
     for s in model.init_states() {
-        if visited.insert(fingerprint(model, &dims, reduce, (&s, None), &mut buf, &mut canonical)) {
+        if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf, &mut canonical)) {
             packed.clear();
             pack(&buf, &mut packed);
             let mut part = Part::default();
@@ -439,18 +439,18 @@ pub fn breadth_first<A: Default + Send>(
     walk
 }
 
-/// Encodes a state into `buf` (reusing its parent's encoding, if given) and returns its
+/// Encodes a state into `buf` and returns its
 /// fingerprint: that of its symmetry class's representative when `reduce` (built from `buf`
 /// in `canonical`).
 fn fingerprint(
     model: &GilModel,
     dims: &Dims,
     reduce: bool,
-    (s, parent): (&State, Option<(&State, &[u8])>),
+    s: &State,
     buf: &mut Vec<u8>,
     canonical: &mut Vec<u8>,
 ) -> u64 {
-    let gil_at = s.encode_after(parent, dims, buf);
+    let gil_at = s.encode(dims, buf);
     if reduce {
         if !model.reduces_on_bytes() {
             model.representative(s).encode(dims, canonical);
@@ -521,7 +521,7 @@ impl Follower<'_> {
         if forced == 0 {
             return None;
         }
-        let fp = fingerprint(model, &dims, reduce, (end, None), &mut self.buf, &mut self.canonical);
+        let fp = fingerprint(model, &dims, reduce, end, &mut self.buf, &mut self.canonical);
         Some((forced, fp, &self.buf))
     }
 }
@@ -573,10 +573,12 @@ fn expand_part<A: Default>(
     mut probe: Probe,
 ) -> Expanded<A> {
     let &Setting { model, ref dims, reduce, horizon, sign } = search;
+    // A part keeps about as many new states as it expands (each state is discovered once),
+    // so its buffers start at the part's own size rather than growing by copies.
     let mut out = Expanded {
         seen: A::default(),
-        kept: Vec::new(),
-        part: Part::default(),
+        kept: Vec::with_capacity(part.len()),
+        part: Part { packed: Vec::with_capacity(part.packed.len()), ends: Vec::with_capacity(part.len()) },
         states: part.len(),
         first,
         horizon_hit: false,
@@ -604,7 +606,7 @@ fn expand_part<A: Default>(
         for &a in &actions {
             let mut next = s;
             model.apply_to(&mut next, a);
-            let fp = fingerprint(model, dims, reduce, (&next, Some((&s, &bytes))), &mut buf, &mut canonical);
+            let fp = fingerprint(model, dims, reduce, &next, &mut buf, &mut canonical);
             probe.prefetch(fp);
             now.states.push(&buf);
             now.fps.push(fp);
