@@ -15,38 +15,30 @@ use gilcheck::check::atoms::{BExpr, BTerm, Bound, Goal};
 use gilcheck::check::explore::explore;
 use gilcheck::check::resources::Budget;
 use gilcheck::cpython::model::{Action, GilModel};
-use gilcheck::cpython::program::System;
 use gilcheck::cpython::state::State;
 use gilcheck::cpython::symmetry::Renaming;
 use gilcheck::fuzz::generate;
 use gilcheck::input::claim::{CmpOp, ForAll};
-use gilcheck::input::scenario::{parse_scenario, Scenario, TimeMode};
+use gilcheck::input::scenario::{parse_scenario, Scenario};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use stateright::Model;
+
+mod common;
+
+use common::generated_model;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig { cases, failure_persistence: None, rng_seed: RngSeed::Fixed(20261206), ..ProptestConfig::default() }
 }
 
 /// Small programs with two or three copies of each thread and task entry.
-fn with_copies(ticks: bool) -> ForAll {
-    ForAll {
-        threads: (1, 2),
-        loops: (0, 1),
-        tasks: (1, 2),
-        steps: (1, 3),
-        ticks: (1, 2),
-        count: (2, 3),
-        ticks_mode: ticks,
-        horizon: 8,
-        ..ForAll::default()
-    }
+fn with_copies() -> ForAll {
+    ForAll { threads: (1, 2), count: (2, 3), ..common::small_programs() }
 }
 
 fn model(scenario: &Scenario) -> GilModel {
-    let sys = System::compile(scenario, &scenario.runtime).expect("a generated scenario compiles");
-    GilModel::new(sys, Default::default())
+    generated_model(scenario, false)
 }
 
 fn successors(m: &GilModel, s: &State) -> HashSet<State> {
@@ -114,33 +106,24 @@ proptest! {
 
     #[test]
     fn renaming_copies_commutes_with_every_step(
-        case in generate::cases(&with_copies(false), &[]),
+        case in generate::cases(&with_copies(), &[]),
         ticks in any::<bool>(),
     ) {
-        let mut scenario = case.scenario;
-        if ticks {
-            scenario.runtime.time = TimeMode::Ticks;
-            scenario.runtime.horizon = 8;
-        }
-        let m = model(&scenario);
+        let m = generated_model(&case.scenario, ticks);
         let renamings = swaps(&m.sys.thread_copies, &m.sys.task_copies);
         let broken = first_not_commuting(&m, &renamings, 4000);
-        prop_assert!(broken.is_none(), "{:?}\n{}", broken, scenario.to_toml());
+        prop_assert!(broken.is_none(), "ticks {}: {:?}\n{}", ticks, broken, case.scenario.to_toml());
     }
 
     /// Reducing copies keeps every verdict and value of checks that name no copy.
     #[test]
     fn reducing_copies_keeps_verdicts_and_values(
-        case in generate::cases(&ForAll { count: (2, 2), steps: (1, 2), ..with_copies(false) }, &[]),
+        case in generate::cases(&ForAll { count: (2, 2), steps: (1, 2), ..with_copies() }, &[]),
         ticks in any::<bool>(),
     ) {
-        let mut scenario = case.scenario;
-        if ticks {
-            scenario.runtime.time = TimeMode::Ticks;
-            scenario.runtime.horizon = 8;
-        }
+        let scenario = case.scenario;
         let reduced = |symmetric: bool| {
-            let mut m = model(&scenario);
+            let mut m = generated_model(&scenario, ticks);
             m.symmetry = symmetric;
             m
         };
