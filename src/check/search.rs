@@ -441,9 +441,8 @@ pub fn breadth_first<A: Default + Send>(
     walk
 }
 
-/// Encodes a state into `buf` and returns its
-/// fingerprint: that of its symmetry class's representative when `reduce` (built from `buf`
-/// in `canonical`).
+/// Encodes a state into `buf` and returns its fingerprint: that of its symmetry class's
+/// representative when `reduce` (built from `buf` in `canonical`).
 fn fingerprint(
     model: &GilModel,
     dims: &Dims,
