@@ -24,6 +24,7 @@ use crate::check::tree::{Step, Tree};
 use crate::check::visited::{Fingerprints, Shard, SHARDS};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Dims, State};
+use crate::cpython::symmetry::Reduction;
 
 /// Fingerprints are already well-mixed hashes: the table uses them as they are.
 #[derive(Default)]
@@ -274,7 +275,8 @@ const PREFETCH_AHEAD: usize = 8;
 const PARTS_PER_CORE: usize = 16;
 
 /// Visits every state reachable from the model's initial states, breadth first and in the
-/// model's action order, each once (up to symmetry when `reduce` and the model reduces it).
+/// model's action order, each once (up to symmetry when `reduce` and the model reduces it,
+/// [`GilModel::reduction`]).
 /// `observe(acc, state, index, enabled actions)` folds each state into the accumulator of
 /// its part of a level, and `fold` takes the parts' accumulators in discovery order; when it
 /// returns false the walk ends in that level (no state deeper than it is counted). With a
@@ -297,7 +299,7 @@ pub fn breadth_first<A: Default + Send>(
 ) -> Walk {
     let meter = budget.start();
     let dims = model.sys.dims();
-    let reduce = reduce && model.reduces();
+    let reduce = if reduce { model.reduction() } else { Reduction::Off };
     let mut visited = Fingerprints::default();
     let mut level = Level { part: budget.cores.part_states(), ..Level::default() };
     let (mut buf, mut canonical, mut packed) = (Vec::new(), Vec::new(), Vec::new());
@@ -442,25 +444,24 @@ pub fn breadth_first<A: Default + Send>(
 }
 
 /// Encodes a state into `buf` and returns its fingerprint: that of its symmetry class's
-/// representative when `reduce` (built from `buf` in `canonical`).
+/// representative under `reduce` (built from `buf` or the state in `canonical`).
 fn fingerprint(
     model: &GilModel,
     dims: &Dims,
-    reduce: bool,
+    reduce: Reduction,
     s: &State,
     buf: &mut Vec<u8>,
     canonical: &mut Vec<u8>,
 ) -> u64 {
     let gil_at = s.encode(dims, buf);
-    if reduce {
-        if !model.reduces_on_bytes() {
+    match reduce {
+        Reduction::Off => xxhash_rust::xxh3::xxh3_64(buf),
+        Reduction::OnBytes if !model.representative_encoding(buf, gil_at, canonical) => xxhash_rust::xxh3::xxh3_64(buf),
+        Reduction::OnBytes => xxhash_rust::xxh3::xxh3_64(canonical),
+        Reduction::OnStates => {
             model.representative(s).encode(dims, canonical);
-        } else if !model.representative_encoding(buf, gil_at, canonical) {
-            return xxhash_rust::xxh3::xxh3_64(buf);
+            xxhash_rust::xxh3::xxh3_64(canonical)
         }
-        xxhash_rust::xxh3::xxh3_64(canonical)
-    } else {
-        xxhash_rust::xxh3::xxh3_64(buf)
     }
 }
 
@@ -531,7 +532,7 @@ impl Follower<'_> {
 struct Setting<'a> {
     model: &'a GilModel,
     dims: Dims,
-    reduce: bool,
+    reduce: Reduction,
     horizon: Option<u16>,
     /// Fuse chains of forced steps that this sign does not tell apart.
     sign: Option<Sign<'a>>,

@@ -249,6 +249,18 @@ impl Callback {
             | Callback::ReleaseWaiter(k) => Some(k),
         }
     }
+
+    /// The same callback for task `f(k)` (symmetry renames tasks).
+    pub fn with_task(self, f: impl Fn(u8) -> u8) -> Callback {
+        match self {
+            Callback::Empty => Callback::Empty,
+            Callback::Step(k) => Callback::Step(f(k)),
+            Callback::SetResult(k) => Callback::SetResult(f(k)),
+            Callback::CancelJob(k) => Callback::CancelJob(f(k)),
+            Callback::Timeout(k) => Callback::Timeout(f(k)),
+            Callback::ReleaseWaiter(k) => Callback::ReleaseWaiter(f(k)),
+        }
+    }
 }
 
 /// A small FIFO of task indices or callbacks with a fixed capacity.

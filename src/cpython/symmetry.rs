@@ -14,7 +14,7 @@
 
 use crate::cpython::encoding::{block_key, TASK_BYTES, THREAD_BYTES};
 use crate::cpython::model::GilModel;
-use crate::cpython::state::{Callback, State, Thread, Wait, MAX_TASKS, MAX_THREADS, NONE, TIMEOUT_TIMER};
+use crate::cpython::state::{State, Thread, Wait, MAX_TASKS, MAX_THREADS, NONE, TIMEOUT_TIMER};
 
 /// The copies `lo..hi` in their representative's order (`order[p]`: the copy that goes to
 /// position `lo + p`): sorted by `key`, ties by index.
@@ -60,6 +60,19 @@ fn task_key(s: &State, k: usize, sys: &crate::cpython::program::System) -> u128 
     u128::from_be_bytes(key)
 }
 
+/// How a search reduces copies by symmetry ([`GilModel::reduction`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    /// Not at all: no copies, or the check names one.
+    Off,
+    /// On the encoding: only thread copies, whose blocks are sorted and whose indices only the
+    /// GIL's fields hold ([`GilModel::representative_encoding`]).
+    OnBytes,
+    /// On the state: task copies, or condition waiters that name threads
+    /// ([`GilModel::representative`]).
+    OnStates,
+}
+
 /// New indices for threads and tasks ([`GilModel::renamed`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Renaming {
@@ -77,13 +90,18 @@ impl Renaming {
 impl GilModel {
     /// Whether searches of this model reduce copies by symmetry.
     pub fn reduces(&self) -> bool {
-        self.symmetry && !(self.sys.thread_copies.is_empty() && self.sys.task_copies.is_empty())
+        self.reduction() != Reduction::Off
     }
 
-    /// Whether [`GilModel::representative_encoding`] can build a representative's encoding
-    /// from the state's: only thread copies to sort, and no condition waiters to rename.
-    pub fn reduces_on_bytes(&self) -> bool {
-        self.sys.task_copies.is_empty() && self.sys.conds.is_empty()
+    /// How a search of this model fingerprints a state's symmetry class, decided once.
+    pub fn reduction(&self) -> Reduction {
+        if !self.symmetry || self.sys.thread_copies.is_empty() && self.sys.task_copies.is_empty() {
+            Reduction::Off
+        } else if self.sys.task_copies.is_empty() && self.sys.conds.is_empty() {
+            Reduction::OnBytes
+        } else {
+            Reduction::OnStates
+        }
     }
 
     /// The representative of a state's symmetry class: the copies of each group of tasks
@@ -140,14 +158,7 @@ impl GilModel {
             fifo.map(thread_of);
         }
         for lp in &mut r.loops {
-            lp.ready.map(|c| match c {
-                Callback::Step(k) => Callback::Step(task_of(k)),
-                Callback::SetResult(k) => Callback::SetResult(task_of(k)),
-                Callback::CancelJob(k) => Callback::CancelJob(task_of(k)),
-                Callback::Timeout(k) => Callback::Timeout(task_of(k)),
-                Callback::ReleaseWaiter(k) => Callback::ReleaseWaiter(task_of(k)),
-                Callback::Empty => Callback::Empty,
-            });
+            lp.ready.map(|c| c.with_task(task_of));
             lp.timers.map(entry_of);
             lp.due.map(entry_of);
             lp.jobs.map(task_of);
@@ -161,13 +172,13 @@ impl GilModel {
     }
 
     /// The encoding of [`GilModel::representative`] of a state, from the encoding of the state
-    /// (`real`, whose GIL fields begin at `gil_at`), when [`GilModel::reduces_on_bytes`]: the
+    /// (`real`, whose GIL fields begin at `gil_at`), under [`Reduction::OnBytes`]: the
     /// same bytes, with the copies' thread blocks in the representative's order and the GIL's
     /// thread indices renamed, without building the representative state. Returns false,
     /// leaving `out` as it was, when the representative is the state itself (every group
     /// already in order), which spares a search the copy.
     pub fn representative_encoding(&self, real: &[u8], gil_at: usize, out: &mut Vec<u8>) -> bool {
-        debug_assert!(self.reduces_on_bytes());
+        debug_assert_eq!(self.reduction(), Reduction::OnBytes);
         let mut moved = false;
         for &(lo, hi) in &self.sys.thread_copies {
             // A block's key leaves its low byte zero: the index goes there, so that sorting
