@@ -2,99 +2,69 @@
 //! ([`crate::cpython::state::State::encode`]) without its zero bytes, since most fields of
 //! most states are zero. An encoding of 78 bytes (five threads racing) packs to about 35.
 //!
-//! The packed form is the length, then for each group of eight bytes a mask of those that are
-//! not zero followed by them. A search packs every new state and unpacks every state it
-//! expands, so both work a word at a time: on a CPU with BMI2 one `pext`/`pdep` per word,
-//! elsewhere a step per byte that is not zero; the two give the same bytes.
+//! The packed form is the length, then a mask per group of eight bytes (bit i set when byte
+//! i of the group is not zero), then the bytes that are not zero, in order. A search packs
+//! every new state and unpacks every state it expands, so both work 64 bytes at a time
+//! where the CPU can (AVX-512's byte compress and expand, one instruction each), elsewhere
+//! a step per byte; the two give the same bytes. Masks apart from the bytes let a chunk's
+//! eight masks be read and written as one word.
 
 /// Appends `bytes` to `out`, packed.
 pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
+    let n = bytes.len();
+    let start = out.len();
+    // Room for the length, the masks, every byte, and a whole chunk written past the last.
+    out.resize(start + 5 + n.div_ceil(8) + n + 64, 0);
+    let room = &mut out[start..];
+    let at = write_length(n, room);
+    let (masks, data) = room[at..].split_at_mut(n.div_ceil(8));
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("bmi2") {
-        // SAFETY: the CPU has BMI2, checked just above.
-        return unsafe { bmi2::pack(bytes, out) };
-    }
-    pack_with(bytes, out, scalar::compress)
+    let kept = if avx512::available() {
+        // SAFETY: the CPU has the AVX-512 features, checked just above.
+        unsafe { avx512::compress(bytes, masks, data) }
+    } else {
+        scalar::compress(bytes, masks, data)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let kept = scalar::compress(bytes, masks, data);
+    out.truncate(start + at + n.div_ceil(8) + kept);
 }
 
 /// The bytes [`pack`] packed, into `out` (cleared first).
 pub fn unpack(packed: &[u8], out: &mut Vec<u8>) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("bmi2") {
-        // SAFETY: the CPU has BMI2, checked just above.
-        return unsafe { bmi2::unpack(packed, out) };
-    }
-    unpack_with(packed, out, scalar::expand)
-}
-
-/// [`pack`], with `compress(word, mask)` moving the bytes of `word` that `mask` names to its
-/// low end, in order.
-#[inline(always)]
-fn pack_with(bytes: &[u8], out: &mut Vec<u8>, compress: impl Fn(u64, u8) -> u64) {
-    let n = bytes.len();
-    out.reserve(n + n.div_ceil(8) + 12);
-    push_length(n, out);
-    for chunk in bytes.chunks(8) {
-        let word = read_word(chunk);
-        let mask = nonzero_bytes(word);
-        out.push(mask);
-        out.extend_from_slice(&compress(word, mask).to_le_bytes());
-        out.truncate(out.len() - 8 + mask.count_ones() as usize);
-    }
-}
-
-/// [`unpack`], with `expand(kept, mask)` moving the low bytes of `kept` to the bytes `mask`
-/// names, in order, the others zero.
-#[inline(always)]
-fn unpack_with(packed: &[u8], out: &mut Vec<u8>, expand: impl Fn(u64, u8) -> u64) {
+    let (n, at) = read_length(packed);
+    let (masks, data) = packed[at..].split_at(n.div_ceil(8));
     out.clear();
-    let (n, mut i) = read_length(packed);
-    out.reserve(n + 8);
-    while out.len() < n {
-        let mask = packed[i];
-        let kept = read_word(&packed[i + 1..]);
-        i += 1 + mask.count_ones() as usize;
-        out.extend_from_slice(&expand(kept, mask).to_le_bytes());
+    out.resize(n.next_multiple_of(64), 0);
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        // SAFETY: the CPU has the AVX-512 features, checked just above.
+        unsafe { avx512::expand(masks, data, out) };
+    } else {
+        scalar::expand(masks, data, out);
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    scalar::expand(masks, data, out);
     out.truncate(n);
 }
 
-/// Up to eight bytes as a little-endian word, zeros past the end.
-#[inline(always)]
-fn read_word(bytes: &[u8]) -> u64 {
-    match bytes.get(..8) {
-        Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
-        None => {
-            let mut word = [0u8; 8];
-            word[..bytes.len()].copy_from_slice(bytes);
-            u64::from_le_bytes(word)
-        }
-    }
-}
-
-/// Bit i set when byte i of `word` is not zero.
-#[inline(always)]
-fn nonzero_bytes(word: u64) -> u8 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    // The top bit of each byte: set when the byte is not zero (its low seven bits carry into
-    // it, or it was set).
-    let high = (((word & LOW7) + LOW7) | word) & !LOW7;
-    // Gathers the eight top bits into the top byte (no two partial products meet).
-    ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
-}
-
-/// A length as one byte below 255, else 255 and four bytes.
-fn push_length(n: usize, out: &mut Vec<u8>) {
+/// Writes a length at the start of `room` as one byte below 255, else 255 and four bytes;
+/// returns the bytes written.
+fn write_length(n: usize, room: &mut [u8]) -> usize {
     match u8::try_from(n) {
-        Ok(b) if b < 255 => out.push(b),
+        Ok(b) if b < 255 => {
+            room[0] = b;
+            1
+        }
         _ => {
-            out.push(255);
-            out.extend_from_slice(&(n as u32).to_le_bytes());
+            room[0] = 255;
+            room[1..5].copy_from_slice(&(n as u32).to_le_bytes());
+            5
         }
     }
 }
 
-/// A length [`push_length`] wrote, and where what follows it starts.
+/// A length [`write_length`] wrote, and where what follows it starts.
 fn read_length(packed: &[u8]) -> (usize, usize) {
     match packed[0] {
         255 => (u32::from_le_bytes(packed[1..5].try_into().expect("four bytes")) as usize, 5),
@@ -102,53 +72,94 @@ fn read_length(packed: &[u8]) -> (usize, usize) {
     }
 }
 
-/// Moving bytes a set bit at a time.
+/// A byte at a time: the reference the vector code must agree with.
 mod scalar {
-    #[inline(always)]
-    pub fn compress(word: u64, mask: u8) -> u64 {
-        let (mut kept, mut left, mut k) = (0u64, mask, 0);
-        while left != 0 {
-            let i = left.trailing_zeros();
-            kept |= ((word >> (8 * i)) & 0xff) << (8 * k);
-            k += 1;
-            left &= left - 1;
+    /// Sets the masks of `bytes` and writes their non-zero bytes to `data`; returns how many.
+    pub fn compress(bytes: &[u8], masks: &mut [u8], data: &mut [u8]) -> usize {
+        let mut kept = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b != 0 {
+                masks[i / 8] |= 1 << (i % 8);
+                data[kept] = b;
+                kept += 1;
+            }
         }
         kept
     }
 
-    #[inline(always)]
-    pub fn expand(kept: u64, mask: u8) -> u64 {
-        let (mut word, mut left, mut k) = (0u64, mask, 0);
-        while left != 0 {
-            let at = left.trailing_zeros();
-            word |= ((kept >> (8 * k)) & 0xff) << (8 * at);
-            k += 1;
-            left &= left - 1;
+    /// Puts the bytes of `data` where `masks` says, in `out` (zeroed, at least as long).
+    pub fn expand(masks: &[u8], data: &[u8], out: &mut [u8]) {
+        let mut next = data.iter();
+        for (i, &mask) in masks.iter().enumerate() {
+            for bit in 0..8 {
+                if mask >> bit & 1 == 1 {
+                    out[8 * i + bit] = *next.next().expect("a byte for each bit");
+                }
+            }
         }
-        word
     }
 }
 
-/// Moving bytes with BMI2's bit gather (`pext`) and scatter (`pdep`).
+/// 64 bytes at a time: `vptestmb` finds the non-zero bytes, `vpcompressb` gathers them and
+/// `vpexpandb` scatters them back.
 #[cfg(target_arch = "x86_64")]
-mod bmi2 {
-    use std::arch::x86_64::{_pdep_u64, _pext_u64};
+mod avx512 {
+    use std::arch::x86_64::*;
 
-    /// The mask's bits spread to whole bytes.
-    #[inline(always)]
-    fn byte_mask(mask: u8) -> u64 {
-        // SAFETY: only called from the functions below, which need BMI2 to be called.
-        unsafe { _pdep_u64(mask as u64, 0x0101_0101_0101_0101) * 0xff }
+    pub fn available() -> bool {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vbmi2")
     }
 
-    #[target_feature(enable = "bmi2")]
-    pub unsafe fn pack(bytes: &[u8], out: &mut Vec<u8>) {
-        super::pack_with(bytes, out, |word, mask| _pext_u64(word, byte_mask(mask)))
+    /// The low `n` bits set (`n` at most 64).
+    fn low_bits(n: usize) -> u64 {
+        if n >= 64 {
+            u64::MAX
+        } else {
+            (1 << n) - 1
+        }
     }
 
-    #[target_feature(enable = "bmi2")]
-    pub unsafe fn unpack(packed: &[u8], out: &mut Vec<u8>) {
-        super::unpack_with(packed, out, |kept, mask| _pdep_u64(kept, byte_mask(mask)))
+    /// [`super::scalar::compress`]; `data` has 64 bytes of room past the bytes kept.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
+    pub fn compress(bytes: &[u8], masks: &mut [u8], data: &mut [u8]) -> usize {
+        let mut kept = 0;
+        for (chunk, group) in bytes.chunks(64).zip(masks.chunks_mut(8)) {
+            let live = low_bits(chunk.len());
+            // SAFETY: the load reads only the chunk's bytes (the others are masked off, and a
+            // masked-off byte never faults); the store writes 64 bytes at `kept`, in `data`'s
+            // room (at most `kept` bytes kept so far, 64 of room past them).
+            unsafe {
+                let v = _mm512_maskz_loadu_epi8(live, chunk.as_ptr() as *const i8);
+                let nonzero = _mm512_test_epi8_mask(v, v);
+                group.copy_from_slice(&nonzero.to_le_bytes()[..group.len()]);
+                assert!(kept + 64 <= data.len(), "room for a whole chunk");
+                _mm512_storeu_si512(data.as_mut_ptr().add(kept) as *mut _, _mm512_maskz_compress_epi8(nonzero, v));
+                kept += nonzero.count_ones() as usize;
+            }
+        }
+        kept
+    }
+
+    /// [`super::scalar::expand`]; `out` is a whole number of chunks long.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
+    pub fn expand(masks: &[u8], data: &[u8], out: &mut [u8]) {
+        let mut read = 0;
+        for (group, chunk) in masks.chunks(8).zip(out.chunks_exact_mut(64)) {
+            let mut word = [0u8; 8];
+            word[..group.len()].copy_from_slice(group);
+            let nonzero = u64::from_le_bytes(word);
+            let count = nonzero.count_ones() as usize;
+            assert!(read + count <= data.len(), "a byte for each bit");
+            // SAFETY: the load reads only the `count` bytes at `read`, in `data` (the others
+            // are masked off and never fault); the store writes the chunk, 64 bytes.
+            unsafe {
+                let v = _mm512_maskz_loadu_epi8(low_bits(count), data.as_ptr().add(read) as *const i8);
+                _mm512_storeu_si512(chunk.as_mut_ptr() as *mut _, _mm512_maskz_expand_epi8(nonzero, v));
+            }
+            read += count;
+        }
     }
 }
 
@@ -187,7 +198,30 @@ mod tests {
     fn packing_drops_the_zeros() {
         let mut packed = Vec::new();
         pack(&[0, 5, 0, 0, 0, 0, 0, 7, 0, 0], &mut packed);
-        assert_eq!(packed, [10, 0b1000_0010, 5, 7, 0]);
+        assert_eq!(packed, [10, 0b1000_0010, 0, 5, 7]);
+    }
+
+    /// Both ways of packing, on `bytes`: the packed bytes and what each unpacks them to.
+    #[cfg(target_arch = "x86_64")]
+    fn both_ways(bytes: &[u8]) -> [(Vec<u8>, Vec<u8>); 2] {
+        let n = bytes.len();
+        [false, true].map(|vector| {
+            let (mut masks, mut data) = (vec![0u8; n.div_ceil(8)], vec![0u8; n + 64]);
+            // SAFETY: the vector way only where the CPU has it.
+            let kept = match vector {
+                true => unsafe { avx512::compress(bytes, &mut masks, &mut data) },
+                false => scalar::compress(bytes, &mut masks, &mut data),
+            };
+            data.truncate(kept);
+            let mut out = vec![0u8; n.next_multiple_of(64)];
+            match vector {
+                true => unsafe { avx512::expand(&masks, &data, &mut out) },
+                false => scalar::expand(&masks, &data, &mut out),
+            }
+            out.truncate(n);
+            masks.extend_from_slice(&data);
+            (masks, out)
+        })
     }
 
     proptest! {
@@ -199,17 +233,14 @@ mod tests {
         }
 
         #[test]
-        fn both_ways_of_moving_bytes_agree(word: u64, mask: u8) {
-            let named: u64 = (0..8).filter(|i| mask >> i & 1 == 1).map(|i| 0xffu64 << (8 * i)).sum();
-            let kept = scalar::compress(word, mask);
-            prop_assert_eq!(scalar::expand(kept, mask), word & named);
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("bmi2") {
-                use std::arch::x86_64::{_pdep_u64, _pext_u64};
-                // SAFETY: the CPU has BMI2, checked just above.
-                let (pext, pdep) = unsafe { (_pext_u64(word, named), _pdep_u64(word, named)) };
-                prop_assert_eq!(pext, kept);
-                prop_assert_eq!(pdep, scalar::expand(word, mask));
+        #[cfg(target_arch = "x86_64")]
+        fn both_ways_of_packing_agree(
+            bytes in prop::collection::vec(prop::sample::select(vec![0u8, 1, 0x80, 0xff]), 0..300)
+        ) {
+            if avx512::available() {
+                let [scalar, vector] = both_ways(&bytes);
+                prop_assert_eq!(&scalar, &vector);
+                prop_assert_eq!(&scalar.1, &bytes);
             }
         }
     }

@@ -305,6 +305,7 @@ pub fn breadth_first<A: Default + Send>(
     let (mut buf, mut canonical, mut packed) = (Vec::new(), Vec::new(), Vec::new());
     let mut roots = Vec::new();
     for s in model.init_states() {
+        buf.clear();
         if visited.insert(fingerprint(model, &dims, reduce, &s, &mut buf, &mut canonical)) {
             packed.clear();
             pack(&buf, &mut packed);
@@ -443,20 +444,25 @@ pub fn breadth_first<A: Default + Send>(
     walk
 }
 
-/// Encodes a state into `buf` and returns its fingerprint: that of its symmetry class's
-/// representative under `reduce` (built from `buf` or the state in `canonical`).
+/// Appends a state's encoding to `out` and returns its fingerprint: that of its symmetry
+/// class's representative under `reduce` (built from the encoding or the state in
+/// `canonical`).
 fn fingerprint(
     model: &GilModel,
     dims: &Dims,
     reduce: Reduction,
     s: &State,
-    buf: &mut Vec<u8>,
+    out: &mut Vec<u8>,
     canonical: &mut Vec<u8>,
 ) -> u64 {
-    let gil_at = s.encode(dims, buf);
+    let start = out.len();
+    let gil_at = s.encode_onto(dims, out);
+    let bytes = &out[start..];
     match reduce {
-        Reduction::Off => xxhash_rust::xxh3::xxh3_64(buf),
-        Reduction::OnBytes if !model.representative_encoding(buf, gil_at, canonical) => xxhash_rust::xxh3::xxh3_64(buf),
+        Reduction::Off => xxhash_rust::xxh3::xxh3_64(bytes),
+        Reduction::OnBytes if !model.representative_encoding(bytes, gil_at, canonical) => {
+            xxhash_rust::xxh3::xxh3_64(bytes)
+        }
         Reduction::OnBytes => xxhash_rust::xxh3::xxh3_64(canonical),
         Reduction::OnStates => {
             model.representative(s).encode(dims, canonical);
@@ -523,6 +529,7 @@ impl Follower<'_> {
         if forced == 0 {
             return None;
         }
+        self.buf.clear();
         let fp = fingerprint(model, &dims, reduce, end, &mut self.buf, &mut self.canonical);
         Some((forced, fp, &self.buf))
     }
@@ -592,7 +599,7 @@ fn expand_part<A: Default>(
         buf: Vec::new(),
         canonical: Vec::new(),
     });
-    let (mut bytes, mut buf, mut canonical, mut actions) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut bytes, mut canonical, mut actions) = (Vec::new(), Vec::new(), Vec::new());
     // The successors of the state before, probed only once this state's are fetched, so
     // that two states' cache misses overlap.
     let (mut now, mut before) = (Successors::default(), Successors::default());
@@ -608,9 +615,10 @@ fn expand_part<A: Default>(
         for &a in &actions {
             let mut next = s;
             model.apply_to(&mut next, a);
-            let fp = fingerprint(model, dims, reduce, &next, &mut buf, &mut canonical);
+            // Encoded straight after the state's other successors.
+            let fp = fingerprint(model, dims, reduce, &next, &mut now.states.packed, &mut canonical);
             probe.prefetch(fp);
-            now.states.push(&buf);
+            now.states.ends.push(now.states.packed.len() as u32);
             now.fps.push(fp);
         }
         before.keep_new(&mut probe, &mut out, &mut chains);

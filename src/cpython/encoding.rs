@@ -272,11 +272,22 @@ impl State {
     /// (a quarter fewer in this function, on a race's search).
     pub fn encode(&self, dims: &Dims, out: &mut Vec<u8>) -> usize {
         out.clear();
-        for th in &self.threads[..dims.threads] {
-            out.extend_from_slice(&th.encode());
+        self.encode_onto(dims, out)
+    }
+
+    /// [`State::encode`] after the bytes `out` holds (a search writes its successors one
+    /// after the other); where the GIL's fields begin is counted from the state's first byte.
+    pub fn encode_onto(&self, dims: &Dims, out: &mut Vec<u8>) -> usize {
+        let start = out.len();
+        // Threads and tasks are fixed-size blocks, written into room made for them at once.
+        let (threads, tasks) = (dims.threads * THREAD_BYTES, dims.tasks * TASK_BYTES);
+        out.resize(start + threads + tasks, 0);
+        let (thread_blocks, task_blocks) = out[start..].split_at_mut(threads);
+        for (th, block) in self.threads.iter().zip(thread_blocks.chunks_exact_mut(THREAD_BYTES)) {
+            block.copy_from_slice(&th.encode());
         }
-        for task in &self.tasks[..dims.tasks] {
-            out.extend_from_slice(&task.encode());
+        for (task, block) in self.tasks.iter().zip(task_blocks.chunks_exact_mut(TASK_BYTES)) {
+            block.copy_from_slice(&task.encode());
         }
         for l in &self.loops[..dims.loops] {
             out.push(l.ready.len);
@@ -286,7 +297,7 @@ impl State {
             l.due.encode(out);
             l.jobs.encode(out);
         }
-        let gil_at = out.len();
+        let gil_at = out.len() - start;
         let g = &self.gil;
         out.extend_from_slice(&[
             g.holder,
@@ -314,12 +325,12 @@ impl State {
             w.encode(out);
         }
         let [n0, n1] = self.now.to_le_bytes();
-        out.extend_from_slice(&[n0, n1, self.handoffs, self.forced_switches, self.task_switches]);
-        out.push(match self.fault {
+        let fault = match self.fault {
             None => 0,
             Some(Fault::VarOverflow { var }) => 1 + var,
             Some(Fault::SyncOverflow { obj }) => 128 + obj,
-        });
+        };
+        out.extend_from_slice(&[n0, n1, self.handoffs, self.forced_switches, self.task_switches, fault]);
         gil_at
     }
 
