@@ -632,21 +632,22 @@ fn expand_part<A: Default>(
 /// of its equals in (part, position) order, by inserting them into the visited set shard by
 /// shard, each shard on one core, in that order.
 fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPool) -> Vec<Vec<bool>> {
-    let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); SHARDS];
+    // Each candidate with its fingerprint, so that a shard's inserts read their bucket in
+    // order and fetch their slots ahead, without a cache miss on the parts' lists first.
+    let mut buckets: Vec<Vec<(u64, u32, u32)>> = vec![Vec::new(); SHARDS];
     for (c, part) in kept.iter().enumerate() {
         for (k, one) in part.iter().enumerate() {
-            buckets[Fingerprints::shard_of(one.fp)].push((c as u32, k as u32));
+            buckets[Fingerprints::shard_of(one.fp)].push((one.fp, c as u32, k as u32));
         }
     }
-    let insert = |(shard, bucket): (&mut Shard, Vec<(u32, u32)>)| -> Vec<(u32, u32)> {
-        let fp = |&(c, k): &(u32, u32)| kept[c as usize][k as usize].fp;
+    let insert = |(shard, bucket): (&mut Shard, Vec<(u64, u32, u32)>)| -> Vec<(u32, u32)> {
         let mut won = Vec::new();
-        for (i, one) in bucket.iter().enumerate() {
-            if let Some(ahead) = bucket.get(i + PREFETCH_AHEAD) {
-                shard.prefetch(fp(ahead));
+        for (i, &(fp, c, k)) in bucket.iter().enumerate() {
+            if let Some(&(ahead, _, _)) = bucket.get(i + PREFETCH_AHEAD) {
+                shard.prefetch(ahead);
             }
-            if shard.insert(fp(one)) {
-                won.push(*one);
+            if shard.insert(fp) {
+                won.push((c, k));
             }
         }
         won
