@@ -30,11 +30,12 @@ pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
     out.truncate(start + at + n.div_ceil(8) + kept);
 }
 
-/// The bytes [`pack`] packed, into `out` (cleared first).
-pub fn unpack(packed: &[u8], out: &mut Vec<u8>) {
+/// The bytes [`pack`] packed, unpacked in `out` (whose bytes are overwritten, past the
+/// end too: it is kept a whole number of 64-byte chunks long, so that unpacking states one
+/// after the other clears nothing).
+pub fn unpack<'a>(packed: &[u8], out: &'a mut Vec<u8>) -> &'a [u8] {
     let (n, at) = read_length(packed);
     let (masks, data) = packed[at..].split_at(n.div_ceil(8));
-    out.clear();
     out.resize(n.next_multiple_of(64), 0);
     #[cfg(target_arch = "x86_64")]
     if avx512::available() {
@@ -45,7 +46,7 @@ pub fn unpack(packed: &[u8], out: &mut Vec<u8>) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     scalar::expand(masks, data, out);
-    out.truncate(n);
+    &out[..n]
 }
 
 /// Writes a length at the start of `room` as one byte below 255, else 255 and four bytes;
@@ -87,8 +88,10 @@ mod scalar {
         kept
     }
 
-    /// Puts the bytes of `data` where `masks` says, in `out` (zeroed, at least as long).
+    /// Puts the bytes of `data` where `masks` says, in `out` (at least as long), and zeros
+    /// elsewhere.
     pub fn expand(masks: &[u8], data: &[u8], out: &mut [u8]) {
+        out.fill(0);
         let mut next = data.iter();
         for (i, &mask) in masks.iter().enumerate() {
             for bit in 0..8 {
@@ -169,11 +172,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn round_trip(bytes: &[u8]) -> Vec<u8> {
-        // Packed after other bytes, as in a part of a level.
-        let (mut packed, mut back) = (vec![9u8], Vec::new());
+        // Packed after other bytes, as in a part of a level; unpacked where another state's
+        // bytes were.
+        let (mut packed, mut back) = (vec![9u8], vec![0xffu8; 512]);
         pack(bytes, &mut packed);
-        unpack(&packed[1..], &mut back);
-        back
+        unpack(&packed[1..], &mut back).to_vec()
     }
 
     #[test]
@@ -213,7 +216,8 @@ mod tests {
                 false => scalar::compress(bytes, &mut masks, &mut data),
             };
             data.truncate(kept);
-            let mut out = vec![0u8; n.next_multiple_of(64)];
+            // Not zero: unpacking overwrites every byte.
+            let mut out = vec![0xa5u8; n.next_multiple_of(64)];
             match vector {
                 true => unsafe { avx512::expand(&masks, &data, &mut out) },
                 false => scalar::expand(&masks, &data, &mut out),

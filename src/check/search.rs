@@ -605,8 +605,7 @@ fn expand_part<A: Default>(
     let (mut now, mut before) = (Successors::default(), Successors::default());
     let mut s = State::default();
     for i in 0..part.len() {
-        unpack(part.get(i), &mut bytes);
-        s.decode_from(dims, &bytes);
+        s.decode_from(dims, unpack(part.get(i), &mut bytes));
         out.horizon_hit |= horizon.is_some_and(|h| s.now >= h);
         actions.clear();
         model.actions(&s, &mut actions);

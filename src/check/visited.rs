@@ -128,12 +128,17 @@ impl Shard {
         !self.slots.is_empty() && self.probe(stored(fp)).1
     }
 
+    /// Doubles the table and places each fingerprint again: they are distinct, so each
+    /// takes the first empty slot from its home, without comparing.
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(64);
         let old = std::mem::replace(&mut self.slots, written_zeros(size));
-        self.len = 0;
         for fp in old.into_iter().filter(|&fp| fp != 0) {
-            self.insert(fp);
+            let mut i = self.home(fp);
+            while self.slots[i] != 0 {
+                i = if i + 1 == size { 0 } else { i + 1 };
+            }
+            self.slots[i] = fp;
         }
     }
 }
