@@ -627,37 +627,85 @@ fn expand_part<A: Default>(
     out
 }
 
+/// A part's candidates grouped by shard (a counting sort): shard `s`'s are
+/// `order[starts[s]..starts[s + 1]]`, each its fingerprint and its place in the part, in
+/// part order.
+struct ByShard {
+    starts: [u32; SHARDS + 1],
+    order: Vec<(u64, u32)>,
+}
+
+impl ByShard {
+    fn of(part: &[Kept]) -> ByShard {
+        let mut starts = [0u32; SHARDS + 1];
+        for one in part {
+            starts[Fingerprints::shard_of(one.fp) + 1] += 1;
+        }
+        for s in 0..SHARDS {
+            starts[s + 1] += starts[s];
+        }
+        let mut free = starts;
+        let mut order = vec![(0, 0); part.len()];
+        for (k, one) in part.iter().enumerate() {
+            let s = Fingerprints::shard_of(one.fp);
+            order[free[s] as usize] = (one.fp, k as u32);
+            free[s] += 1;
+        }
+        ByShard { starts, order }
+    }
+
+    fn shard(&self, s: usize) -> &[(u64, u32)] {
+        &self.order[self.starts[s] as usize..self.starts[s + 1] as usize]
+    }
+}
+
 /// A parallel level: which kept successors are new states, each one kept only by the first
 /// of its equals in (part, position) order, by inserting them into the visited set shard by
-/// shard, each shard on one core, in that order.
+/// shard, each shard on one core, in that order. Grouping by shard and reading the answers
+/// back are done a part per core too.
 fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPool) -> Vec<Vec<bool>> {
-    // Each candidate with its fingerprint, so that a shard's inserts read their bucket in
-    // order and fetch their slots ahead, without a cache miss on the parts' lists first.
-    let mut buckets: Vec<Vec<(u64, u32, u32)>> = vec![Vec::new(); SHARDS];
-    for (c, part) in kept.iter().enumerate() {
-        for (k, one) in part.iter().enumerate() {
-            buckets[Fingerprints::shard_of(one.fp)].push((one.fp, c as u32, k as u32));
-        }
-    }
-    let insert = |(shard, bucket): (&mut Shard, Vec<(u64, u32, u32)>)| -> Vec<(u32, u32)> {
-        let mut won = Vec::new();
-        for (i, &(fp, c, k)) in bucket.iter().enumerate() {
-            if let Some(&(ahead, _, _)) = bucket.get(i + PREFETCH_AHEAD) {
-                shard.prefetch(ahead);
-            }
-            if shard.insert(fp) {
-                won.push((c, k));
-            }
-        }
-        won
-    };
-    let won: Vec<Vec<(u32, u32)>> =
-        pool.install(|| visited.shards_mut().par_iter_mut().zip(buckets).map(insert).collect());
-    let mut winners: Vec<Vec<bool>> = kept.iter().map(|c| vec![false; c.len()]).collect();
-    for (c, k) in won.into_iter().flatten() {
-        winners[c as usize][k as usize] = true;
-    }
-    winners
+    pool.install(|| {
+        let split: Vec<ByShard> = kept.par_iter().map(|part| ByShard::of(part)).collect();
+        // Whether each of a shard's candidates, part after part, was new.
+        let news: Vec<Vec<bool>> = visited
+            .shards_mut()
+            .par_iter_mut()
+            .enumerate()
+            .map(|(s, shard)| {
+                let fps = split.iter().flat_map(|part| part.shard(s).iter().map(|&(fp, _)| fp));
+                let mut ahead = fps.clone().skip(PREFETCH_AHEAD);
+                fps.map(|fp| {
+                    if let Some(fp) = ahead.next() {
+                        shard.prefetch(fp);
+                    }
+                    shard.insert(fp)
+                })
+                .collect()
+            })
+            .collect();
+        // Where each part's answers begin in each shard's list.
+        let firsts: Vec<[usize; SHARDS]> = split
+            .iter()
+            .scan([0; SHARDS], |next, part| {
+                let first = *next;
+                (0..SHARDS).for_each(|s| next[s] += part.shard(s).len());
+                Some(first)
+            })
+            .collect();
+        split
+            .par_iter()
+            .zip(&firsts)
+            .map(|(part, first)| {
+                let mut winners = vec![false; part.order.len()];
+                for (s, new) in news.iter().enumerate() {
+                    for (&(_, k), &won) in part.shard(s).iter().zip(&new[first[s]..]) {
+                        winners[k as usize] = won;
+                    }
+                }
+                winners
+            })
+            .collect()
+    })
 }
 
 /// Rebuilds the path to state `j` of a walk by replaying, from its initial state, the action
