@@ -17,6 +17,7 @@ pub mod explore;
 pub mod fusion;
 pub mod job;
 pub mod liveness;
+pub mod merge;
 pub mod packing;
 pub mod resources;
 pub mod search;

@@ -18,10 +18,11 @@ use rayon::ThreadPool;
 use stateright::Model;
 
 use crate::check::fusion::{self, Sign};
+use crate::check::merge::first_of_equals;
 use crate::check::packing::{pack, unpack};
 use crate::check::resources::{Budget, Searching, Stop};
 use crate::check::tree::{Step, Tree};
-use crate::check::visited::{Fingerprints, Shard, SHARDS};
+use crate::check::visited::{Fingerprints, Shard, PREFETCH_AHEAD};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Dims, State};
 use crate::cpython::symmetry::Reduction;
@@ -265,9 +266,6 @@ struct Expanded<A> {
     horizon_hit: bool,
 }
 
-/// How far ahead of its insert a run of inserts fetches a slot.
-const PREFETCH_AHEAD: usize = 8;
-
 /// Parts expanded between two merges into the visited set, per core: enough that the cores
 /// rarely wait for the slowest part of a batch (cores were busy 1.77 of 2 with 4 parts, 1.82
 /// with 16, 1.79 with 64; CPU over wall time, race N=5), few enough that the successors kept
@@ -406,7 +404,7 @@ pub fn breadth_first<A: Default + Send>(
             }
             let winners = pool.map(|pool| {
                 let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
-                first_of_equals(&mut visited, &kept, pool)
+                first_of_equals(&mut visited, &kept, |k| k.fp, pool)
             });
             let size = level.part;
             let selected: Vec<Selected> = match (pool, &winners) {
@@ -625,87 +623,6 @@ fn expand_part<A: Default>(
     }
     before.keep_new(&mut probe, &mut out, &mut chains);
     out
-}
-
-/// A part's candidates grouped by shard (a counting sort): shard `s`'s are
-/// `order[starts[s]..starts[s + 1]]`, each its fingerprint and its place in the part, in
-/// part order.
-struct ByShard {
-    starts: [u32; SHARDS + 1],
-    order: Vec<(u64, u32)>,
-}
-
-impl ByShard {
-    fn of(part: &[Kept]) -> ByShard {
-        let mut starts = [0u32; SHARDS + 1];
-        for one in part {
-            starts[Fingerprints::shard_of(one.fp) + 1] += 1;
-        }
-        for s in 0..SHARDS {
-            starts[s + 1] += starts[s];
-        }
-        let mut free = starts;
-        let mut order = vec![(0, 0); part.len()];
-        for (k, one) in part.iter().enumerate() {
-            let s = Fingerprints::shard_of(one.fp);
-            order[free[s] as usize] = (one.fp, k as u32);
-            free[s] += 1;
-        }
-        ByShard { starts, order }
-    }
-
-    fn shard(&self, s: usize) -> &[(u64, u32)] {
-        &self.order[self.starts[s] as usize..self.starts[s + 1] as usize]
-    }
-}
-
-/// A parallel level: which kept successors are new states, each one kept only by the first
-/// of its equals in (part, position) order, by inserting them into the visited set shard by
-/// shard, each shard on one core, in that order. Grouping by shard and reading the answers
-/// back are done a part per core too.
-fn first_of_equals(visited: &mut Fingerprints, kept: &[&[Kept]], pool: &ThreadPool) -> Vec<Vec<bool>> {
-    pool.install(|| {
-        let split: Vec<ByShard> = kept.par_iter().map(|part| ByShard::of(part)).collect();
-        // Whether each of a shard's candidates, part after part, was new.
-        let news: Vec<Vec<bool>> = visited
-            .shards_mut()
-            .par_iter_mut()
-            .enumerate()
-            .map(|(s, shard)| {
-                let fps = split.iter().flat_map(|part| part.shard(s).iter().map(|&(fp, _)| fp));
-                let mut ahead = fps.clone().skip(PREFETCH_AHEAD);
-                fps.map(|fp| {
-                    if let Some(fp) = ahead.next() {
-                        shard.prefetch(fp);
-                    }
-                    shard.insert(fp)
-                })
-                .collect()
-            })
-            .collect();
-        // Where each part's answers begin in each shard's list.
-        let firsts: Vec<[usize; SHARDS]> = split
-            .iter()
-            .scan([0; SHARDS], |next, part| {
-                let first = *next;
-                (0..SHARDS).for_each(|s| next[s] += part.shard(s).len());
-                Some(first)
-            })
-            .collect();
-        split
-            .par_iter()
-            .zip(&firsts)
-            .map(|(part, first)| {
-                let mut winners = vec![false; part.order.len()];
-                for (s, new) in news.iter().enumerate() {
-                    for (&(_, k), &won) in part.shard(s).iter().zip(&new[first[s]..]) {
-                        winners[k as usize] = won;
-                    }
-                }
-                winners
-            })
-            .collect()
-    })
 }
 
 /// Rebuilds the path to state `j` of a walk by replaying, from its initial state, the action

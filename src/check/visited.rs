@@ -6,6 +6,9 @@
 //! growing never holds two copies of the whole; searches on several cores insert into
 //! disjoint shards without locks.
 
+/// How far ahead of its insert a run of inserts fetches a slot.
+pub const PREFETCH_AHEAD: usize = 8;
+
 /// Shards of a [`Fingerprints`] table: a power of two.
 pub const SHARDS: usize = 64;
 const SHARD_BITS: u32 = SHARDS.trailing_zeros();
