@@ -136,7 +136,11 @@ mod avx512 {
             unsafe {
                 let v = _mm512_maskz_loadu_epi8(live, chunk.as_ptr() as *const i8);
                 let nonzero = _mm512_test_epi8_mask(v, v);
-                group.copy_from_slice(&nonzero.to_le_bytes()[..group.len()]);
+                // A whole group of eight masks is one word (a copy of known length).
+                match <&mut [u8; 8]>::try_from(&mut *group) {
+                    Ok(whole) => *whole = nonzero.to_le_bytes(),
+                    Err(_) => group.copy_from_slice(&nonzero.to_le_bytes()[..group.len()]),
+                }
                 assert!(kept + 64 <= data.len(), "room for a whole chunk");
                 _mm512_storeu_si512(data.as_mut_ptr().add(kept) as *mut _, _mm512_maskz_compress_epi8(nonzero, v));
                 kept += nonzero.count_ones() as usize;
@@ -150,9 +154,14 @@ mod avx512 {
     pub fn expand(masks: &[u8], data: &[u8], out: &mut [u8]) {
         let mut read = 0;
         for (group, chunk) in masks.chunks(8).zip(out.chunks_exact_mut(64)) {
-            let mut word = [0u8; 8];
-            word[..group.len()].copy_from_slice(group);
-            let nonzero = u64::from_le_bytes(word);
+            let nonzero = match <[u8; 8]>::try_from(group) {
+                Ok(whole) => u64::from_le_bytes(whole),
+                Err(_) => {
+                    let mut word = [0u8; 8];
+                    word[..group.len()].copy_from_slice(group);
+                    u64::from_le_bytes(word)
+                }
+            };
             let count = nonzero.count_ones() as usize;
             assert!(read + count <= data.len(), "a byte for each bit");
             // SAFETY: the load reads only the `count` bytes at `read`, in `data` (the others
