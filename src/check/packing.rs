@@ -5,9 +5,9 @@
 //! The packed form is the length, then a mask per group of eight bytes (bit i set when byte
 //! i of the group is not zero), then the bytes that are not zero, in order. A search packs
 //! every new state and unpacks every state it expands, so both work 64 bytes at a time
-//! where the CPU can (AVX-512's byte compress and expand, one instruction each), elsewhere
-//! a step per byte; the two give the same bytes. Masks apart from the bytes let a chunk's
-//! eight masks be read and written as one word.
+//! where the CPU can (AVX-512's byte compress and expand, one instruction each), else eight
+//! at a time (BMI2's `pext` and `pdep`), else a step per byte; the three give the same bytes.
+//! Masks apart from the bytes let a chunk's eight masks be read and written as one word.
 
 /// Appends `bytes` to `out`, packed.
 pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
@@ -22,6 +22,9 @@ pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
     let kept = if avx512::available() {
         // SAFETY: the CPU has the AVX-512 features, checked just above.
         unsafe { avx512::compress(bytes, masks, data) }
+    } else if bmi2::available() {
+        // SAFETY: the CPU has BMI2 and POPCNT, checked just above.
+        unsafe { bmi2::compress(bytes, masks, data) }
     } else {
         scalar::compress(bytes, masks, data)
     };
@@ -41,6 +44,9 @@ pub fn unpack<'a>(packed: &[u8], out: &'a mut Vec<u8>) -> &'a [u8] {
     if avx512::available() {
         // SAFETY: the CPU has the AVX-512 features, checked just above.
         unsafe { avx512::expand(masks, data, out) };
+    } else if bmi2::available() {
+        // SAFETY: the CPU has BMI2 and POPCNT, checked just above.
+        unsafe { bmi2::expand(masks, data, out) };
     } else {
         scalar::expand(masks, data, out);
     }
@@ -99,6 +105,69 @@ mod scalar {
                     out[8 * i + bit] = *next.next().expect("a byte for each bit");
                 }
             }
+        }
+    }
+}
+
+/// Eight bytes at a time: `pext` gathers a word's non-zero bytes, `pdep` scatters them back.
+#[cfg(target_arch = "x86_64")]
+mod bmi2 {
+    use std::arch::x86_64::{_pdep_u64, _pext_u64};
+
+    pub fn available() -> bool {
+        std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("popcnt")
+    }
+
+    /// Up to eight bytes as a little-endian word, zeros past the end.
+    fn read_word(bytes: &[u8]) -> u64 {
+        match <[u8; 8]>::try_from(bytes.get(..8).unwrap_or(bytes)) {
+            Ok(eight) => u64::from_le_bytes(eight),
+            Err(_) => {
+                let mut word = [0u8; 8];
+                word[..bytes.len()].copy_from_slice(bytes);
+                u64::from_le_bytes(word)
+            }
+        }
+    }
+
+    /// Bit i set when byte i of `word` is not zero.
+    fn nonzero_bytes(word: u64) -> u8 {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        // The top bit of each byte: set when the byte is not zero (its low seven bits carry
+        // into it, or it was set).
+        let high = (((word & LOW7) + LOW7) | word) & !LOW7;
+        // Gathers the eight top bits into the top byte (no two partial products meet).
+        ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+    }
+
+    /// The mask's bits spread to whole bytes.
+    #[target_feature(enable = "bmi2")]
+    fn byte_mask(mask: u8) -> u64 {
+        _pdep_u64(mask as u64, 0x0101_0101_0101_0101) * 0xff
+    }
+
+    /// [`super::scalar::compress`]; `data` has 8 bytes of room past the bytes kept.
+    #[target_feature(enable = "bmi2,popcnt")]
+    pub fn compress(bytes: &[u8], masks: &mut [u8], data: &mut [u8]) -> usize {
+        let mut kept = 0;
+        for (chunk, mask_out) in bytes.chunks(8).zip(masks.iter_mut()) {
+            let word = read_word(chunk);
+            let mask = nonzero_bytes(word);
+            *mask_out = mask;
+            data[kept..kept + 8].copy_from_slice(&_pext_u64(word, byte_mask(mask)).to_le_bytes());
+            kept += mask.count_ones() as usize;
+        }
+        kept
+    }
+
+    /// [`super::scalar::expand`], for the words the masks cover.
+    #[target_feature(enable = "bmi2,popcnt")]
+    pub fn expand(masks: &[u8], data: &[u8], out: &mut [u8]) {
+        let mut read = 0;
+        for (&mask, word) in masks.iter().zip(out.chunks_exact_mut(8)) {
+            let kept = read_word(&data[read..]);
+            read += mask.count_ones() as usize;
+            word.copy_from_slice(&_pdep_u64(kept, byte_mask(mask)).to_le_bytes());
         }
     }
 }
@@ -213,28 +282,35 @@ mod tests {
         assert_eq!(packed, [10, 0b1000_0010, 0, 5, 7]);
     }
 
-    /// Both ways of packing, on `bytes`: the packed bytes and what each unpacks them to.
+    /// The ways of packing this CPU has, on `bytes`: the packed bytes and what each unpacks
+    /// them to, the scalar way first.
     #[cfg(target_arch = "x86_64")]
-    fn both_ways(bytes: &[u8]) -> [(Vec<u8>, Vec<u8>); 2] {
+    fn every_way(bytes: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         let n = bytes.len();
-        [false, true].map(|vector| {
-            let (mut masks, mut data) = (vec![0u8; n.div_ceil(8)], vec![0u8; n + 64]);
-            // SAFETY: the vector way only where the CPU has it.
-            let kept = match vector {
-                true => unsafe { avx512::compress(bytes, &mut masks, &mut data) },
-                false => scalar::compress(bytes, &mut masks, &mut data),
-            };
-            data.truncate(kept);
-            // Not zero: unpacking overwrites every byte.
-            let mut out = vec![0xa5u8; n.next_multiple_of(64)];
-            match vector {
-                true => unsafe { avx512::expand(&masks, &data, &mut out) },
-                false => scalar::expand(&masks, &data, &mut out),
-            }
-            out.truncate(n);
-            masks.extend_from_slice(&data);
-            (masks, out)
-        })
+        let ways = [(0, true), (1, bmi2::available()), (2, avx512::available())];
+        ways.into_iter()
+            .filter(|&(_, here)| here)
+            .map(|(way, _)| {
+                let (mut masks, mut data) = (vec![0u8; n.div_ceil(8)], vec![0u8; n + 64]);
+                // SAFETY: only the ways the CPU has.
+                let kept = match way {
+                    0 => scalar::compress(bytes, &mut masks, &mut data),
+                    1 => unsafe { bmi2::compress(bytes, &mut masks, &mut data) },
+                    _ => unsafe { avx512::compress(bytes, &mut masks, &mut data) },
+                };
+                data.truncate(kept);
+                // Not zero: unpacking overwrites every byte it returns.
+                let mut out = vec![0xa5u8; n.next_multiple_of(64)];
+                match way {
+                    0 => scalar::expand(&masks, &data, &mut out),
+                    1 => unsafe { bmi2::expand(&masks, &data, &mut out) },
+                    _ => unsafe { avx512::expand(&masks, &data, &mut out) },
+                }
+                out.truncate(n);
+                masks.extend_from_slice(&data);
+                (masks, out)
+            })
+            .collect()
     }
 
     proptest! {
@@ -247,13 +323,13 @@ mod tests {
 
         #[test]
         #[cfg(target_arch = "x86_64")]
-        fn both_ways_of_packing_agree(
+        fn every_way_of_packing_agrees(
             bytes in prop::collection::vec(prop::sample::select(vec![0u8, 1, 0x80, 0xff]), 0..300)
         ) {
-            if avx512::available() {
-                let [scalar, vector] = both_ways(&bytes);
-                prop_assert_eq!(&scalar, &vector);
-                prop_assert_eq!(&scalar.1, &bytes);
+            let ways = every_way(&bytes);
+            for way in &ways {
+                prop_assert_eq!(way, &ways[0]);
+                prop_assert_eq!(&way.1, &bytes);
             }
         }
     }
