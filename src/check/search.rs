@@ -5,9 +5,9 @@
 //! xxh3 of [`State::encode`], [`crate::check::visited`]), and a path is rebuilt by replaying
 //! from the initial state the action that first reached each state ([`crate::check::tree`]).
 //! Unlike it, the search visits actions in the model's fixed order and, on any number of
-//! cores, keeps the first of equal successors in that order, so state counts, depths and the
-//! chosen counterexample (the shortest, first in action order) are the same on every run and
-//! machine. `tests/stateright_agrees.rs` checks that stateright's own checker finds the same
+//! cores, keeps the first of equal successors in that order ([`crate::check::merge`]), so
+//! state counts, depths and the chosen counterexample (the shortest, first in action order)
+//! are the same on every run and machine. `tests/stateright_agrees.rs` checks that stateright's own checker finds the same
 //! state counts and verdicts, `tests/parallel_search.rs` that cores change nothing.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
