@@ -18,18 +18,7 @@ pub fn pack(bytes: &[u8], out: &mut Vec<u8>) {
     let room = &mut out[start..];
     let at = write_length(n, room);
     let (masks, data) = room[at..].split_at_mut(n.div_ceil(8));
-    #[cfg(target_arch = "x86_64")]
-    let kept = if avx512::available() {
-        // SAFETY: the CPU has the AVX-512 features, checked just above.
-        unsafe { avx512::compress(bytes, masks, data) }
-    } else if bmi2::available() {
-        // SAFETY: the CPU has BMI2 and POPCNT, checked just above.
-        unsafe { bmi2::compress(bytes, masks, data) }
-    } else {
-        scalar::compress(bytes, masks, data)
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let kept = scalar::compress(bytes, masks, data);
+    let kept = Way::best().compress(bytes, masks, data);
     out.truncate(start + at + n.div_ceil(8) + kept);
 }
 
@@ -40,18 +29,7 @@ pub fn unpack<'a>(packed: &[u8], out: &'a mut Vec<u8>) -> &'a [u8] {
     let (n, at) = read_length(packed);
     let (masks, data) = packed[at..].split_at(n.div_ceil(8));
     out.resize(n.next_multiple_of(64), 0);
-    #[cfg(target_arch = "x86_64")]
-    if avx512::available() {
-        // SAFETY: the CPU has the AVX-512 features, checked just above.
-        unsafe { avx512::expand(masks, data, out) };
-    } else if bmi2::available() {
-        // SAFETY: the CPU has BMI2 and POPCNT, checked just above.
-        unsafe { bmi2::expand(masks, data, out) };
-    } else {
-        scalar::expand(masks, data, out);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    scalar::expand(masks, data, out);
+    Way::best().expand(masks, data, out);
     &out[..n]
 }
 
@@ -76,6 +54,79 @@ fn read_length(packed: &[u8]) -> (usize, usize) {
     match packed[0] {
         255 => (u32::from_le_bytes(packed[1..5].try_into().expect("four bytes")) as usize, 5),
         b => (b as usize, 1),
+    }
+}
+
+/// A way of moving bytes: the scalar one everywhere, the others where the CPU has them.
+/// Only [`Way::here`] makes one, so a way in hand is one this CPU has.
+#[derive(Clone, Copy, Debug)]
+enum Way {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Bmi2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Way {
+    /// The ways this CPU has: the scalar one (the reference) first, the fastest last.
+    fn here() -> Vec<Way> {
+        #[allow(unused_mut)] // only x86-64 has other ways
+        let mut ways = vec![Way::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        ways.extend(
+            [(Way::Bmi2, bmi2::available()), (Way::Avx512, avx512::available())]
+                .iter()
+                .filter_map(|&(way, available)| available.then_some(way)),
+        );
+        ways
+    }
+
+    /// The fastest way this CPU has, found once.
+    fn best() -> Way {
+        static BEST: std::sync::OnceLock<Way> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| *Way::here().last().expect("the scalar way"))
+    }
+
+    /// Sets the masks of `bytes` and writes their non-zero bytes to `data` (with 64 bytes of
+    /// room past them); returns how many.
+    fn compress(self, bytes: &[u8], masks: &mut [u8], data: &mut [u8]) -> usize {
+        match self {
+            Way::Scalar => scalar::compress(bytes, masks, data),
+            // SAFETY: only `Way::here` makes this way, where the CPU has BMI2 and POPCNT.
+            #[cfg(target_arch = "x86_64")]
+            Way::Bmi2 => unsafe { bmi2::compress(bytes, masks, data) },
+            // SAFETY: only `Way::here` makes this way, where the CPU has the AVX-512 features.
+            #[cfg(target_arch = "x86_64")]
+            Way::Avx512 => unsafe { avx512::compress(bytes, masks, data) },
+        }
+    }
+
+    /// Puts the bytes of `data` where `masks` says in `out` (a whole number of 64-byte chunks
+    /// long), zeros elsewhere.
+    fn expand(self, masks: &[u8], data: &[u8], out: &mut [u8]) {
+        match self {
+            Way::Scalar => scalar::expand(masks, data, out),
+            // SAFETY: only `Way::here` makes this way, where the CPU has BMI2 and POPCNT.
+            #[cfg(target_arch = "x86_64")]
+            Way::Bmi2 => unsafe { bmi2::expand(masks, data, out) },
+            // SAFETY: only `Way::here` makes this way, where the CPU has the AVX-512 features.
+            #[cfg(target_arch = "x86_64")]
+            Way::Avx512 => unsafe { avx512::expand(masks, data, out) },
+        }
+    }
+}
+
+/// Up to eight bytes as a little-endian word, zeros past the end.
+#[cfg(target_arch = "x86_64")]
+fn read_word(bytes: &[u8]) -> u64 {
+    match <[u8; 8]>::try_from(bytes.get(..8).unwrap_or(bytes)) {
+        Ok(eight) => u64::from_le_bytes(eight),
+        Err(_) => {
+            let mut word = [0u8; 8];
+            word[..bytes.len()].copy_from_slice(bytes);
+            u64::from_le_bytes(word)
+        }
     }
 }
 
@@ -112,22 +163,11 @@ mod scalar {
 /// Eight bytes at a time: `pext` gathers a word's non-zero bytes, `pdep` scatters them back.
 #[cfg(target_arch = "x86_64")]
 mod bmi2 {
+    use super::read_word;
     use std::arch::x86_64::{_pdep_u64, _pext_u64};
 
     pub fn available() -> bool {
         std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("popcnt")
-    }
-
-    /// Up to eight bytes as a little-endian word, zeros past the end.
-    fn read_word(bytes: &[u8]) -> u64 {
-        match <[u8; 8]>::try_from(bytes.get(..8).unwrap_or(bytes)) {
-            Ok(eight) => u64::from_le_bytes(eight),
-            Err(_) => {
-                let mut word = [0u8; 8];
-                word[..bytes.len()].copy_from_slice(bytes);
-                u64::from_le_bytes(word)
-            }
-        }
     }
 
     /// Bit i set when byte i of `word` is not zero.
@@ -223,14 +263,7 @@ mod avx512 {
     pub fn expand(masks: &[u8], data: &[u8], out: &mut [u8]) {
         let mut read = 0;
         for (group, chunk) in masks.chunks(8).zip(out.chunks_exact_mut(64)) {
-            let nonzero = match <[u8; 8]>::try_from(group) {
-                Ok(whole) => u64::from_le_bytes(whole),
-                Err(_) => {
-                    let mut word = [0u8; 8];
-                    word[..group.len()].copy_from_slice(group);
-                    u64::from_le_bytes(word)
-                }
-            };
+            let nonzero = super::read_word(group);
             let count = nonzero.count_ones() as usize;
             assert!(read + count <= data.len(), "a byte for each bit");
             // SAFETY: the load reads only the `count` bytes at `read`, in `data` (the others
@@ -282,30 +315,19 @@ mod tests {
         assert_eq!(packed, [10, 0b1000_0010, 0, 5, 7]);
     }
 
-    /// The ways of packing this CPU has, on `bytes`: the packed bytes and what each unpacks
+    /// Each way of packing this CPU has, on `bytes`: the packed bytes and what it unpacks
     /// them to, the scalar way first.
-    #[cfg(target_arch = "x86_64")]
     fn every_way(bytes: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         let n = bytes.len();
-        let ways = [(0, true), (1, bmi2::available()), (2, avx512::available())];
-        ways.into_iter()
-            .filter(|&(_, here)| here)
-            .map(|(way, _)| {
+        Way::here()
+            .into_iter()
+            .map(|way| {
                 let (mut masks, mut data) = (vec![0u8; n.div_ceil(8)], vec![0u8; n + 64]);
-                // SAFETY: only the ways the CPU has.
-                let kept = match way {
-                    0 => scalar::compress(bytes, &mut masks, &mut data),
-                    1 => unsafe { bmi2::compress(bytes, &mut masks, &mut data) },
-                    _ => unsafe { avx512::compress(bytes, &mut masks, &mut data) },
-                };
+                let kept = way.compress(bytes, &mut masks, &mut data);
                 data.truncate(kept);
                 // Not zero: unpacking overwrites every byte it returns.
                 let mut out = vec![0xa5u8; n.next_multiple_of(64)];
-                match way {
-                    0 => scalar::expand(&masks, &data, &mut out),
-                    1 => unsafe { bmi2::expand(&masks, &data, &mut out) },
-                    _ => unsafe { avx512::expand(&masks, &data, &mut out) },
-                }
+                way.expand(&masks, &data, &mut out);
                 out.truncate(n);
                 masks.extend_from_slice(&data);
                 (masks, out)
@@ -322,7 +344,6 @@ mod tests {
         }
 
         #[test]
-        #[cfg(target_arch = "x86_64")]
         fn every_way_of_packing_agrees(
             bytes in prop::collection::vec(prop::sample::select(vec![0u8, 1, 0x80, 0xff]), 0..300)
         ) {

@@ -7,8 +7,9 @@
 //! Unlike it, the search visits actions in the model's fixed order and, on any number of
 //! cores, keeps the first of equal successors in that order ([`crate::check::merge`]), so
 //! state counts, depths and the chosen counterexample (the shortest, first in action order)
-//! are the same on every run and machine. `tests/stateright_agrees.rs` checks that stateright's own checker finds the same
-//! state counts and verdicts, `tests/parallel_search.rs` that cores change nothing.
+//! are the same on every run and machine. `tests/stateright_agrees.rs` checks that
+//! stateright's own checker finds the same state counts and verdicts,
+//! `tests/parallel_search.rs` that cores change nothing.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};

@@ -109,8 +109,17 @@ impl Shard {
             match self.slots[i] {
                 0 => return (i, false),
                 x if x == fp => return (i, true),
-                _ => i = if i + 1 == self.slots.len() { 0 } else { i + 1 },
+                _ => i = self.after(i),
             }
+        }
+    }
+
+    /// The slot a probe goes on to from slot `i`.
+    fn after(&self, i: usize) -> usize {
+        if i + 1 == self.slots.len() {
+            0
+        } else {
+            i + 1
         }
     }
 
@@ -139,7 +148,7 @@ impl Shard {
         for fp in old.into_iter().filter(|&fp| fp != 0) {
             let mut i = self.home(fp);
             while self.slots[i] != 0 {
-                i = if i + 1 == size { 0 } else { i + 1 };
+                i = self.after(i);
             }
             self.slots[i] = fp;
         }
