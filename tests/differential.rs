@@ -230,6 +230,25 @@ proptest! {
         let dfs = m.checker().spawn_dfs().join();
         prop_assert_eq!(dfs.unique_state_count(), ours.states, "{}", scenario.to_toml());
     }
+
+    /// No rule writes a slot past the model's dims: every reachable state equals its copy of
+    /// the used bytes onto a default state, as the search's successors are built
+    /// (`State::copy_used`).
+    #[test]
+    fn rules_write_only_the_slots_a_model_uses(case in generate::cases(&small(false), &[]), ticks in any::<bool>()) {
+        let mut scenario = case.scenario;
+        if ticks {
+            scenario.runtime.time = TimeMode::Ticks;
+            scenario.runtime.horizon = 10;
+        }
+        let m = model(&scenario);
+        let used = m.sys.dims().used_bytes();
+        for s in reachable(&m) {
+            let mut copy = State::default();
+            copy.copy_used(&s, used);
+            prop_assert!(copy == s, "{:?} has a slot past the dims set\n{}", s, scenario.to_toml());
+        }
+    }
 }
 
 proptest! {

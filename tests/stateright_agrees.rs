@@ -67,3 +67,38 @@ fn symmetry_reduction_keeps_every_verdict() {
     }
     assert!(reduced >= 5, "symmetry reduced only {reduced} jobs");
 }
+
+/// No rule of a committed scenario writes a slot past its model's dims (the search copies
+/// only the used bytes of a state into each successor, `State::copy_used`): each state of
+/// the first thousands a breadth-first walk reaches equals its used bytes on a default state.
+#[test]
+fn committed_scenarios_write_only_the_slots_they_use() {
+    use gilcheck::cpython::state::State;
+    use std::collections::{HashSet, VecDeque};
+    let (scenarios, claims) = committed_suite();
+    let jobs = plan(&claims, &scenarios).unwrap();
+    let mut checked = 0;
+    for job in jobs.iter().filter(|j| j.claim.for_all.is_none()) {
+        let (model, _) = build(job).unwrap();
+        let used = model.sys.dims().used_bytes();
+        let mut seen: HashSet<State> = model.init_states().into_iter().collect();
+        let mut queue: VecDeque<State> = seen.iter().copied().collect();
+        let mut actions = Vec::new();
+        while let Some(s) = queue.pop_front() {
+            let mut copy = State::default();
+            copy.copy_used(&s, used);
+            assert!(copy == s, "{} under {}: {s:?} has a slot past the dims set", job.scenario.name, job.variant);
+            checked += 1;
+            actions.clear();
+            model.actions(&s, &mut actions);
+            for &a in &actions {
+                if let Some(next) = model.next_state(&s, a) {
+                    if seen.len() < 5_000 && seen.insert(next) {
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100_000, "only {checked} states checked");
+}

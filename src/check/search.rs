@@ -602,7 +602,8 @@ fn expand_part<A: Default>(
     // The successors of the state before, probed only once this state's are fetched, so
     // that two states' cache misses overlap.
     let (mut now, mut before) = (Successors::default(), Successors::default());
-    let mut s = State::default();
+    // A successor starts as a copy of its state: of the bytes its model's slots use.
+    let (mut s, mut next, used) = (State::default(), State::default(), dims.used_bytes());
     for i in 0..part.len() {
         s.decode_from(dims, unpack(part.get(i), &mut bytes));
         out.horizon_hit |= horizon.is_some_and(|h| s.now >= h);
@@ -611,7 +612,7 @@ fn expand_part<A: Default>(
         observe(&mut out.seen, &s, first + i, &actions);
         now.clear(i);
         for &a in &actions {
-            let mut next = s;
+            next.copy_used(&s, used);
             model.apply_to(&mut next, a);
             // Encoded straight after the state's other successors.
             let fp = fingerprint(model, dims, reduce, &next, &mut now.states.packed, &mut canonical);

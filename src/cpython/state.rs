@@ -410,27 +410,14 @@ impl Default for Gil {
 }
 
 /// A whole interpreter state.
+///
+/// Its fields are laid out in this order (`repr(C)`): the scalars and small arrays first,
+/// then the arrays whose slots most models leave unused, the asyncio ones last, so that the
+/// slots a model uses lie in a short prefix of the struct ([`Dims::used_bytes`]) and a
+/// search copies that prefix rather than the whole kilobyte ([`State::copy_used`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(C)]
 pub struct State {
-    pub threads: [Thread; MAX_THREADS],
-    pub tasks: [Task; MAX_TASKS],
-    pub loops: [Loop; MAX_LOOPS],
-    pub gil: Gil,
-    pub vars: [u8; MAX_VARS],
-    /// `threading.Lock`s: held or not (a `threading.Lock` has no owner).
-    pub locks: [bool; MAX_LOCKS],
-    pub async_locks: [AsyncLock; MAX_LOCKS],
-    /// Each sync object's value: an event's flag (0 or 1), a semaphore's counter, a queue's
-    /// number of items.
-    pub syncs: [u8; MAX_SYNCS],
-    /// The waiters of the asyncio ones.
-    pub async_waiters: [AsyncWaiters; MAX_SYNCS],
-    /// Each `threading.Condition`'s `_waiters`: threads in `wait`, in FIFO order.
-    pub cond_waiters: [Fifo<u8, MAX_THREADS>; MAX_CONDS],
-    /// Each task's done-callbacks that wake a task: the tasks awaiting it (`await task`, or
-    /// `wait_for` on it), in the order they registered (`Future.add_done_callback`), the order
-    /// in which its end schedules them (`Lib/asyncio/futures.py: __schedule_callbacks`).
-    pub done_waiters: [Fifo<u8, MAX_TASKS>; MAX_TASKS],
     /// The clock (ticks mode).
     pub now: u16,
     /// Counters, kept only when a claim reads them (saturating).
@@ -439,6 +426,25 @@ pub struct State {
     pub task_switches: u8,
     /// Set when a step could not be modelled (a shared variable overflowed its byte).
     pub fault: Option<Fault>,
+    pub gil: Gil,
+    pub vars: [u8; MAX_VARS],
+    /// `threading.Lock`s: held or not (a `threading.Lock` has no owner).
+    pub locks: [bool; MAX_LOCKS],
+    /// Each sync object's value: an event's flag (0 or 1), a semaphore's counter, a queue's
+    /// number of items.
+    pub syncs: [u8; MAX_SYNCS],
+    pub threads: [Thread; MAX_THREADS],
+    pub tasks: [Task; MAX_TASKS],
+    /// Each task's done-callbacks that wake a task: the tasks awaiting it (`await task`, or
+    /// `wait_for` on it), in the order they registered (`Future.add_done_callback`), the order
+    /// in which its end schedules them (`Lib/asyncio/futures.py: __schedule_callbacks`).
+    pub done_waiters: [Fifo<u8, MAX_TASKS>; MAX_TASKS],
+    pub async_locks: [AsyncLock; MAX_LOCKS],
+    /// The waiters of the asyncio ones.
+    pub async_waiters: [AsyncWaiters; MAX_SYNCS],
+    /// Each `threading.Condition`'s `_waiters`: threads in `wait`, in FIFO order.
+    pub cond_waiters: [Fifo<u8, MAX_THREADS>; MAX_CONDS],
+    pub loops: [Loop; MAX_LOOPS],
 }
 
 /// Why a path had to stop: the model cannot represent what comes next.
@@ -463,7 +469,55 @@ pub struct Dims {
     pub conds: usize,
 }
 
+impl Dims {
+    /// How many leading bytes of a [`State`] hold every slot these dims use: the fields
+    /// before the threads, and each array up to its last used slot. The bytes after it are
+    /// at their defaults in every state of the model.
+    pub fn used_bytes(&self) -> usize {
+        use std::mem::{offset_of, size_of};
+        fn reach<T>(offset: usize, used: usize) -> usize {
+            if used == 0 {
+                0
+            } else {
+                offset + used * size_of::<T>()
+            }
+        }
+        [
+            offset_of!(State, threads),
+            reach::<Thread>(offset_of!(State, threads), self.threads),
+            reach::<Task>(offset_of!(State, tasks), self.tasks),
+            reach::<Fifo<u8, MAX_TASKS>>(offset_of!(State, done_waiters), self.tasks),
+            reach::<AsyncLock>(offset_of!(State, async_locks), self.async_locks),
+            reach::<AsyncWaiters>(offset_of!(State, async_waiters), self.syncs),
+            reach::<Fifo<u8, MAX_THREADS>>(offset_of!(State, cond_waiters), self.conds),
+            reach::<Loop>(offset_of!(State, loops), self.loops),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+}
+
 impl State {
+    /// Makes this state equal to `from`, both states of a model whose [`Dims::used_bytes`]
+    /// is `used`, by copying only those leading bytes: the rest are at their defaults in
+    /// both. A search builds each successor from a copy of its parent, and the whole struct
+    /// is about a kilobyte where a race's slots take a hundred bytes.
+    pub fn copy_used(&mut self, from: &State, used: usize) {
+        assert!(used <= std::mem::size_of::<State>());
+        // SAFETY: both pointers are to whole `State`s, at least `used` bytes long, that do
+        // not overlap (`&mut self`). The bytes are copied as `MaybeUninit`, so padding may be
+        // copied too; `used` ends on a whole field or array slot (`Dims::used_bytes`), so
+        // every field of `self` holds a whole value of `from` or its own.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (from as *const State).cast::<std::mem::MaybeUninit<u8>>(),
+                (self as *mut State).cast::<std::mem::MaybeUninit<u8>>(),
+                used,
+            );
+        }
+    }
+
     /// `call_soon(task.__step)` on loop `l`: task `k`'s step goes to the back of the ready
     /// queue (`Lib/asyncio/base_events.py: call_soon`).
     pub fn schedule(&mut self, l: usize, k: usize) {
