@@ -463,10 +463,14 @@ fn fingerprint(
             xxhash_rust::xxh3::xxh3_64(bytes)
         }
         Reduction::OnBytes => xxhash_rust::xxh3::xxh3_64(canonical),
-        Reduction::OnStates => {
-            model.representative(s).encode(dims, canonical);
-            xxhash_rust::xxh3::xxh3_64(canonical)
-        }
+        Reduction::OnStates => match model.representative(s) {
+            // The state is its representative: its encoding is the one just written.
+            std::borrow::Cow::Borrowed(_) => xxhash_rust::xxh3::xxh3_64(bytes),
+            std::borrow::Cow::Owned(r) => {
+                r.encode(dims, canonical);
+                xxhash_rust::xxh3::xxh3_64(canonical)
+            }
+        },
     }
 }
 

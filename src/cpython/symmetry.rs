@@ -12,6 +12,8 @@
 //! representative, which costs states, never a verdict). `tests/symmetry.rs` checks that
 //! renaming commutes with every step.
 
+use std::borrow::Cow;
+
 use crate::cpython::encoding::{block_key, TASK_BYTES, THREAD_BYTES};
 use crate::cpython::model::GilModel;
 use crate::cpython::state::{State, Thread, Wait, MAX_TASKS, MAX_THREADS, NONE, TIMEOUT_TIMER};
@@ -85,6 +87,11 @@ impl Renaming {
     pub fn identity() -> Renaming {
         Renaming { threads: std::array::from_fn(|t| t as u8), tasks: std::array::from_fn(|k| k as u8) }
     }
+
+    fn is_identity(&self) -> bool {
+        let identity = Renaming::identity();
+        self.threads == identity.threads && self.tasks == identity.tasks
+    }
 }
 
 impl GilModel {
@@ -107,9 +114,9 @@ impl GilModel {
     /// The representative of a state's symmetry class: the copies of each group of tasks
     /// sorted by [`task_key`], then those of each group of threads by their blocks (which by
     /// then name the tasks by their new indices), every reference renamed.
-    pub fn representative<'a>(&self, s: &'a State) -> std::borrow::Cow<'a, State> {
+    pub fn representative<'a>(&self, s: &'a State) -> Cow<'a, State> {
         if !self.reduces() {
-            return std::borrow::Cow::Borrowed(s);
+            return Cow::Borrowed(s);
         }
         let mut order = [0; MAX_THREADS];
         let mut tasks = Renaming::identity();
@@ -118,14 +125,20 @@ impl GilModel {
                 tasks.tasks[old] = (lo + p) as u8;
             }
         }
-        let r = self.renamed(s, &tasks);
+        // Most states are their own representative: renaming by the identity gives the
+        // state itself, so it is not copied.
+        let r = if tasks.is_identity() { Cow::Borrowed(s) } else { Cow::Owned(self.renamed(s, &tasks)) };
         let mut threads = Renaming::identity();
         for &(lo, hi) in &self.sys.thread_copies {
             for (p, &old) in copy_order(lo, hi, |t| block_key(&r.threads[t].encode()), &mut order).iter().enumerate() {
                 threads.threads[old] = (lo + p) as u8;
             }
         }
-        std::borrow::Cow::Owned(self.renamed(&r, &threads))
+        if threads.is_identity() {
+            r
+        } else {
+            Cow::Owned(self.renamed(&r, &threads))
+        }
     }
 
     /// The state in which thread `t` is thread `renaming.threads[t]` and task `k` is task
