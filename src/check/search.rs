@@ -95,6 +95,17 @@ impl Part {
         self.packed.extend_from_slice(packed);
         self.ends.push(self.packed.len() as u32);
     }
+    /// Appends states `states` of `other`, in one copy.
+    fn extend_from(&mut self, other: &Part, states: std::ops::Range<usize>) {
+        if states.is_empty() {
+            return;
+        }
+        let start = if states.start == 0 { 0 } else { other.ends[states.start - 1] as usize };
+        let end = other.ends[states.end - 1] as usize;
+        let at = self.packed.len();
+        self.packed.extend_from_slice(&other.packed[start..end]);
+        self.ends.extend(other.ends[states].iter().map(|&e| (e as usize - start + at) as u32));
+    }
     fn bytes(&self) -> usize {
         self.packed.capacity() + self.ends.capacity() * 4
     }
@@ -221,24 +232,29 @@ fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Select
         new.parts.push(done.part);
         return new;
     }
-    let mut current = Part::default();
+    // The states to store are copied a run of neighbours at a time: losers are few.
+    let (mut current, mut run) = (Part::default(), 0..0);
     for (k, kept) in done.kept.iter().enumerate() {
-        if winners.is_some_and(|w| !w[k]) {
-            continue;
+        let won = winners.is_none_or(|w| w[k]);
+        let stored = won && kept.forced == 0;
+        if !stored || run.end != k || current.len() + run.len() >= size {
+            current.extend_from(&done.part, run);
+            if current.len() >= size {
+                new.parts.push(std::mem::take(&mut current));
+            }
+            run = k..k;
         }
-        if kept.forced > 0 {
+        if stored {
+            run.end = k + 1;
+            new.children[kept.parent as usize] += 1;
+            new.positions.push(kept.position);
+            new.len += 1;
+        } else if won {
             let parent = done.first + kept.parent as usize;
             new.chains.push(done.part.get(k), kept.end_fp, parent, kept.position, kept.forced);
-            continue;
         }
-        if current.len() >= size {
-            new.parts.push(std::mem::take(&mut current));
-        }
-        new.children[kept.parent as usize] += 1;
-        new.positions.push(kept.position);
-        current.push(done.part.get(k));
-        new.len += 1;
     }
+    current.extend_from(&done.part, run);
     new.parts.push(current);
     new
 }
