@@ -408,7 +408,7 @@ pub fn breadth_first<A: Default + Send>(
                     batch
                         .par_iter()
                         .zip(&firsts)
-                        .map(|(p, &f)| expand(p, f, Probe::Filter(&visited, Shard::with_capacity(4 * p.len()))))
+                        .map(|(p, &f)| expand(p, f, Probe::Filter(&visited, Shard::with_capacity(p.len()))))
                         .collect()
                 }),
             };
