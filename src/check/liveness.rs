@@ -39,8 +39,9 @@ use stateright::Model;
 
 use crate::check::atoms::BExpr;
 use crate::check::resources::{Budget, Meter, Searching, Stop, POLL_EVERY};
+use crate::check::search::replay_actions;
 use crate::check::search::{held_bytes, BYTES_PER_VISITED};
-use crate::check::search::{replay_actions, Visited};
+use crate::check::visited::Visited;
 use crate::cpython::model::Trace;
 use crate::cpython::model::{Action, GilModel};
 use crate::cpython::state::State;

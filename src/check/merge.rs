@@ -1,97 +1,63 @@
-//! The merge of a parallel batch of a search level ([`crate::check::search`]): the cores
-//! have expanded their parts against the visited set as it stood, each keeping the
-//! successors it did not find there; here each successor is kept only by the first of its
-//! equals in (part, position) order, so that a search on several cores finds the states,
-//! indices and paths of a search on one.
+//! The end of a parallel batch of a search level ([`crate::check::search`]): the cores have
+//! claimed their parts' successors in the shared visited set at once
+//! ([`Fingerprints::claim`]), each keeping those it found unclaimed or claimed in this batch
+//! only; here each successor is kept only by the first of its equals in (part, position)
+//! order, so that a search on several cores finds the states, indices and paths of a search
+//! on one, whichever core claimed a state first.
 
 use rayon::prelude::*;
 use rayon::ThreadPool;
 
-use crate::check::visited::{Fingerprints, PREFETCH_AHEAD, SHARDS};
+#[cfg(test)]
+use crate::check::visited::SHARDS;
+use crate::check::visited::{Claim, FingerprintSet, Fingerprints};
 
-/// A part's candidates grouped by shard (a counting sort): shard `s`'s are
-/// `order[starts[s]..starts[s + 1]]`, each its fingerprint and its place in the part, in
-/// part order.
-struct ByShard {
-    starts: [u32; SHARDS + 1],
-    order: Vec<(u64, u32)>,
-}
-
-impl ByShard {
-    fn of<K>(part: &[K], fp: impl Fn(&K) -> u64) -> ByShard {
-        let mut starts = [0u32; SHARDS + 1];
-        for one in part {
-            starts[Fingerprints::shard_of(fp(one)) + 1] += 1;
-        }
-        for s in 0..SHARDS {
-            starts[s + 1] += starts[s];
-        }
-        let mut free = starts;
-        let mut order = vec![(0, 0); part.len()];
-        for (k, one) in part.iter().enumerate() {
-            let s = Fingerprints::shard_of(fp(one));
-            order[free[s] as usize] = (fp(one), k as u32);
-            free[s] += 1;
-        }
-        ByShard { starts, order }
-    }
-
-    fn shard(&self, s: usize) -> &[(u64, u32)] {
-        &self.order[self.starts[s] as usize..self.starts[s + 1] as usize]
-    }
-}
-
-/// A parallel level: which kept successors are new states, each one kept only by the first
-/// of its equals in (part, position) order, by inserting them into the visited set shard by
-/// shard, each shard on one core, in that order. Grouping by shard and reading the answers
-/// back are done a part per core too.
+/// Which kept successors of a parallel batch tagged `tag` are new states: of equals claimed
+/// in the batch (contested), only the first in (part, position) order; every other one.
+/// Successors whose shard was full are claimed here, in that order, after their shards grow.
 pub fn first_of_equals<K: Sync>(
     visited: &mut Fingerprints,
+    tag: u8,
     kept: &[&[K]],
     fp: impl Fn(&K) -> u64 + Sync,
+    claim: impl Fn(&K) -> Claim + Sync,
     pool: &ThreadPool,
 ) -> Vec<Vec<bool>> {
+    // Where each part's successors not claimed as new are (a few in a hundred).
+    let unsure = |part: &[K]| -> Vec<usize> { (0..part.len()).filter(|&k| claim(&part[k]) != Claim::New).collect() };
+    let unsure: Vec<Vec<usize>> = pool.install(|| kept.par_iter().map(|part| unsure(part)).collect());
+    let mut contested = FingerprintSet::default();
+    for (part, ks) in kept.iter().zip(&unsure) {
+        for &k in ks {
+            let one = &part[k];
+            let late = match claim(one) {
+                Claim::Later => visited.claim_late(fp(one), tag),
+                c => c,
+            };
+            debug_assert_ne!(late, Claim::Seen, "a fingerprint claimed in this batch is tagged with it");
+            if late == Claim::Contested {
+                contested.insert(fp(one));
+            }
+        }
+    }
     pool.install(|| {
-        let split: Vec<ByShard> = kept.par_iter().map(|part| ByShard::of(part, &fp)).collect();
-        // Whether each of a shard's candidates, part after part, was new.
-        let news: Vec<Vec<bool>> = visited
-            .shards_mut()
-            .par_iter_mut()
-            .enumerate()
-            .map(|(s, shard)| {
-                let fps = split.iter().flat_map(|part| part.shard(s).iter().map(|&(fp, _)| fp));
-                let mut ahead = fps.clone().skip(PREFETCH_AHEAD);
-                fps.map(|fp| {
-                    if let Some(fp) = ahead.next() {
-                        shard.prefetch(fp);
-                    }
-                    shard.insert(fp)
-                })
-                .collect()
-            })
-            .collect();
-        // Where each part's answers begin in each shard's list.
-        let firsts: Vec<[usize; SHARDS]> = split
-            .iter()
-            .scan([0; SHARDS], |next, part| {
-                let first = *next;
-                (0..SHARDS).for_each(|s| next[s] += part.shard(s).len());
-                Some(first)
-            })
-            .collect();
-        split
+        let mut winners: Vec<Vec<bool>> = kept.par_iter().map(|part| vec![true; part.len()]).collect();
+        if contested.is_empty() {
+            return winners;
+        }
+        // Each part's contested successors, in order (the claims that won in time among
+        // them); the first of each fingerprint wins.
+        let disputed: Vec<Vec<usize>> = kept
             .par_iter()
-            .zip(&firsts)
-            .map(|(part, first)| {
-                let mut winners = vec![false; part.order.len()];
-                for (s, new) in news.iter().enumerate() {
-                    for (&(_, k), &won) in part.shard(s).iter().zip(&new[first[s]..]) {
-                        winners[k as usize] = won;
-                    }
-                }
-                winners
-            })
-            .collect()
+            .map(|part| (0..part.len()).filter(|&k| contested.contains(&fp(&part[k]))).collect())
+            .collect();
+        let mut decided = FingerprintSet::with_capacity_and_hasher(contested.len(), Default::default());
+        for ((part, ks), won) in kept.iter().zip(&disputed).zip(&mut winners) {
+            for &k in ks {
+                won[k] = decided.insert(fp(&part[k]));
+            }
+        }
+        winners
     })
 }
 
@@ -99,26 +65,59 @@ pub fn first_of_equals<K: Sync>(
 mod tests {
     use super::*;
 
+    /// A batch as the cores would leave it: each part's successors claimed in part order
+    /// (the order in which cores claim them changes nothing but which ones are contested),
+    /// a part keeping those new to the table or contested and not already its own.
+    fn claimed(visited: &Fingerprints, tag: u8, part: &[u64], added: &mut [u32; SHARDS]) -> Vec<(u64, Claim)> {
+        let mut own = FingerprintSet::default();
+        part.iter()
+            .filter_map(|&fp| match visited.claim(fp, tag, added, BUDGET) {
+                Claim::Seen => None,
+                c => own.insert(fp).then_some((fp, c)),
+            })
+            .collect()
+    }
+
+    /// What a part may add to a shard: part 0's 5000 fingerprints pass it in every shard,
+    /// so that some are claimed only once the batch is over.
+    const BUDGET: u32 = 4;
+
     #[test]
     fn the_first_of_equals_wins_and_what_was_seen_loses() {
-        let mut visited = Fingerprints::default();
         let seen = 0xdead_beef_u64.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        visited.insert(seen);
         // Fingerprints spread over the shards; part 1 repeats two of part 0's and one of its
         // own, part 2 repeats one of part 1's and the one seen before.
         let fp = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17);
         let parts: Vec<Vec<u64>> = vec![
-            (0..500).map(fp).collect(),
-            [fp(7), fp(1000), fp(499), fp(1000)].into_iter().chain((1001..1400).map(fp)).collect(),
-            vec![fp(1200), seen, fp(2000)],
+            (0..5000).map(fp).collect(),
+            [fp(7), fp(10000), fp(4999), fp(10000)].into_iter().chain((10001..10400).map(fp)).collect(),
+            vec![fp(10200), seen, fp(20000)],
         ];
-        let kept: Vec<&[u64]> = parts.iter().map(Vec::as_slice).collect();
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
-        let winners = first_of_equals(&mut visited, &kept, |&fp| fp, &pool);
-        assert!(winners[0].iter().all(|&won| won));
-        assert_eq!(&winners[1][..4], [false, true, false, false]);
-        assert!(winners[1][4..].iter().all(|&won| won));
-        assert_eq!(winners[2], [false, false, true]);
-        assert_eq!(visited.len(), 1 + 500 + 1 + 399 + 1);
+        // Claimed in part order, and in the reverse order (a later part's core first).
+        for reverse in [false, true] {
+            let mut visited = Fingerprints::default();
+            visited.insert(seen);
+            let tag = visited.begin_batch(BUDGET as usize * parts.len());
+            let mut kept: Vec<Vec<(u64, Claim)>> = vec![Vec::new(); parts.len()];
+            let order: Vec<usize> = if reverse { vec![2, 1, 0] } else { vec![0, 1, 2] };
+            for &p in &order {
+                let mut added = [0; SHARDS];
+                kept[p] = claimed(&visited, tag, &parts[p], &mut added);
+                visited.end_batch(&added);
+            }
+            assert!(kept.iter().flatten().any(|&(_, c)| c == Claim::Later), "no shard was full");
+            let lists: Vec<&[(u64, Claim)]> = kept.iter().map(Vec::as_slice).collect();
+            let winners = first_of_equals(&mut visited, tag, &lists, |k| k.0, |k| k.1, &pool);
+            let won = |p: usize| -> Vec<u64> {
+                kept[p].iter().zip(&winners[p]).filter(|(_, &w)| w).map(|(k, _)| k.0).collect()
+            };
+            assert_eq!(won(0), parts[0], "reverse {reverse}");
+            let mut part1: Vec<u64> = vec![fp(10000)];
+            part1.extend((10001..10400).map(fp));
+            assert_eq!(won(1), part1, "reverse {reverse}");
+            assert_eq!(won(2), [fp(20000)], "reverse {reverse}");
+            assert_eq!(visited.len(), 1 + 5000 + 1 + 399 + 1);
+        }
     }
 }

@@ -11,8 +11,7 @@
 //! stateright's own checker finds the same state counts and verdicts,
 //! `tests/parallel_search.rs` that cores change nothing.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, VecDeque};
 
 use rayon::prelude::*;
 use rayon::ThreadPool;
@@ -23,28 +22,10 @@ use crate::check::merge::first_of_equals;
 use crate::check::packing::{pack, unpack};
 use crate::check::resources::{Budget, Searching, Stop};
 use crate::check::tree::{Step, Tree};
-use crate::check::visited::{Fingerprints, Shard, PREFETCH_AHEAD};
+use crate::check::visited::{Claim, Fingerprints, Shard, Visited, PREFETCH_AHEAD, SHARDS};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Dims, State};
 use crate::cpython::symmetry::Reduction;
-
-/// Fingerprints are already well-mixed hashes: the table uses them as they are.
-#[derive(Default)]
-pub(crate) struct Identity(u64);
-
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
 
 /// What each slot of the visited table costs: a `u64` fingerprint, a `u32` index and a control
 /// byte, at the table's largest load (7/8).
@@ -55,9 +36,6 @@ pub(crate) const BYTES_PER_VISITED: usize = (8 + 4 + 1) * 8 / 7 + 1;
 pub(crate) fn held_bytes(parts: &[usize]) -> usize {
     parts.iter().sum::<usize>() + parts.iter().max().copied().unwrap_or(0) * 2
 }
-
-/// Visited states: fingerprint to discovery index.
-pub(crate) type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
 
 /// What every breadth-first search of a model has found, whatever it looked for.
 pub struct Walk {
@@ -262,6 +240,8 @@ fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Select
 /// A successor of a part's states that was new when its part was expanded.
 struct Kept {
     fp: u64,
+    /// What the visited set said ([`Claim::New`] on one core).
+    claim: Claim,
     /// The state it came from (position in the part) and the action's position in its list.
     parent: u32,
     position: u16,
@@ -281,6 +261,8 @@ struct Expanded<A> {
     /// Discovery index of the part's first state.
     first: usize,
     horizon_hit: bool,
+    /// What it added to each shard of the visited set ([`Probe::Claim`]).
+    added: [u32; SHARDS],
 }
 
 /// Parts expanded between two merges into the visited set, per core: enough that the cores
@@ -344,6 +326,8 @@ pub fn breadth_first<A: Default + Send>(
     let search = Setting { model, dims, reduce, horizon, sign };
     let expand = |part: &Part, first: usize, probe: Probe| expand_part(&search, part, first, &observe, probe);
     let mut pools: Option<(usize, ThreadPool)> = None;
+    // The tag of the parallel batch last begun.
+    let mut tag = 0;
     // Ends of fused chains by the depth of their level.
     let mut pending: BTreeMap<usize, ChainEnds> = BTreeMap::new();
     'levels: for depth in 0.. {
@@ -404,13 +388,24 @@ pub fn breadth_first<A: Default + Send>(
             level_bytes -= batch.iter().map(Part::bytes).sum::<usize>().min(level_bytes);
             let mut done: Vec<Expanded<A>> = match pool {
                 None => batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, Probe::Insert(&mut visited))).collect(),
-                Some(pool) => pool.install(|| {
-                    batch
-                        .par_iter()
-                        .zip(&firsts)
-                        .map(|(p, &f)| expand(p, f, Probe::Filter(&visited, Shard::with_capacity(p.len()))))
-                        .collect()
-                }),
+                Some(pool) => {
+                    // A part's states find about as many new ones as there are of them, or
+                    // up to a few times more while the levels still widen: each part may add
+                    // up to four times its share of a shard, and claims the rest late.
+                    let budget = (4 * level.part / SHARDS + 16) as u32;
+                    tag = visited.begin_batch(budget as usize * batch.len());
+                    let visited = &visited;
+                    pool.install(|| {
+                        batch
+                            .par_iter()
+                            .zip(&firsts)
+                            .map(|(p, &f)| {
+                                let kept = Shard::with_capacity(p.len());
+                                expand(p, f, Probe::Claim { visited, tag, kept, added: [0; SHARDS], budget })
+                            })
+                            .collect()
+                    })
+                }
             };
             drop(batch);
             for part in &mut done {
@@ -419,9 +414,12 @@ pub fn breadth_first<A: Default + Send>(
                     break 'levels;
                 }
             }
+            for part in &done {
+                visited.end_batch(&part.added);
+            }
             let winners = pool.map(|pool| {
                 let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
-                first_of_equals(&mut visited, &kept, |k| k.fp, pool)
+                first_of_equals(&mut visited, tag, &kept, |k| k.fp, |k| k.claim, pool)
             });
             let size = level.part;
             let selected: Vec<Selected> = match (pool, &winners) {
@@ -510,7 +508,7 @@ impl Successors {
     /// successor itself, or the end of the fused chain it starts.
     fn keep_new<A>(&mut self, probe: &mut Probe, out: &mut Expanded<A>, chains: &mut Option<Follower>) {
         for (position, &fp) in self.fps.iter().enumerate() {
-            if probe.is_new(fp) {
+            if let Some(claim) = probe.claim(fp) {
                 let bytes = self.states.get(position);
                 let (forced, end_fp, kept) = match chains.as_mut().and_then(|c| c.follow(bytes)) {
                     Some((forced, end_fp, end)) => (forced, end_fp, end),
@@ -518,7 +516,14 @@ impl Successors {
                 };
                 pack(kept, &mut out.part.packed);
                 out.part.ends.push(out.part.packed.len() as u32);
-                out.kept.push(Kept { fp, parent: self.parent as u32, position: position as u16, forced, end_fp });
+                out.kept.push(Kept {
+                    fp,
+                    claim,
+                    parent: self.parent as u32,
+                    position: position as u16,
+                    forced,
+                    end_fp,
+                });
             }
         }
         self.fps.clear();
@@ -565,26 +570,34 @@ struct Setting<'a> {
 }
 
 /// How a part's expansion tells a new successor from one seen before.
+#[allow(clippy::large_enum_variant)] // one a part, on its stack: boxing the counts would add a pointer per claim
 enum Probe<'a> {
     /// One core: insert it into the visited set; new if it was not there.
     Insert(&'a mut Fingerprints),
-    /// One of several cores: new if the visited set does not hold it (read only, shared)
-    /// and the part has not kept it already; [`first_of_equals`] decides later.
-    Filter(&'a Fingerprints, Shard),
+    /// One of several cores: claim it in the shared visited set for the batch tagged `tag`
+    /// (adding at most `budget` to a shard, counted in `added`), and keep it unless it was
+    /// there before the batch or the part has `kept` it already; [`first_of_equals`]
+    /// decides among the parts that kept it.
+    Claim { visited: &'a Fingerprints, tag: u8, kept: Shard, added: [u32; SHARDS], budget: u32 },
 }
 
 impl Probe<'_> {
-    fn is_new(&mut self, fp: u64) -> bool {
+    /// `None` when the successor is not new (to the part's search so far), else what the
+    /// visited set said of it.
+    fn claim(&mut self, fp: u64) -> Option<Claim> {
         match self {
-            Probe::Insert(visited) => visited.insert(fp),
-            Probe::Filter(visited, kept) => !visited.contains(fp) && kept.insert(fp),
+            Probe::Insert(visited) => visited.insert(fp).then_some(Claim::New),
+            Probe::Claim { visited, tag, kept, added, budget } => match visited.claim(fp, *tag, added, *budget) {
+                Claim::Seen => None,
+                claim => kept.insert(fp).then_some(claim),
+            },
         }
     }
 
     fn prefetch(&self, fp: u64) {
         match self {
             Probe::Insert(visited) => visited.prefetch(fp),
-            Probe::Filter(visited, _) => visited.prefetch(fp),
+            Probe::Claim { visited, .. } => visited.prefetch_to_write(fp),
         }
     }
 }
@@ -610,6 +623,7 @@ fn expand_part<A: Default>(
         states: part.len(),
         first,
         horizon_hit: false,
+        added: [0; SHARDS],
     };
     let mut chains = sign.map(|_| Follower {
         search,
@@ -644,6 +658,9 @@ fn expand_part<A: Default>(
         std::mem::swap(&mut now, &mut before);
     }
     before.keep_new(&mut probe, &mut out, &mut chains);
+    if let Probe::Claim { added, .. } = probe {
+        out.added = added;
+    }
     out
 }
 

@@ -1,10 +1,47 @@
 //! The states a search has seen, as 64-bit fingerprints (hash compaction, as SPIN's
 //! bitstate-free `-DHC` and stateright do): 8 bytes a state in an open-addressing table,
-//! split into [`SHARDS`] shards by the fingerprint's top bits. A shard doubles when it is
-//! 4/5 full, so the table stays 40–80% full, a fingerprint is moved about once as the table
-//! grows (growing by half moved each twice, and took 8% of a race's search on one core), and
-//! growing never holds two copies of the whole; searches on several cores insert into
-//! disjoint shards without locks.
+//! split into [`SHARDS`] shards by the fingerprint's top bits. A slot need not hold those: it
+//! holds the other 58 and, in their place, the tag of the parallel batch that added it. A
+//! shard doubles when it is 4/5 full, so the table stays 40–80% full, a fingerprint is moved
+//! about once as the table grows (growing by half moved each twice, and took 8% of a race's
+//! search on one core), and growing never holds two copies of the whole.
+//!
+//! On several cores a batch of a level's parts is expanded at once, each core claiming its
+//! successors in the shared table ([`Fingerprints::claim`]): one probe, and a
+//! compare-and-swap into the empty slot where a new fingerprint goes, tagged with the batch.
+//! The cores write nothing else there, not even a count (each part counts what it adds, up to
+//! a budget the table made room for before the batch), so that they share no cache line but
+//! the slots they claim. The tag tells a fingerprint this batch added (claimed by two parts:
+//! [`crate::check::merge`] decides which keeps it) from one seen before.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// Fingerprints are already well-mixed hashes: the table uses them as they are.
+#[derive(Default)]
+pub(crate) struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Fingerprint to discovery index.
+pub(crate) type Visited = HashMap<u64, u32, BuildHasherDefault<Identity>>;
+
+/// A small set of fingerprints (a batch's contested ones).
+pub(crate) type FingerprintSet = HashSet<u64, BuildHasherDefault<Identity>>;
 
 /// How far ahead of its insert a run of inserts fetches a slot.
 pub const PREFETCH_AHEAD: usize = 8;
@@ -13,26 +50,52 @@ pub const PREFETCH_AHEAD: usize = 8;
 pub const SHARDS: usize = 64;
 const SHARD_BITS: u32 = SHARDS.trailing_zeros();
 
+/// A slot holds a fingerprint's low bits (its top [`SHARD_BITS`] name its shard, so they are
+/// the same for every fingerprint of one shard) and, in the top bits, the tag of the parallel
+/// batch that claimed it (0: settled).
+const TAG_SHIFT: u32 = 64 - SHARD_BITS;
+const LOW: u64 = (1 << TAG_SHIFT) - 1;
+/// Tags of batches run 1..=63 ([`Fingerprints::begin_batch`]).
+const LAST_TAG: u8 = (1 << SHARD_BITS) as u8 - 1;
+
+/// 0 marks an empty slot, so low bits 0 are stored as 1 (a collision of one in 2^58).
+fn key(fp: u64) -> u64 {
+    (fp & LOW).max(1)
+}
+
 /// A set of fingerprints.
 pub struct Fingerprints {
     shards: Vec<Shard>,
+    /// The tag of the current parallel batch.
+    tag: u8,
 }
 
-/// One shard: linear probing from the slot `fastrange` picks; 0 marks an empty slot.
+/// What [`Fingerprints::claim`] found for a fingerprint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// It was not there: this part put it there first.
+    New,
+    /// It was there before this batch.
+    Seen,
+    /// Another part (or an earlier state of this part) claimed it in this batch.
+    Contested,
+    /// It was not there, and the part has added all it may to its shard in this batch: the
+    /// batch's end claims it ([`Fingerprints::claim_late`]).
+    Later,
+}
+
+/// One shard: linear probing from the slot `fastrange` picks; 0 marks an empty slot. Its
+/// slots are atomic so that the cores of a parallel batch claim fingerprints in it at once
+/// ([`Shard::claim`]); on one core they are plain loads and stores.
 #[derive(Default)]
 pub struct Shard {
-    slots: Vec<u64>,
+    slots: Vec<AtomicU64>,
     len: usize,
-}
-
-/// 0 marks an empty slot, so the fingerprint 0 is stored as 1 (a collision of one in 2^64).
-fn stored(fp: u64) -> u64 {
-    fp.max(1)
 }
 
 impl Default for Fingerprints {
     fn default() -> Self {
-        Fingerprints { shards: (0..SHARDS).map(|_| Shard::default()).collect() }
+        Fingerprints { shards: (0..SHARDS).map(|_| Shard::default()).collect(), tag: 0 }
     }
 }
 
@@ -57,13 +120,58 @@ impl Fingerprints {
         self.shards[Self::shard_of(fp)].prefetch(fp);
     }
 
-    /// The shards, to insert into each on its own core.
-    pub fn shards_mut(&mut self) -> &mut [Shard] {
-        &mut self.shards
+    /// [`Fingerprints::prefetch`] for a claim, which may write the slot: the line comes
+    /// owned, so that claiming it does not fetch it a second time.
+    pub fn prefetch_to_write(&self, fp: u64) {
+        self.shards[Self::shard_of(fp)].prefetch_to_write(fp);
+    }
+
+    /// Starts a parallel batch that may add up to `room` fingerprints to each shard:
+    /// grows the shards that lack the room, and returns the batch's tag, which
+    /// [`Fingerprints::claim`] writes with each fingerprint it adds. A tag comes round again
+    /// every 63 batches, so the tags of the batches before are cleared then.
+    pub fn begin_batch(&mut self, room: usize) -> u8 {
+        for shard in &mut self.shards {
+            shard.reserve(room);
+        }
+        if self.tag == LAST_TAG {
+            self.shards.iter_mut().for_each(Shard::untag);
+            self.tag = 0;
+        }
+        self.tag += 1;
+        self.tag
+    }
+
+    /// One part's claim of `fp` in the batch tagged `tag`, while other cores claim theirs:
+    /// one probe, which adds it when it is not there and the part has added fewer than
+    /// `budget` to its shard (`added` counts them; [`Fingerprints::end_batch`] adds them up).
+    /// Nothing but the slots is written: the cores share no counter.
+    pub fn claim(&self, fp: u64, tag: u8, added: &mut [u32; SHARDS], budget: u32) -> Claim {
+        let s = Self::shard_of(fp);
+        let claim = self.shards[s].claim(fp, tag, added[s] < budget);
+        added[s] += u32::from(claim == Claim::New);
+        claim
+    }
+
+    /// Counts what a part of the batch added to each shard ([`Fingerprints::claim`]).
+    pub fn end_batch(&mut self, added: &[u32; SHARDS]) {
+        for (shard, &n) in self.shards.iter_mut().zip(added) {
+            shard.len += n as usize;
+        }
+    }
+
+    /// [`Fingerprints::claim`] after the batch's cores are done, for a fingerprint the part
+    /// had no budget left for: the shard grows first if it must.
+    pub fn claim_late(&mut self, fp: u64, tag: u8) -> Claim {
+        let shard = &mut self.shards[Self::shard_of(fp)];
+        shard.reserve(1);
+        let claim = shard.claim(fp, tag, true);
+        shard.len += usize::from(claim == Claim::New);
+        claim
     }
 
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.len).sum()
+        self.shards.iter().map(Shard::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -77,13 +185,26 @@ impl Fingerprints {
 }
 
 impl Shard {
-    /// [`Fingerprints::prefetch`] within this shard.
-    pub fn prefetch(&self, fp: u64) {
-        if let Some(slot) = self.slots.get(self.home(fp)) {
+    /// [`Fingerprints::prefetch_to_write`] within this shard.
+    fn prefetch_to_write(&self, fp: u64) {
+        if let Some(slot) = self.slots.get(self.home(key(fp))) {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a prefetch is a hint that never faults, here of an address in bounds.
             unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot as *const u64 as *const i8)
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_ET0 }>(slot.as_ptr() as *const i8)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = slot;
+        }
+    }
+
+    /// [`Fingerprints::prefetch`] within this shard.
+    pub fn prefetch(&self, fp: u64) {
+        if let Some(slot) = self.slots.get(self.home(key(fp))) {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a prefetch is a hint that never faults, here of an address in bounds.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.as_ptr() as *const i8)
             };
             #[cfg(not(target_arch = "x86_64"))]
             let _ = slot;
@@ -95,20 +216,24 @@ impl Shard {
         Shard { slots: written_zeros((n * 5 / 4).max(64)), len: 0 }
     }
 
-    /// The slot where the probe for `fp` starts: the shard bits rotated out of the way, the
-    /// rest mapped onto the table's length (Lemire's multiply-shift, no power of two needed).
-    fn home(&self, fp: u64) -> usize {
-        ((fp.rotate_left(SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
+    fn len(&self) -> usize {
+        self.len
     }
 
-    /// Where the probe for `fp` ends (a non-empty table): at `fp`'s slot (true) or at the
-    /// empty slot it would take (false).
-    fn probe(&self, fp: u64) -> (usize, bool) {
-        let mut i = self.home(fp);
+    /// The slot where the probe for a key starts: its bits above the shard's, mapped onto
+    /// the table's length (Lemire's multiply-shift, no power of two needed).
+    fn home(&self, key: u64) -> usize {
+        (((key << SHARD_BITS) as u128 * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// Where the probe for a key ends (a non-empty table): at its slot, with what the slot
+    /// holds, or at the empty slot it would take.
+    fn probe(&self, key: u64) -> (usize, Option<u64>) {
+        let mut i = self.home(key);
         loop {
-            match self.slots[i] {
-                0 => return (i, false),
-                x if x == fp => return (i, true),
+            match self.slots[i].load(Relaxed) {
+                0 => return (i, None),
+                held if held & LOW == key => return (i, Some(held)),
                 _ => i = self.after(i),
             }
         }
@@ -127,30 +252,71 @@ impl Shard {
         if (self.len + 1) * 5 > self.slots.len() * 4 {
             self.grow();
         }
-        let fp = stored(fp);
-        let (i, found) = self.probe(fp);
-        if !found {
-            self.slots[i] = fp;
+        let key = key(fp);
+        let (i, found) = self.probe(key);
+        if found.is_none() {
+            *self.slots[i].get_mut() = key;
             self.len += 1;
         }
-        !found
+        found.is_none()
+    }
+
+    /// [`Fingerprints::claim`] within this shard; it adds `fp` only if `may_add`.
+    fn claim(&self, fp: u64, tag: u8, may_add: bool) -> Claim {
+        let key = key(fp);
+        let tagged = key | (tag as u64) << TAG_SHIFT;
+        if self.slots.is_empty() {
+            return Claim::Later;
+        }
+        let mut i = self.home(key);
+        loop {
+            let mut held = self.slots[i].load(Relaxed);
+            if held == 0 {
+                if !may_add {
+                    return Claim::Later;
+                }
+                match self.slots[i].compare_exchange(0, tagged, Relaxed, Relaxed) {
+                    Ok(_) => return Claim::New,
+                    // Another core took the slot first: see what it holds.
+                    Err(now) => held = now,
+                }
+            }
+            if held & LOW == key {
+                return if held >> TAG_SHIFT == tag as u64 { Claim::Contested } else { Claim::Seen };
+            }
+            i = self.after(i);
+        }
     }
 
     pub fn contains(&self, fp: u64) -> bool {
-        !self.slots.is_empty() && self.probe(stored(fp)).1
+        !self.slots.is_empty() && self.probe(key(fp)).1.is_some()
+    }
+
+    /// Doubles the shard until `more` fingerprints fit under its load of 4/5.
+    fn reserve(&mut self, more: usize) {
+        while (self.len() + more) * 5 > self.slots.len() * 4 {
+            self.grow();
+        }
+    }
+
+    /// Settles every fingerprint a batch claimed: its tag is cleared.
+    fn untag(&mut self) {
+        for slot in &mut self.slots {
+            *slot.get_mut() &= LOW;
+        }
     }
 
     /// Doubles the table and places each fingerprint again: they are distinct, so each
-    /// takes the first empty slot from its home, without comparing.
+    /// takes the first empty slot from its home, without comparing. Tags are kept.
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(64);
         let old = std::mem::replace(&mut self.slots, written_zeros(size));
-        for fp in old.into_iter().filter(|&fp| fp != 0) {
-            let mut i = self.home(fp);
-            while self.slots[i] != 0 {
+        for held in old.into_iter().map(AtomicU64::into_inner).filter(|&held| held != 0) {
+            let mut i = self.home(held & LOW);
+            while *self.slots[i].get_mut() != 0 {
                 i = self.after(i);
             }
-            self.slots[i] = fp;
+            *self.slots[i].get_mut() = held;
         }
     }
 }
@@ -159,9 +325,9 @@ impl Shard {
 /// kernel's shared zero page, and the first write after a probe has read it costs a page
 /// fault that stops every core of the search to flush its TLB.
 #[allow(clippy::slow_vector_initialization)] // `vec![0; n]` is exactly the zeroed allocation avoided here
-fn written_zeros(n: usize) -> Vec<u64> {
+fn written_zeros(n: usize) -> Vec<AtomicU64> {
     let mut slots = Vec::with_capacity(n);
-    slots.resize(n, 0);
+    slots.resize_with(n, || AtomicU64::new(0));
     slots
 }
 
@@ -183,5 +349,31 @@ mod tests {
         assert!(!set.contains(12345));
         // At worst just after a shard doubled: 2/5 full.
         assert!(set.bytes() <= fps.len() * 8 * 5 / 2, "{} bytes", set.bytes());
+    }
+
+    /// A fingerprint claimed in a batch is contested in that batch only, also once the tags
+    /// have come round (every 63 batches), and after its shard grew.
+    #[test]
+    fn a_claim_is_contested_in_its_own_batch_only() {
+        let mut set = Fingerprints::default();
+        let fps: Vec<u64> = (0..200u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        let mut spare: Vec<u64> = (1000..3000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        for (batch, &fp) in fps.iter().enumerate() {
+            let mut added = [0; SHARDS];
+            let tag = set.begin_batch(1);
+            assert_eq!(set.claim(fp, tag, &mut added, 1), Claim::New, "batch {batch}");
+            assert_eq!(set.claim(fp, tag, &mut added, 1), Claim::Contested, "batch {batch}");
+            // Its budget spent, a part leaves a new fingerprint of that shard for later.
+            let same_shard = spare.iter().position(|&f| Fingerprints::shard_of(f) == Fingerprints::shard_of(fp));
+            if let Some(other) = same_shard.map(|p| spare.swap_remove(p)) {
+                assert_eq!(set.claim(other, tag, &mut added, 1), Claim::Later, "batch {batch}");
+                assert_eq!(set.claim_late(other, tag), Claim::New, "batch {batch}");
+            }
+            set.end_batch(&added);
+            for &earlier in &fps[..batch] {
+                assert_eq!(set.claim(earlier, tag, &mut [0; SHARDS], 1), Claim::Seen, "batch {batch}");
+            }
+        }
+        assert!(fps.iter().all(|&fp| set.contains(fp)));
     }
 }
