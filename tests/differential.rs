@@ -125,6 +125,15 @@ fn project(model: &GilModel, s: &State) -> Projection {
     }
 }
 
+/// The same program, on a clock of horizon 10 when `ticks`.
+fn on_a_clock(mut scenario: Scenario, ticks: bool) -> Scenario {
+    if ticks {
+        scenario.runtime.time = TimeMode::Ticks;
+        scenario.runtime.horizon = 10;
+    }
+    scenario
+}
+
 /// The same program without a clock.
 fn untimed(scenario: &Scenario) -> Scenario {
     let mut s = scenario.clone();
@@ -219,11 +228,7 @@ proptest! {
     /// (the model's properties include one that never settles, so stateright explores all).
     #[test]
     fn bfs_and_dfs_count_the_same_states(case in generate::cases(&small(false), &[]), ticks in any::<bool>()) {
-        let mut scenario = case.scenario;
-        if ticks {
-            scenario.runtime.time = TimeMode::Ticks;
-            scenario.runtime.horizon = 10;
-        }
+        let scenario = on_a_clock(case.scenario, ticks);
         let m = model(&scenario);
         let goal = Goal::Always(BExpr::Cmp(BTerm::Int(0), CmpOp::Le, BTerm::Int(0)));
         let ours = explore(&m, &goal, Budget::default());
@@ -236,11 +241,7 @@ proptest! {
     /// (`State::copy_used`).
     #[test]
     fn rules_write_only_the_slots_a_model_uses(case in generate::cases(&small(false), &[]), ticks in any::<bool>()) {
-        let mut scenario = case.scenario;
-        if ticks {
-            scenario.runtime.time = TimeMode::Ticks;
-            scenario.runtime.horizon = 10;
-        }
+        let scenario = on_a_clock(case.scenario, ticks);
         let m = model(&scenario);
         let used = m.sys.dims().used_bytes();
         for s in reachable(&m) {

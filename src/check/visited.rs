@@ -123,7 +123,7 @@ impl Fingerprints {
     /// [`Fingerprints::prefetch`] for a claim, which may write the slot: the line comes
     /// owned, so that claiming it does not fetch it a second time.
     pub fn prefetch_to_write(&self, fp: u64) {
-        self.shards[Self::shard_of(fp)].prefetch_to_write(fp);
+        self.shards[Self::shard_of(fp)].fetch(fp, true);
     }
 
     /// Starts a parallel batch that may add up to `room` fingerprints to each shard:
@@ -185,29 +185,28 @@ impl Fingerprints {
 }
 
 impl Shard {
-    /// [`Fingerprints::prefetch_to_write`] within this shard.
-    fn prefetch_to_write(&self, fp: u64) {
-        if let Some(slot) = self.slots.get(self.home(key(fp))) {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch is a hint that never faults, here of an address in bounds.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_ET0 }>(slot.as_ptr() as *const i8)
-            };
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = slot;
-        }
-    }
-
     /// [`Fingerprints::prefetch`] within this shard.
     pub fn prefetch(&self, fp: u64) {
+        self.fetch(fp, false);
+    }
+
+    /// Asks the CPU for the line of the slot where a probe for `fp` starts, owned when the
+    /// probe may write it (`to_write`).
+    fn fetch(&self, fp: u64, to_write: bool) {
         if let Some(slot) = self.slots.get(self.home(key(fp))) {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a prefetch is a hint that never faults, here of an address in bounds.
             unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.as_ptr() as *const i8)
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_ET0, _MM_HINT_T0};
+                let line = slot.as_ptr() as *const i8;
+                if to_write {
+                    _mm_prefetch::<_MM_HINT_ET0>(line)
+                } else {
+                    _mm_prefetch::<_MM_HINT_T0>(line)
+                }
             };
             #[cfg(not(target_arch = "x86_64"))]
-            let _ = slot;
+            let _ = (slot, to_write);
         }
     }
 
