@@ -326,8 +326,6 @@ pub fn breadth_first<A: Default + Send>(
     let search = Setting { model, dims, reduce, horizon, sign };
     let expand = |part: &Part, first: usize, probe: Probe| expand_part(&search, part, first, &observe, probe);
     let mut pools: Option<(usize, ThreadPool)> = None;
-    // The tag of the parallel batch last begun.
-    let mut tag = 0;
     // Ends of fused chains by the depth of their level.
     let mut pending: BTreeMap<usize, ChainEnds> = BTreeMap::new();
     'levels: for depth in 0.. {
@@ -386,16 +384,19 @@ pub fn breadth_first<A: Default + Send>(
                 batch.iter().scan(first, |f, p| Some(std::mem::replace(f, *f + p.len()))).collect();
             first += batch.iter().map(Part::len).sum::<usize>();
             level_bytes -= batch.iter().map(Part::bytes).sum::<usize>().min(level_bytes);
-            let mut done: Vec<Expanded<A>> = match pool {
-                None => batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, Probe::Insert(&mut visited))).collect(),
+            // The parts expanded, and the tag of their batch in the visited set (none on one core).
+            let (mut done, tag): (Vec<Expanded<A>>, u8) = match pool {
+                None => {
+                    (batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, Probe::Insert(&mut visited))).collect(), 0)
+                }
                 Some(pool) => {
                     // A part's states find about as many new ones as there are of them, or
                     // up to a few times more while the levels still widen: each part may add
                     // up to four times its share of a shard, and claims the rest late.
                     let budget = (4 * level.part / SHARDS + 16) as u32;
-                    tag = visited.begin_batch(budget as usize * batch.len());
+                    let tag = visited.begin_batch(budget as usize * batch.len());
                     let visited = &visited;
-                    pool.install(|| {
+                    let done = pool.install(|| {
                         batch
                             .par_iter()
                             .zip(&firsts)
@@ -404,7 +405,8 @@ pub fn breadth_first<A: Default + Send>(
                                 expand(p, f, Probe::Claim { visited, tag, kept, added: [0; SHARDS], budget })
                             })
                             .collect()
-                    })
+                    });
+                    (done, tag)
                 }
             };
             drop(batch);
