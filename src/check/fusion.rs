@@ -28,17 +28,17 @@ pub const MAX_FORCED: u8 = u8::MAX;
 
 /// Follows the forced steps from `start` (a successor just found new) while each leads to a
 /// state with `start`'s sign, using `spare` for the step under test (one copy of a state's
-/// used bytes per step, [`State::copy_used`]: both states are of the model, with defaults
+/// `used` bytes per step, [`State::copy_used`]: both states are of the model, with defaults
 /// past its dims). Returns the chain's end and how many steps it took: 0 when `start` is not skipped
 /// (stored as it is).
 pub fn follow<'s>(
     model: &GilModel,
     sign: Sign,
+    used: usize,
     [start, spare]: [&'s mut State; 2],
     actions: &mut Vec<Action>,
 ) -> (&'s State, u8) {
     let Some(first) = sign(start) else { return (start, 0) };
-    let used = model.sys.dims().used_bytes();
     let (mut now, mut next) = (start, spare);
     let mut forced = 0;
     while forced < MAX_FORCED {

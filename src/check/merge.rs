@@ -14,7 +14,8 @@ use crate::check::visited::{Claim, FingerprintSet, Fingerprints};
 
 /// Which kept successors of a parallel batch tagged `tag` are new states: of equals claimed
 /// in the batch (contested), only the first in (part, position) order; every other one.
-/// Successors whose shard was full are claimed here, in that order, after their shards grow.
+/// Successors their part had no budget left for ([`Claim::Later`]) are claimed here, in that
+/// order, after their shards grow.
 pub fn first_of_equals<K: Sync>(
     visited: &mut Fingerprints,
     tag: u8,

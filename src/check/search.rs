@@ -323,7 +323,7 @@ pub fn breadth_first<A: Default + Send>(
     let horizon = model.sys.is_ticks().then_some(model.sys.runtime.horizon as u16);
     let max_states = meter.max_states();
     let _running = Searching::start();
-    let search = Setting { model, dims, reduce, horizon, sign };
+    let search = Setting { model, dims, used: dims.used_bytes(), reduce, horizon, sign };
     let expand = |part: &Part, first: usize, probe: Probe| expand_part(&search, part, first, &observe, probe);
     let mut pools: Option<(usize, ThreadPool)> = None;
     // Ends of fused chains by the depth of their level.
@@ -547,11 +547,11 @@ impl Follower<'_> {
     /// end's fingerprint and encoding; `None` when the successor is not skipped (or the
     /// search fuses nothing).
     fn follow(&mut self, bytes: &[u8]) -> Option<(u8, u64, &[u8])> {
-        let Setting { model, dims, reduce, sign, .. } = *self.search;
+        let Setting { model, dims, used, reduce, sign, .. } = *self.search;
         let sign = sign?;
         let [start, spare] = &mut self.states;
         start.decode_from(&dims, bytes);
-        let (end, forced) = fusion::follow(model, sign, [start, spare], &mut self.actions);
+        let (end, forced) = fusion::follow(model, sign, used, [start, spare], &mut self.actions);
         if forced == 0 {
             return None;
         }
@@ -565,6 +565,9 @@ impl Follower<'_> {
 struct Setting<'a> {
     model: &'a GilModel,
     dims: Dims,
+    /// The bytes of a `State` the model's slots reach ([`Dims::used_bytes`]): what a
+    /// successor copies of its parent.
+    used: usize,
     reduce: Reduction,
     horizon: Option<u16>,
     /// Fuse chains of forced steps that this sign does not tell apart.
@@ -615,7 +618,7 @@ fn expand_part<A: Default>(
     observe: &impl Fn(&mut A, &State, usize, &[Action]),
     mut probe: Probe,
 ) -> Expanded<A> {
-    let &Setting { model, ref dims, reduce, horizon, sign } = search;
+    let &Setting { model, ref dims, used, reduce, horizon, sign } = search;
     // A part keeps about as many new states as it expands (each state is discovered once),
     // so its buffers start at the part's own size rather than growing by copies.
     let mut out = Expanded {
@@ -639,7 +642,7 @@ fn expand_part<A: Default>(
     // that two states' cache misses overlap.
     let (mut now, mut before) = (Successors::default(), Successors::default());
     // A successor starts as a copy of its state: of the bytes its model's slots use.
-    let (mut s, mut next, used) = (State::default(), State::default(), dims.used_bytes());
+    let (mut s, mut next) = (State::default(), State::default());
     for i in 0..part.len() {
         s.decode_from(dims, unpack(part.get(i), &mut bytes));
         out.horizon_hit |= horizon.is_some_and(|h| s.now >= h);
