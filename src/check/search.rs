@@ -53,8 +53,9 @@ pub struct Walk {
     pub stopped: Option<Stop>,
 }
 
-/// Up to [`crate::check::resources::Cores::part_states`] states of a search level, each
-/// [`pack`]ed, in discovery order: the unit of work of a core.
+/// States of a search level, each [`pack`]ed, in discovery order: the unit of work of a
+/// core. A part holds up to twice [`crate::check::resources::Cores::part_states`]: the new
+/// states of a part stay together unless there are more ([`select`]).
 #[derive(Default)]
 struct Part {
     packed: Vec<u8>,
@@ -87,6 +88,39 @@ impl Part {
     fn bytes(&self) -> usize {
         self.packed.capacity() + self.ends.capacity() * 4
     }
+    /// Keeps only the states `keep` says, in place: a run of neighbours moves in one copy.
+    fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        // Bytes written so far, and the run of kept states (as bytes) not yet moved there.
+        let (mut written, mut run, mut kept) = (0, 0..0, 0);
+        for i in 0..self.len() {
+            let (start, end) = (if i == 0 { 0 } else { self.ends[i - 1] as usize }, self.ends[i] as usize);
+            if !keep(i) {
+                self.packed.copy_within(run.clone(), written);
+                written += run.len();
+                run = end..end;
+                continue;
+            }
+            if run.is_empty() {
+                run = start..start;
+            }
+            run.end = end;
+            self.ends[kept] = (written + run.len()) as u32;
+            kept += 1;
+        }
+        self.packed.copy_within(run.clone(), written);
+        self.packed.truncate(written + run.len());
+        self.ends.truncate(kept);
+    }
+    /// The first `n` states, taken out of this part.
+    fn split_off_front(&mut self, n: usize) -> Part {
+        let mut front = Part::default();
+        front.extend_from(self, 0..n);
+        let cut = self.ends[n - 1];
+        self.packed.drain(..cut as usize);
+        self.ends.drain(..n);
+        self.ends.iter_mut().for_each(|e| *e -= cut);
+        front
+    }
 }
 
 /// One search level: its states in parts, and the discovery index of its first state.
@@ -95,7 +129,7 @@ struct Level {
     parts: Vec<Part>,
     first: usize,
     len: usize,
-    /// States a part holds.
+    /// States a part holds, or up to twice as many ([`select`]).
     part: usize,
     /// Bytes its parts hold.
     bytes: usize,
@@ -124,7 +158,7 @@ impl Level {
     }
 }
 
-/// A part's new states as parts of the next level (at most `size` states each), with what
+/// A part's new states as parts of the next level ([`select`]), with what
 /// the tree learns of them: how many each state of the part discovered, and each new
 /// state's action position.
 struct Selected {
@@ -192,48 +226,38 @@ impl Selected {
 }
 
 /// The new states of an expanded part: those `winners` marks (all kept ones on one core).
+/// They stay where the part packed them (the few others are squeezed out), in one part of
+/// the next level, or in parts of `size` states when there are more than twice as many.
 fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Selected {
+    let Expanded { kept, mut part, states, first, .. } = done;
     let mut new = Selected {
         parts: Vec::new(),
-        children: vec![0; done.states],
+        children: vec![0; states],
         positions: Vec::new(),
         len: 0,
         chains: ChainEnds::default(),
     };
-    let all_won = winners.is_none_or(|w| w.iter().all(|&won| won));
-    if all_won && done.part.len() <= size && done.kept.iter().all(|k| k.forced == 0) {
-        for kept in &done.kept {
-            new.children[kept.parent as usize] += 1;
-            new.positions.push(kept.position);
+    let won = |k: usize| winners.is_none_or(|w| w[k]);
+    for (k, kept) in kept.iter().enumerate() {
+        if !won(k) {
+            continue;
         }
-        new.len = done.part.len();
-        new.parts.push(done.part);
-        return new;
-    }
-    // The states to store are copied a run of neighbours at a time: losers are few.
-    let (mut current, mut run) = (Part::default(), 0..0);
-    for (k, kept) in done.kept.iter().enumerate() {
-        let won = winners.is_none_or(|w| w[k]);
-        let stored = won && kept.forced == 0;
-        if !stored || run.end != k || current.len() + run.len() >= size {
-            current.extend_from(&done.part, run);
-            if current.len() >= size {
-                new.parts.push(std::mem::take(&mut current));
-            }
-            run = k..k;
-        }
-        if stored {
-            run.end = k + 1;
+        if kept.forced == 0 {
             new.children[kept.parent as usize] += 1;
             new.positions.push(kept.position);
             new.len += 1;
-        } else if won {
-            let parent = done.first + kept.parent as usize;
-            new.chains.push(done.part.get(k), kept.end_fp, parent, kept.position, kept.forced);
+        } else {
+            let parent = first + kept.parent as usize;
+            new.chains.push(part.get(k), kept.end_fp, parent, kept.position, kept.forced);
         }
     }
-    current.extend_from(&done.part, run);
-    new.parts.push(current);
+    if new.len < part.len() {
+        part.retain(|k| won(k) && kept[k].forced == 0);
+    }
+    while part.len() > 2 * size {
+        new.parts.push(part.split_off_front(size));
+    }
+    new.parts.push(part);
     new
 }
 
@@ -384,52 +408,55 @@ pub fn breadth_first<A: Default + Send>(
                 batch.iter().scan(first, |f, p| Some(std::mem::replace(f, *f + p.len()))).collect();
             first += batch.iter().map(Part::len).sum::<usize>();
             level_bytes -= batch.iter().map(Part::bytes).sum::<usize>().min(level_bytes);
-            // The parts expanded, and the tag of their batch in the visited set (none on one core).
-            let (mut done, tag): (Vec<Expanded<A>>, u8) = match pool {
-                None => {
-                    (batch.iter().zip(&firsts).map(|(p, &f)| expand(p, f, Probe::Insert(&mut visited))).collect(), 0)
-                }
-                Some(pool) => {
+            let size = level.part;
+            // What the parts observed (and whether they reached the horizon), and their new
+            // states.
+            let (observed, selected): (Vec<(A, bool)>, Vec<Selected>) = match pool {
+                None => batch
+                    .iter()
+                    .zip(&firsts)
+                    .map(|(p, &f)| {
+                        let mut done = expand(p, f, Probe::Insert(&mut visited));
+                        ((std::mem::take(&mut done.seen), done.horizon_hit), select(done, None, size))
+                    })
+                    .unzip(),
+                // One trip to the pool's cores a batch: the parts are expanded, the claims
+                // settled and the new states selected there.
+                Some(pool) => pool.install(|| {
                     // A part's states find about as many new ones as there are of them, or
                     // up to a few times more while the levels still widen: each part may add
                     // up to four times its share of a shard, and claims the rest late.
-                    let budget = (4 * level.part / SHARDS + 16) as u32;
+                    let budget = (4 * size / SHARDS + 16) as u32;
                     let tag = visited.begin_batch(budget as usize * batch.len());
-                    let visited = &visited;
-                    let done = pool.install(|| {
-                        batch
-                            .par_iter()
-                            .zip(&firsts)
-                            .map(|(p, &f)| {
-                                let kept = Shard::with_capacity(p.len());
-                                expand(p, f, Probe::Claim { visited, tag, kept, added: [0; SHARDS], budget })
-                            })
-                            .collect()
-                    });
-                    (done, tag)
-                }
+                    let claimed = &visited;
+                    let done: Vec<Expanded<A>> = batch
+                        .par_iter()
+                        .zip(&firsts)
+                        .map(|(p, &f)| {
+                            let kept = Shard::with_capacity(p.len());
+                            expand(p, f, Probe::Claim { visited: claimed, tag, kept, added: [0; SHARDS], budget })
+                        })
+                        .collect();
+                    for part in &done {
+                        visited.end_batch(&part.added);
+                    }
+                    let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
+                    let winners = first_of_equals(&mut visited, tag, &kept, |k| k.fp, |k| k.claim, pool);
+                    done.into_par_iter()
+                        .zip(winners)
+                        .map(|(mut part, won)| {
+                            ((std::mem::take(&mut part.seen), part.horizon_hit), select(part, Some(&won), size))
+                        })
+                        .unzip()
+                }),
             };
             drop(batch);
-            for part in &mut done {
-                walk.horizon_hit |= part.horizon_hit;
-                if !fold(std::mem::take(&mut part.seen)) {
+            for (seen, horizon_hit) in observed {
+                walk.horizon_hit |= horizon_hit;
+                if !fold(seen) {
                     break 'levels;
                 }
             }
-            for part in &done {
-                visited.end_batch(&part.added);
-            }
-            let winners = pool.map(|pool| {
-                let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
-                first_of_equals(&mut visited, tag, &kept, |k| k.fp, |k| k.claim, pool)
-            });
-            let size = level.part;
-            let selected: Vec<Selected> = match (pool, &winners) {
-                (Some(pool), Some(winners)) => pool.install(|| {
-                    done.into_par_iter().zip(winners).map(|(part, w)| select(part, Some(w), size)).collect()
-                }),
-                _ => done.into_iter().map(|part| select(part, None, size)).collect(),
-            };
             for mut new in selected {
                 let room = max_states.saturating_sub(walk.states + next.len);
                 let full = new.len > room;
@@ -760,4 +787,44 @@ pub fn counter_grows_on_a_cycle(model: &GilModel) -> bool {
         let (a, b) = graph.edge_endpoints(e).expect("an edge");
         graph[e] && component[a.index()] == component[b.index()]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part_of(states: &[&[u8]]) -> Part {
+        let mut part = Part::default();
+        states.iter().for_each(|s| part.push(s));
+        part
+    }
+
+    fn states_of(part: &Part) -> Vec<Vec<u8>> {
+        (0..part.len()).map(|i| part.get(i).to_vec()).collect()
+    }
+
+    #[test]
+    fn a_part_keeps_what_it_is_told_in_order() {
+        let states: Vec<Vec<u8>> = (0..9u8).map(|i| vec![i; 1 + i as usize % 4]).collect();
+        let refs: Vec<&[u8]> = states.iter().map(Vec::as_slice).collect();
+        // Runs kept and dropped at either end and inside, one state alone, none and all.
+        let masks: [fn(usize) -> bool; 5] = [|i| i % 3 != 1, |i| i > 0 && i < 8, |i| i == 4, |_| false, |_| true];
+        for keep in masks {
+            let mut part = part_of(&refs);
+            part.retain(keep);
+            let expected: Vec<Vec<u8>> = (0..states.len()).filter(|&i| keep(i)).map(|i| states[i].clone()).collect();
+            assert_eq!(states_of(&part), expected);
+            assert_eq!(part.packed.len(), expected.iter().map(Vec::len).sum::<usize>());
+        }
+    }
+
+    #[test]
+    fn a_part_splits_off_its_front() {
+        let states: Vec<Vec<u8>> = (0..7u8).map(|i| vec![i; 2 + i as usize % 3]).collect();
+        let refs: Vec<&[u8]> = states.iter().map(Vec::as_slice).collect();
+        let mut part = part_of(&refs);
+        let front = part.split_off_front(3);
+        assert_eq!(states_of(&front), states[..3].to_vec());
+        assert_eq!(states_of(&part), states[3..].to_vec());
+    }
 }
