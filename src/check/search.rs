@@ -257,6 +257,10 @@ fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Select
     while part.len() > 2 * size {
         new.parts.push(part.split_off_front(size));
     }
+    // Its buffers were sized for its parent part's states: they may be half empty, and it
+    // waits in the next level a while.
+    part.packed.shrink_to_fit();
+    part.ends.shrink_to_fit();
     new.parts.push(part);
     new
 }
