@@ -4,29 +4,30 @@
 //! only; here each successor is kept only by the first of its equals in (part, position)
 //! order, so that a search on several cores finds the states, indices and paths of a search
 //! on one, whichever core claimed a state first.
+//!
+//! Both steps run on the search's pool ([`rayon::ThreadPool::install`]): their loops take
+//! the cores of the pool they run in.
 
 use rayon::prelude::*;
-use rayon::ThreadPool;
 
 #[cfg(test)]
 use crate::check::visited::SHARDS;
 use crate::check::visited::{Claim, FingerprintSet, Fingerprints};
 
-/// Which kept successors of a parallel batch tagged `tag` are new states: of equals claimed
-/// in the batch (contested), only the first in (part, position) order; every other one.
-/// Successors their part had no budget left for ([`Claim::Later`]) are claimed here, in that
-/// order, after their shards grow.
-pub fn first_of_equals<K: Sync>(
+/// Settles the claims of a parallel batch tagged `tag` in the visited set: successors their
+/// part had no budget left for ([`Claim::Later`]) are claimed now, in (part, position)
+/// order, after their shards grow. Returns the fingerprints claimed more than once in the
+/// batch (contested), for [`first_of_equals`], which needs the visited set no more.
+pub(crate) fn settle<K: Sync>(
     visited: &mut Fingerprints,
     tag: u8,
     kept: &[&[K]],
     fp: impl Fn(&K) -> u64 + Sync,
     claim: impl Fn(&K) -> Claim + Sync,
-    pool: &ThreadPool,
-) -> Vec<Vec<bool>> {
+) -> FingerprintSet {
     // Where each part's successors not claimed as new are (a few in a hundred).
     let unsure = |part: &[K]| -> Vec<usize> { (0..part.len()).filter(|&k| claim(&part[k]) != Claim::New).collect() };
-    let unsure: Vec<Vec<usize>> = pool.install(|| kept.par_iter().map(|part| unsure(part)).collect());
+    let unsure: Vec<Vec<usize>> = kept.par_iter().map(|part| unsure(part)).collect();
     let mut contested = FingerprintSet::default();
     for (part, ks) in kept.iter().zip(&unsure) {
         for &k in ks {
@@ -41,25 +42,31 @@ pub fn first_of_equals<K: Sync>(
             }
         }
     }
-    pool.install(|| {
-        let mut winners: Vec<Vec<bool>> = kept.par_iter().map(|part| vec![true; part.len()]).collect();
-        if contested.is_empty() {
-            return winners;
+    contested
+}
+
+/// Which kept successors of a settled parallel batch ([`settle`]) are new states: of the
+/// `contested` ones, only the first of equals in (part, position) order; every other one.
+pub(crate) fn first_of_equals<K: Sync>(
+    contested: &FingerprintSet,
+    kept: &[&[K]],
+    fp: impl Fn(&K) -> u64 + Sync,
+) -> Vec<Vec<bool>> {
+    let mut winners: Vec<Vec<bool>> = kept.par_iter().map(|part| vec![true; part.len()]).collect();
+    if contested.is_empty() {
+        return winners;
+    }
+    // Each part's contested successors, in order (the claims that won in time among
+    // them); the first of each fingerprint wins.
+    let disputed: Vec<Vec<usize>> =
+        kept.par_iter().map(|part| (0..part.len()).filter(|&k| contested.contains(&fp(&part[k]))).collect()).collect();
+    let mut decided = FingerprintSet::with_capacity_and_hasher(contested.len(), Default::default());
+    for ((part, ks), won) in kept.iter().zip(&disputed).zip(&mut winners) {
+        for &k in ks {
+            won[k] = decided.insert(fp(&part[k]));
         }
-        // Each part's contested successors, in order (the claims that won in time among
-        // them); the first of each fingerprint wins.
-        let disputed: Vec<Vec<usize>> = kept
-            .par_iter()
-            .map(|part| (0..part.len()).filter(|&k| contested.contains(&fp(&part[k]))).collect())
-            .collect();
-        let mut decided = FingerprintSet::with_capacity_and_hasher(contested.len(), Default::default());
-        for ((part, ks), won) in kept.iter().zip(&disputed).zip(&mut winners) {
-            for &k in ks {
-                won[k] = decided.insert(fp(&part[k]));
-            }
-        }
-        winners
-    })
+    }
+    winners
 }
 
 #[cfg(test)]
@@ -109,7 +116,10 @@ mod tests {
             }
             assert!(kept.iter().flatten().any(|&(_, c)| c == Claim::Later), "no shard was full");
             let lists: Vec<&[(u64, Claim)]> = kept.iter().map(Vec::as_slice).collect();
-            let winners = first_of_equals(&mut visited, tag, &lists, |k| k.0, |k| k.1, &pool);
+            let winners = pool.install(|| {
+                let contested = settle(&mut visited, tag, &lists, |k| k.0, |k| k.1);
+                first_of_equals(&contested, &lists, |k| k.0)
+            });
             let won = |p: usize| -> Vec<u64> {
                 kept[p].iter().zip(&winners[p]).filter(|(_, &w)| w).map(|(k, _)| k.0).collect()
             };

@@ -18,11 +18,11 @@ use rayon::ThreadPool;
 use stateright::Model;
 
 use crate::check::fusion::{self, Sign};
-use crate::check::merge::first_of_equals;
+use crate::check::merge::{first_of_equals, settle};
 use crate::check::packing::{pack, unpack};
 use crate::check::resources::{Budget, Searching, Stop};
 use crate::check::tree::{Step, Tree};
-use crate::check::visited::{Claim, Fingerprints, Shard, Visited, PREFETCH_AHEAD, SHARDS};
+use crate::check::visited::{Claim, FingerprintSet, Fingerprints, Shard, Visited, PREFETCH_AHEAD, SHARDS};
 use crate::cpython::model::{Action, GilModel, Trace};
 use crate::cpython::state::{Dims, State};
 use crate::cpython::symmetry::Reduction;
@@ -265,6 +265,91 @@ fn select<A>(done: Expanded<A>, winners: Option<&[bool]>, size: usize) -> Select
     new
 }
 
+/// A parallel batch expanded and settled in the visited set ([`settle`]): its contested
+/// successors are known, not yet which of them are new.
+struct Settled<A> {
+    done: Vec<Expanded<A>>,
+    contested: FingerprintSet,
+}
+
+impl<A> Settled<A> {
+    /// Bytes held: the kept successors and their packed states.
+    fn bytes(&self) -> usize {
+        self.done.iter().map(|d| d.part.bytes() + d.kept.capacity() * std::mem::size_of::<Kept>()).sum()
+    }
+}
+
+/// Where the expanded parts of a level go, in discovery order: what they observed to the
+/// fold, their new states to the next level (and the ends of fused chains to theirs), and
+/// how those were reached to the tree.
+struct Output<'w, F> {
+    walk: &'w mut Walk,
+    next: &'w mut Level,
+    /// Ends of fused chains by the depth of their level.
+    pending: &'w mut BTreeMap<usize, ChainEnds>,
+    fold: &'w mut F,
+    max_states: usize,
+    /// The depth of the level expanded.
+    depth: usize,
+}
+
+impl<F> Output<'_, F> {
+    /// Decides which successors of a settled batch are new (on the cores of the pool it
+    /// runs in), and folds and stores its parts; false when the walk ends there.
+    fn finish<A: Default + Send>(&mut self, batch: Settled<A>, size: usize) -> bool
+    where
+        F: FnMut(A) -> bool,
+    {
+        let kept: Vec<&[Kept]> = batch.done.iter().map(|c| c.kept.as_slice()).collect();
+        let winners = first_of_equals(&batch.contested, &kept, |k| k.fp);
+        let (observed, selected): (Vec<(A, bool)>, Vec<Selected>) = batch
+            .done
+            .into_par_iter()
+            .zip(winners)
+            .map(|(mut part, won)| ((std::mem::take(&mut part.seen), part.horizon_hit), select(part, Some(&won), size)))
+            .unzip();
+        self.fold_and_store(observed, selected)
+    }
+
+    /// Folds what the parts observed (and whether they reached the horizon), then stores
+    /// their new states; false when the fold ends the walk or the state budget runs out
+    /// among them (the walk is then stopped, with every state it holds counted).
+    fn fold_and_store<A>(&mut self, observed: Vec<(A, bool)>, selected: Vec<Selected>) -> bool
+    where
+        F: FnMut(A) -> bool,
+    {
+        for (seen, horizon_hit) in observed {
+            self.walk.horizon_hit |= horizon_hit;
+            if !(self.fold)(seen) {
+                return false;
+            }
+        }
+        for mut new in selected {
+            let room = self.max_states.saturating_sub(self.walk.states + self.next.len);
+            let full = new.len > room;
+            if full {
+                new.truncate(room);
+            }
+            new.children.iter().for_each(|&n| self.walk.tree.expanded(n as usize));
+            new.positions.iter().for_each(|&p| self.walk.tree.discovered(p as usize));
+            self.next.append(new.parts);
+            let ends = &new.chains;
+            for (c, &forced) in ends.forced.iter().enumerate() {
+                let (parent, position) = (ends.parents[c] as usize, ends.positions[c]);
+                let level = self.pending.entry(self.depth + 1 + forced as usize).or_default();
+                level.push(ends.states.get(c), ends.fps[c], parent, position, forced);
+            }
+            if full {
+                self.walk.stopped = Some(Stop::MaxStates(self.max_states));
+                self.walk.states += self.next.len;
+                self.walk.max_depth = self.depth + usize::from(self.next.len > 0);
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// A successor of a part's states that was new when its part was expanded.
 struct Kept {
     fp: u64,
@@ -320,7 +405,7 @@ pub fn breadth_first<A: Default + Send>(
     reduce: bool,
     sign: Option<Sign>,
     observe: impl Fn(&mut A, &State, usize, &[Action]) + Sync,
-    mut fold: impl FnMut(A) -> bool,
+    mut fold: impl FnMut(A) -> bool + Send,
 ) -> Walk {
     let meter = budget.start();
     let dims = model.sys.dims();
@@ -392,97 +477,83 @@ pub fn breadth_first<A: Default + Send>(
         let mut first = level.first;
         let mut parts = std::mem::take(&mut level.parts).into_iter().peekable();
         let mut level_bytes = level.bytes;
+        // Several cores only for a level of several parts; a pool that cannot be had leaves
+        // the search on this one.
+        let cores = if level.len > level.part { budget.cores.now() } else { 1 };
+        if cores > 1 && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
+            pools = rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok().map(|p| (cores, p));
+        }
+        let pool = pools.as_ref().filter(|(n, _)| *n == cores).map(|(_, p)| p);
+        let size = level.part;
+        let mut out =
+            Output { walk: &mut walk, next: &mut next, pending: &mut pending, fold: &mut fold, max_states, depth };
+        // A parallel batch settled in the visited set, whose new states are yet to be
+        // decided and stored: that is done while the cores expand the next batch.
+        let mut waiting: Option<Settled<A>> = None;
         while parts.peek().is_some() {
-            let pending_bytes: usize = pending.values().map(ChainEnds::bytes).sum();
-            let held = visited.bytes() + walk.tree.bytes() + level_bytes + next.bytes + pending_bytes;
+            let pending_bytes: usize = out.pending.values().map(ChainEnds::bytes).sum();
+            let held = visited.bytes()
+                + out.walk.tree.bytes()
+                + level_bytes
+                + out.next.bytes
+                + pending_bytes
+                + waiting.as_ref().map_or(0, Settled::bytes);
             if let Some(why) = meter.poll(held) {
-                walk.stopped = Some(why);
-                walk.states += next.len;
+                let finished = waiting.take().is_none_or(|w| pool.is_some_and(|p| p.install(|| out.finish(w, size))));
+                if finished {
+                    out.walk.stopped = Some(why);
+                    out.walk.states += out.next.len;
+                }
                 break 'levels;
             }
-            // Several cores only for a level of several parts; a pool that cannot be had
-            // leaves the search on this one.
-            let cores = if level.len > level.part { budget.cores.now() } else { 1 };
-            if cores > 1 && pools.as_ref().is_none_or(|(n, _)| *n != cores) {
-                pools = rayon::ThreadPoolBuilder::new().num_threads(cores).build().ok().map(|p| (cores, p));
-            }
-            let pool = pools.as_ref().filter(|(n, _)| *n == cores).map(|(_, p)| p);
-            let batch: Vec<Part> = parts.by_ref().take(pool.as_ref().map_or(1, |_| cores * PARTS_PER_CORE)).collect();
+            let batch: Vec<Part> = parts.by_ref().take(pool.map_or(1, |_| cores * PARTS_PER_CORE)).collect();
             let firsts: Vec<usize> =
                 batch.iter().scan(first, |f, p| Some(std::mem::replace(f, *f + p.len()))).collect();
             first += batch.iter().map(Part::len).sum::<usize>();
             level_bytes -= batch.iter().map(Part::bytes).sum::<usize>().min(level_bytes);
-            let size = level.part;
-            // What the parts observed (and whether they reached the horizon), and their new
-            // states.
-            let (observed, selected): (Vec<(A, bool)>, Vec<Selected>) = match pool {
-                None => batch
-                    .iter()
-                    .zip(&firsts)
-                    .map(|(p, &f)| {
-                        let mut done = expand(p, f, Probe::Insert(&mut visited));
-                        ((std::mem::take(&mut done.seen), done.horizon_hit), select(done, None, size))
-                    })
-                    .unzip(),
-                // One trip to the pool's cores a batch: the parts are expanded, the claims
-                // settled and the new states selected there.
-                Some(pool) => pool.install(|| {
-                    // A part's states find about as many new ones as there are of them, or
-                    // up to a few times more while the levels still widen: each part may add
-                    // up to four times its share of a shard, and claims the rest late.
-                    let budget = (4 * size / SHARDS + 16) as u32;
-                    let tag = visited.begin_batch(budget as usize * batch.len());
-                    let claimed = &visited;
-                    let done: Vec<Expanded<A>> = batch
+            let Some(pool) = pool else {
+                let mut done = expand(&batch[0], firsts[0], Probe::Insert(&mut visited));
+                let seen = (std::mem::take(&mut done.seen), done.horizon_hit);
+                if !out.fold_and_store(vec![seen], vec![select(done, None, size)]) {
+                    break 'levels;
+                }
+                continue;
+            };
+            // One trip to the pool's cores a batch: the batch is expanded and settled there,
+            // and the batch before it decided and stored meanwhile, so that the cores do
+            // not wait for one another as each batch ends.
+            let went_on = pool.install(|| {
+                // A part's states find about as many new ones as there are of them, or up
+                // to a few times more while the levels still widen: each part may add up to
+                // four times its share of a shard, and claims the rest late.
+                let budget = (4 * size / SHARDS + 16) as u32;
+                let tag = visited.begin_batch(budget as usize * batch.len());
+                let claimed = &visited;
+                let claim = || -> Vec<Expanded<A>> {
+                    batch
                         .par_iter()
                         .zip(&firsts)
                         .map(|(p, &f)| {
                             let kept = Shard::with_capacity(p.len());
                             expand(p, f, Probe::Claim { visited: claimed, tag, kept, added: [0; SHARDS], budget })
                         })
-                        .collect();
-                    for part in &done {
-                        visited.end_batch(&part.added);
-                    }
-                    let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
-                    let winners = first_of_equals(&mut visited, tag, &kept, |k| k.fp, |k| k.claim, pool);
-                    done.into_par_iter()
-                        .zip(winners)
-                        .map(|(mut part, won)| {
-                            ((std::mem::take(&mut part.seen), part.horizon_hit), select(part, Some(&won), size))
-                        })
-                        .unzip()
-                }),
-            };
-            drop(batch);
-            for (seen, horizon_hit) in observed {
-                walk.horizon_hit |= horizon_hit;
-                if !fold(seen) {
-                    break 'levels;
+                        .collect()
+                };
+                let (done, went_on) = rayon::join(claim, || waiting.take().is_none_or(|w| out.finish(w, size)));
+                for part in &done {
+                    visited.end_batch(&part.added);
                 }
+                let kept: Vec<&[Kept]> = done.iter().map(|c| c.kept.as_slice()).collect();
+                let contested = settle(&mut visited, tag, &kept, |k| k.fp, |k| k.claim);
+                waiting = Some(Settled { done, contested });
+                went_on
+            });
+            if !went_on {
+                break 'levels;
             }
-            for mut new in selected {
-                let room = max_states.saturating_sub(walk.states + next.len);
-                let full = new.len > room;
-                if full {
-                    new.truncate(room);
-                }
-                new.children.iter().for_each(|&n| walk.tree.expanded(n as usize));
-                new.positions.iter().for_each(|&p| walk.tree.discovered(p as usize));
-                next.append(new.parts);
-                let ends = &new.chains;
-                for (c, &forced) in ends.forced.iter().enumerate() {
-                    let (parent, position) = (ends.parents[c] as usize, ends.positions[c]);
-                    let level = pending.entry(depth + 1 + forced as usize).or_default();
-                    level.push(ends.states.get(c), ends.fps[c], parent, position, forced);
-                }
-                if full {
-                    walk.stopped = Some(Stop::MaxStates(max_states));
-                    walk.states += next.len;
-                    walk.max_depth = depth + usize::from(next.len > 0);
-                    break 'levels;
-                }
-            }
+        }
+        if waiting.take().is_some_and(|w| !pool.is_some_and(|p| p.install(|| out.finish(w, size)))) {
+            break 'levels;
         }
         walk.states += next.len;
         level = next;
