@@ -68,6 +68,9 @@ pub struct Fingerprints {
     shards: Vec<Shard>,
     /// The tag of the current parallel batch.
     tag: u8,
+    /// Room for a shard's fingerprints while it grows ([`Shard::grow`]), kept from one
+    /// growth to the next.
+    scratch: Vec<u64>,
 }
 
 /// What [`Fingerprints::claim`] found for a fingerprint.
@@ -95,7 +98,7 @@ pub struct Shard {
 
 impl Default for Fingerprints {
     fn default() -> Self {
-        Fingerprints { shards: (0..SHARDS).map(|_| Shard::default()).collect(), tag: 0 }
+        Fingerprints { shards: (0..SHARDS).map(|_| Shard::default()).collect(), tag: 0, scratch: Vec::new() }
     }
 }
 
@@ -107,7 +110,11 @@ impl Fingerprints {
 
     /// Adds `fp`; whether it was new. One probe sequence, in one shard.
     pub fn insert(&mut self, fp: u64) -> bool {
-        self.shards[Self::shard_of(fp)].insert(fp)
+        let shard = &mut self.shards[Self::shard_of(fp)];
+        if shard.lacks_room(1) {
+            shard.grow(&mut self.scratch);
+        }
+        shard.put(fp)
     }
 
     pub fn contains(&self, fp: u64) -> bool {
@@ -132,7 +139,7 @@ impl Fingerprints {
     /// every 63 batches, so the tags of the batches before are cleared then.
     pub fn begin_batch(&mut self, room: usize) -> u8 {
         for shard in &mut self.shards {
-            shard.reserve(room);
+            shard.reserve(room, &mut self.scratch);
         }
         if self.tag == LAST_TAG {
             self.shards.iter_mut().for_each(Shard::untag);
@@ -164,7 +171,7 @@ impl Fingerprints {
     /// had no budget left for: the shard grows first if it must.
     pub fn claim_late(&mut self, fp: u64, tag: u8) -> Claim {
         let shard = &mut self.shards[Self::shard_of(fp)];
-        shard.reserve(1);
+        shard.reserve(1, &mut self.scratch);
         let claim = shard.claim(fp, tag, true);
         shard.len += usize::from(claim == Claim::New);
         claim
@@ -252,11 +259,21 @@ impl Shard {
     }
 
     pub fn insert(&mut self, fp: u64) -> bool {
-        // `reserve(1)` written as one test: this is a one-core search's hottest call, and
-        // the loop measured 4% slower on a race.
-        if (self.len + 1) * 5 > self.slots.len() * 4 {
-            self.grow();
+        if self.lacks_room(1) {
+            self.grow(&mut Vec::new());
         }
+        self.put(fp)
+    }
+
+    /// Whether `more` fingerprints would pass the shard's load of 4/5. One test, not a
+    /// loop: the growth check of a one-core search's hottest call (a loop measured 4%
+    /// slower on a race).
+    fn lacks_room(&self, more: usize) -> bool {
+        (self.len + more) * 5 > self.slots.len() * 4
+    }
+
+    /// [`Shard::insert`] in a shard with room for it.
+    fn put(&mut self, fp: u64) -> bool {
         let key = key(fp);
         let (i, found) = self.probe(key);
         if found.is_none() {
@@ -293,9 +310,9 @@ impl Shard {
     }
 
     /// Doubles the shard until `more` fingerprints fit under its load of 4/5.
-    fn reserve(&mut self, more: usize) {
-        while (self.len() + more) * 5 > self.slots.len() * 4 {
-            self.grow();
+    fn reserve(&mut self, more: usize, scratch: &mut Vec<u64>) {
+        while self.lacks_room(more) {
+            self.grow(scratch);
         }
     }
 
@@ -307,11 +324,19 @@ impl Shard {
     }
 
     /// Doubles the table and places each fingerprint again: they are distinct, so each
-    /// takes the first empty slot from its home, without comparing. Tags are kept.
-    fn grow(&mut self) {
+    /// takes the first empty slot from its home, without comparing. Tags are kept. The
+    /// fingerprints wait in `scratch` while the table grows where it is (a large table is
+    /// remapped, not copied): only the new half is memory the process had not touched, and
+    /// the old table and the new are never held at once.
+    fn grow(&mut self, scratch: &mut Vec<u64>) {
+        scratch.clear();
+        scratch.extend(self.slots.iter().map(|slot| slot.load(Relaxed)).filter(|&held| held != 0));
         let size = (self.slots.len() * 2).max(64);
-        let old = std::mem::replace(&mut self.slots, written_zeros(size));
-        for held in old.into_iter().map(AtomicU64::into_inner).filter(|&held| held != 0) {
+        self.slots.clear();
+        self.slots.reserve_exact(size);
+        // Written rather than left zeroed by the kernel: see `written_zeros`.
+        self.slots.resize_with(size, || AtomicU64::new(0));
+        for &held in scratch.iter() {
             let mut i = self.home(held & LOW);
             while *self.slots[i].get_mut() != 0 {
                 i = self.after(i);
