@@ -16,6 +16,7 @@ pub mod explorable;
 pub mod explore;
 pub mod fusion;
 pub mod job;
+mod level;
 pub mod liveness;
 pub mod merge;
 pub mod packing;
