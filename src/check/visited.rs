@@ -187,7 +187,7 @@ impl Fingerprints {
 
     /// Bytes the table holds.
     pub fn bytes(&self) -> usize {
-        self.shards.iter().map(|s| s.slots.capacity() * 8).sum()
+        self.shards.iter().map(|s| s.slots.capacity() * 8).sum::<usize>() + self.scratch.capacity() * 8
     }
 }
 
