@@ -18,9 +18,16 @@ impl Part {
     pub(super) fn len(&self) -> usize {
         self.ends.len()
     }
+    /// Where state `i`'s bytes begin.
+    fn start(&self, i: usize) -> usize {
+        if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize
+        }
+    }
     pub(super) fn get(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.packed[start..self.ends[i] as usize]
+        &self.packed[self.start(i)..self.ends[i] as usize]
     }
     pub(super) fn push(&mut self, packed: &[u8]) {
         self.packed.extend_from_slice(packed);
@@ -31,8 +38,7 @@ impl Part {
         if states.is_empty() {
             return;
         }
-        let start = if states.start == 0 { 0 } else { other.ends[states.start - 1] as usize };
-        let end = other.ends[states.end - 1] as usize;
+        let (start, end) = (other.start(states.start), other.ends[states.end - 1] as usize);
         let at = self.packed.len();
         self.packed.extend_from_slice(&other.packed[start..end]);
         self.ends.extend(other.ends[states].iter().map(|&e| (e as usize - start + at) as u32));
@@ -46,7 +52,7 @@ impl Part {
         // Bytes written so far, and the run of kept states (as bytes) not yet moved there.
         let (mut written, mut run, mut kept) = (0, 0..0, 0);
         for i in 0..self.len() {
-            let (start, end) = (if i == 0 { 0 } else { self.ends[i - 1] as usize }, self.ends[i] as usize);
+            let (start, end) = (self.start(i), self.ends[i] as usize);
             if !keep(i) {
                 self.packed.copy_within(run.clone(), written);
                 written += run.len();
@@ -98,9 +104,7 @@ impl Level {
             match self.parts.last_mut() {
                 Some(last) if last.len() + part.len() <= self.part => {
                     self.bytes -= last.bytes();
-                    for i in 0..part.len() {
-                        last.push(part.get(i));
-                    }
+                    last.extend_from(&part, 0..part.len());
                     self.bytes += last.bytes();
                 }
                 _ => {
@@ -169,7 +173,7 @@ impl Selected {
                 kept.push(part);
             } else {
                 let mut cut = Part::default();
-                (0..left).for_each(|i| cut.push(part.get(i)));
+                cut.extend_from(&part, 0..left);
                 kept.push(cut);
                 break;
             }
