@@ -68,8 +68,10 @@ impl Phase {
     }
 }
 
-/// A thread's relation to the GIL.
+/// A thread's relation to the GIL. One byte, its place in the enum, as [`Thread`]'s bytes
+/// are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum GilRel {
     /// Neither holds nor wants it (blocked in a system call, idle, done; always on 3.13t).
     #[default]
@@ -85,8 +87,10 @@ pub enum GilRel {
 
 /// A GIL waiter's timed wait (`Python/ceval_gil.c: take_gil`): `while (gil->locked)` it saves
 /// `gil->switch_number`, waits `switch_interval` on `gil->cond`, and on a timeout sets the drop
-/// request only if the number is unchanged. Tracked in ticks mode only.
+/// request only if the number is unchanged. Tracked in ticks mode only. One byte, its place
+/// in the enum, as [`Thread`]'s bytes are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum WaitRound {
     /// Not in a timed wait: not waiting, or it asked for the GIL while the GIL was free (it
     /// takes it at once, or finds it just taken and starts a wait then).
@@ -100,8 +104,10 @@ pub enum WaitRound {
     SwitchSeen,
 }
 
-/// One OS thread.
+/// One OS thread. Laid out as its block of an encoding after the phase
+/// ([`crate::cpython::encoding`]): a successor's encoding copies those bytes whole.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+#[repr(C)]
 pub struct Thread {
     pub phase: Phase,
     pub gil: GilRel,
