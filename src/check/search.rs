@@ -368,10 +368,11 @@ impl Successors {
         self.parents.push((parent as u32, self.fps.len() as u32));
     }
 
-    /// Asks for the visited set's slots of every successor at once. A prefetch cannot
-    /// retire before its address is translated, which in a large table is mostly a page
-    /// walk: a tight run of them keeps several walks and misses in flight together, where one
-    /// prefetch between two states' work waited alone (race N = 5 on one core: 3–6% faster).
+    /// Asks for the visited set's slots of every successor at once. A prefetch into a large
+    /// table holds up the work after it (its address must be translated, and the table
+    /// spans far more pages than the TLB holds): in a tight run their waits overlap, where
+    /// one prefetch between two states' work waited alone (race N = 5 on one core: 3–6%
+    /// faster).
     fn prefetch(&self, probe: &Probe) {
         for &fp in &self.fps {
             probe.prefetch(fp);

@@ -199,10 +199,10 @@ impl Shard {
 
     /// Asks the CPU for the line of the slot where a probe for `fp` starts and the line
     /// after it, owned when the probe may write them (`to_write`). A probe goes on past its
-    /// home slot until it finds the fingerprint or an empty slot: about 3 slots in a table
-    /// 60% full, so a third of probes cross into the next line of 8 slots, and a line not
-    /// fetched stalls the probe as long as no prefetch at all (race N = 5 on one core: 6%
-    /// faster with the second line).
+    /// home slot until it finds the fingerprint or an empty slot: two to four slots in a
+    /// table 60% full, more when fuller, so a quarter to a third of probes cross into the
+    /// next line of 8 slots, and a line not fetched stalls the probe as if nothing had been
+    /// (race N = 5 on one core: 3% faster with the second line).
     fn fetch(&self, fp: u64, to_write: bool) {
         if let Some(slot) = self.slots.get(self.home(key(fp))) {
             #[cfg(target_arch = "x86_64")]
