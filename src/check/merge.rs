@@ -75,15 +75,31 @@ mod tests {
 
     /// A batch as the cores would leave it: each part's successors claimed in part order
     /// (the order in which cores claim them changes nothing but which ones are contested),
-    /// a part keeping those new to the table or contested and not already its own.
-    fn claimed(visited: &Fingerprints, tag: u8, part: &[u64], added: &mut [u32; SHARDS]) -> Vec<(u64, Claim)> {
+    /// a part keeping those new to the table or contested. A part that `remembers` its own
+    /// skips its repeats of them; one that does not (its cache of recent probes lost them)
+    /// keeps the repeats too, contested, and the first of equals must still win.
+    fn claimed(
+        visited: &Fingerprints,
+        tag: u8,
+        part: &[u64],
+        added: &mut [u32; SHARDS],
+        remembers: bool,
+    ) -> Vec<(u64, Claim)> {
         let mut own = FingerprintSet::default();
-        part.iter()
-            .filter_map(|&fp| match visited.claim(fp, tag, added, BUDGET) {
-                Claim::Seen => None,
-                c => own.insert(fp).then_some((fp, c)),
-            })
-            .collect()
+        let mut kept = Vec::new();
+        for &fp in part {
+            if remembers && own.contains(&fp) {
+                continue;
+            }
+            match visited.claim(fp, tag, added, BUDGET) {
+                Claim::Seen => {}
+                c => {
+                    own.insert(fp);
+                    kept.push((fp, c));
+                }
+            }
+        }
+        kept
     }
 
     /// What a part may add to a shard: part 0's 5000 fingerprints pass it in every shard,
@@ -103,7 +119,7 @@ mod tests {
         ];
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("a pool");
         // Claimed in part order, and in the reverse order (a later part's core first).
-        for reverse in [false, true] {
+        for (reverse, remembers) in [(false, true), (true, true), (false, false), (true, false)] {
             let mut visited = Fingerprints::default();
             visited.insert(seen);
             let tag = visited.begin_batch(BUDGET as usize * parts.len());
@@ -111,7 +127,7 @@ mod tests {
             let order: Vec<usize> = if reverse { vec![2, 1, 0] } else { vec![0, 1, 2] };
             for &p in &order {
                 let mut added = [0; SHARDS];
-                kept[p] = claimed(&visited, tag, &parts[p], &mut added);
+                kept[p] = claimed(&visited, tag, &parts[p], &mut added, remembers);
                 visited.end_batch(&added);
             }
             assert!(kept.iter().flatten().any(|&(_, c)| c == Claim::Later), "no shard was full");
@@ -123,11 +139,11 @@ mod tests {
             let won = |p: usize| -> Vec<u64> {
                 kept[p].iter().zip(&winners[p]).filter(|(_, &w)| w).map(|(k, _)| k.0).collect()
             };
-            assert_eq!(won(0), parts[0], "reverse {reverse}");
+            assert_eq!(won(0), parts[0], "reverse {reverse}, remembers {remembers}");
             let mut part1: Vec<u64> = vec![fp(10000)];
             part1.extend((10001..10400).map(fp));
-            assert_eq!(won(1), part1, "reverse {reverse}");
-            assert_eq!(won(2), [fp(20000)], "reverse {reverse}");
+            assert_eq!(won(1), part1, "reverse {reverse}, remembers {remembers}");
+            assert_eq!(won(2), [fp(20000)], "reverse {reverse}, remembers {remembers}");
             assert_eq!(visited.len(), 1 + 5000 + 1 + 399 + 1);
         }
     }

@@ -94,7 +94,7 @@ pub enum Claim {
 /// slots are atomic so that the cores of a parallel batch claim fingerprints in it at once
 /// ([`Shard::claim`]); on one core they are plain loads and stores.
 #[derive(Default)]
-pub struct Shard {
+struct Shard {
     slots: Vec<AtomicU64>,
     len: usize,
 }
@@ -127,7 +127,7 @@ impl Fingerprints {
     /// Asks the CPU to fetch the slot where a probe for `fp` starts: a hint, so that
     /// several probes' cache misses overlap.
     pub fn prefetch(&self, fp: u64) {
-        self.shards[Self::shard_of(fp)].prefetch(fp);
+        self.shards[Self::shard_of(fp)].fetch(fp, false);
     }
 
     /// [`Fingerprints::prefetch`] for a claim, which may write the slot: the line comes
@@ -206,11 +206,6 @@ impl Fingerprints {
 }
 
 impl Shard {
-    /// [`Fingerprints::prefetch`] within this shard.
-    pub fn prefetch(&self, fp: u64) {
-        self.fetch(fp, false);
-    }
-
     /// Asks the CPU for the line of the slot where a probe for `fp` starts and the line
     /// after it, owned when the probe may write them (`to_write`). A probe goes on past its
     /// home slot until it finds the fingerprint or an empty slot: two to four slots in a
@@ -236,11 +231,6 @@ impl Shard {
             #[cfg(not(target_arch = "x86_64"))]
             let _ = (slot, to_write);
         }
-    }
-
-    /// An empty shard with room for `n` fingerprints before it grows.
-    pub fn with_capacity(n: usize) -> Shard {
-        Shard { slots: written_zeros((n * 5 / 4).max(64)), len: 0 }
     }
 
     fn len(&self) -> usize {
@@ -279,13 +269,6 @@ impl Shard {
         }
     }
 
-    pub fn insert(&mut self, fp: u64) -> bool {
-        if self.lacks_room(1) {
-            self.grow(&mut Vec::new());
-        }
-        self.put(fp)
-    }
-
     /// Whether `more` fingerprints would pass the shard's load of 4/5. One test, not a
     /// loop: the growth check of a one-core search's hottest call (a loop measured 4%
     /// slower on a race).
@@ -293,7 +276,7 @@ impl Shard {
         (self.len + more) * 5 > self.slots.len() * 4
     }
 
-    /// [`Shard::insert`] in a shard with room for it.
+    /// [`Fingerprints::insert`] in a shard with room for it.
     fn put(&mut self, fp: u64) -> bool {
         let key = key(fp);
         let (i, found) = self.probe(key);
@@ -326,7 +309,7 @@ impl Shard {
         }
     }
 
-    pub fn contains(&self, fp: u64) -> bool {
+    fn contains(&self, fp: u64) -> bool {
         !self.slots.is_empty() && self.probe(key(fp)).1.is_some()
     }
 
@@ -355,7 +338,9 @@ impl Shard {
         let size = (self.slots.len() * 2).max(64);
         self.slots.clear();
         self.slots.reserve_exact(size);
-        // Written rather than left zeroed by the kernel: see `written_zeros`.
+        // Written rather than allocated zeroed: zeroed memory starts as the kernel's shared
+        // zero page, and the first write after a probe has read it costs a page fault that
+        // stops every core of the search to flush its TLB.
         self.slots.resize_with(size, || AtomicU64::new(0));
         for &held in scratch.iter() {
             let mut i = self.home(held & LOW);
@@ -365,16 +350,6 @@ impl Shard {
             *self.slots[i].get_mut() = held;
         }
     }
-}
-
-/// `n` empty slots, written rather than allocated zeroed: zeroed memory starts as the
-/// kernel's shared zero page, and the first write after a probe has read it costs a page
-/// fault that stops every core of the search to flush its TLB.
-#[allow(clippy::slow_vector_initialization)] // `vec![0; n]` is exactly the zeroed allocation avoided here
-fn written_zeros(n: usize) -> Vec<AtomicU64> {
-    let mut slots = Vec::with_capacity(n);
-    slots.resize_with(n, || AtomicU64::new(0));
-    slots
 }
 
 #[cfg(test)]
