@@ -423,25 +423,28 @@ const RECENT_SLOTS: usize = 1024;
 /// together in a level, so most repeats come soon after the first. Only what the part itself
 /// probed is here: on several cores another part's claim must still be contested
 /// ([`first_of_equals`]).
-struct Recent(Vec<u64>);
+struct Recent {
+    slots: Vec<u64>,
+    /// The slots' count less one (a power of two less one).
+    mask: usize,
+}
 
 impl Recent {
-    fn new() -> Recent {
+    /// For a part of `states` states: a few slots a state, up to [`RECENT_SLOTS`], so that
+    /// the many small levels of small models do not each fill 8 KiB.
+    fn new(states: usize) -> Recent {
+        let len = (4 * states).next_power_of_two().min(RECENT_SLOTS);
         // Each slot starts with a value whose low bits are not its index: no fingerprint
         // is held before one is noted.
-        Recent((0..RECENT_SLOTS as u64).map(|i| i ^ 1).collect())
-    }
-
-    fn slot(fp: u64) -> usize {
-        fp as usize & (RECENT_SLOTS - 1)
+        Recent { slots: (0..len as u64).map(|i| i ^ 1).collect(), mask: len - 1 }
     }
 
     fn holds(&self, fp: u64) -> bool {
-        self.0[Self::slot(fp)] == fp
+        self.slots[fp as usize & self.mask] == fp
     }
 
     fn note(&mut self, fp: u64) {
-        self.0[Self::slot(fp)] = fp;
+        self.slots[fp as usize & self.mask] = fp;
     }
 }
 
@@ -556,7 +559,7 @@ fn expand_part<A: Default>(
     // The successors of the states before, probed only once these states' are fetched, so
     // that their cache misses overlap.
     let (mut now, mut before) = (Successors::default(), Successors::default());
-    let mut recent = Recent::new();
+    let mut recent = Recent::new(part.len());
     // A successor starts as a copy of its state: of the bytes its model's slots use.
     let (mut s, mut next) = (State::default(), State::default());
     for i in 0..part.len() {
@@ -688,12 +691,16 @@ mod tests {
     /// value among them); a slot holds the last fingerprint noted in it, and only that.
     #[test]
     fn recent_holds_only_the_last_noted_of_each_slot() {
-        let mut recent = Recent::new();
+        let mut recent = Recent::new(RECENT_SLOTS);
         let slots = RECENT_SLOTS as u64;
         assert!((0..4 * slots).chain([u64::MAX]).all(|fp| !recent.holds(fp)));
         recent.note(5);
         assert!(recent.holds(5) && !recent.holds(4) && !recent.holds(5 + slots));
         recent.note(5 + slots);
         assert!(recent.holds(5 + slots) && !recent.holds(5));
+        // A small part's cache: a few slots a state.
+        let small = Recent::new(1);
+        assert_eq!(small.slots.len(), 4);
+        assert!((0..64).all(|fp| !small.holds(fp)));
     }
 }
