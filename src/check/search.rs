@@ -364,7 +364,7 @@ impl Successors {
         self.parents.push((parent as u32, self.fps.len() as u32));
     }
 
-    /// Asks for the visited set's slots of every successor at once, but of those the part
+    /// Asks for the visited set's slots of every successor at once, except those the part
     /// probed lately. A prefetch into a large table holds up the work after it (its address
     /// must be translated, and the table spans far more pages than the TLB holds): in a
     /// tight run their waits overlap, where one prefetch between two states' work waited
